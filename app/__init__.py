@@ -1,0 +1,73 @@
+"""The application factory: ``create_app`` reads like a table of contents."""
+
+import os
+
+from flask import Flask, abort
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from app import commands
+from app import config as app_config
+from app.api import auth
+from app.common import messages
+from app.errors import handle_database_error, handle_http_exception
+from app.extensions import csrf, db, login_manager, migrate, passwords
+from app.frontend import frontend
+from app.sessions import service as sessions
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(config=None):
+    """Build the app; ``config`` is a mapping or object of overrides."""
+    app = Flask(__name__)
+    app_config.load(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    passwords.init_app(app)
+
+    login_manager.init_app(app)
+    # The server-side record is the session's identity: Flask-Login's own session keys,
+    # remember cookie and session protection stay unused.
+    login_manager.session_protection = None
+    login_manager.request_loader(sessions.load_user)
+    login_manager.unauthorized_handler(lambda: abort(401, messages.NOT_LOGGED_IN))
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets readers run beside the one writer; busy_timeout makes writers queue instead
+    # of failing with "database is locked"; NORMAL is safe under WAL and commits faster.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def register_blueprints(app):
+    app.register_blueprint(auth)
+    app.register_blueprint(frontend)
+
+
+def register_error_handlers(app):
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(SQLAlchemyError, handle_database_error)
+
+
+def register_commands(app):
+    commands.register(app)

@@ -1,0 +1,3 @@
+from app.api.auth import auth
+
+__all__ = ["auth"]

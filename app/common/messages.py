@@ -1,0 +1,46 @@
+"""Every user-facing message, named once so that views and tests share the wording."""
+
+# Success
+LOGGED_IN = "You have successfully logged in"
+LOGGED_OUT = "You have successfully logged out"
+SIGNED_UP = "You have successfully signed up"
+CSRF_ISSUED = "CSRF token issued"
+AUTHENTICATED = "You are logged in"
+
+# Authentication
+INVALID_CREDENTIALS = "Invalid username or password"
+NOT_LOGGED_IN = "You are not logged in"
+
+# Validation
+VALIDATION_FAILED = "Some fields are missing or invalid"
+FIELD_REQUIRED = "This field is required."
+FIELD_NOT_STRING = "Must be a string."
+FIELD_NOT_BOOLEAN = "Must be true or false."
+FIELD_REPEATED = "Must be given only once."
+FIELD_BAD_CHARACTERS = "Contains characters that are not allowed."
+USER_NAME_LENGTH = "Username must be between {min} and {max} characters long."
+USER_NAME_CHARACTERS = "Username can only contain letters and numbers"
+NAME_TOO_LONG = "Must be at most {max} characters long."
+EMAIL_INVALID = "Invalid email address."
+EMAIL_TOO_LONG = "Email address must be at most {max} characters long."
+PASSWORD_LENGTH = "Password must be between {min} and {max} characters long."
+PASSWORD_TOO_LONG = "Password must be at most {max} characters long."
+LOGIN_TOO_LONG = "Must be at most {max} characters long."
+PASSWORDS_MUST_MATCH = "Passwords must match"
+
+# Conflicts
+CONFLICT = "This username or email is already taken"
+USER_NAME_TAKEN = "This username is already taken."
+EMAIL_TAKEN = "This email is already taken."
+
+# Request shape
+BODY_NOT_OBJECT = "The request body must be a JSON object."
+BODY_MALFORMED = "The request body is not valid JSON."
+UNSUPPORTED_MEDIA_TYPE = (
+    "Send the fields as application/json or application/x-www-form-urlencoded."
+)
+BODY_TOO_LARGE = "The request body is too large."
+
+# Server side
+SERVER_ERROR = "Something went wrong on our side. Please try again."
+SERVICE_UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."

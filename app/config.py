@@ -1,0 +1,147 @@
+"""Configuration: a class per ``APP_CONFIG``, then the argument, the environment and checks."""
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+
+# Fragments that mark a key copied from documentation rather than generated.
+PLACEHOLDER_MARKERS = ("change", "replace", "placeholder", "example", "your", "secret", "dev")
+MIN_SECRET_KEY_LEN = 32
+MIN_DISTINCT_CHARACTERS = 10
+# Environment variables read directly, and the config keys they set.
+ENVIRONMENT_KEYS = {
+    "SECRET_KEY": "SECRET_KEY",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "REDIS_URL": "REDIS_URL",
+}
+SECRET_KEY_FILE = "secret_key"
+SQLITE_FILE = "app.db"
+
+
+class Config:
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None
+    REDIS_URL = None
+    MAX_CONTENT_LENGTH = 64 * 1024
+
+    # CSRF: the token lives as long as the session. SSL_STRICT would demand a Referer on
+    # HTTPS, which curl and many API clients do not send; the header token and
+    # SameSite=Lax are the defence.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = False
+
+    SESSION_COOKIE_NAME = "session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    # Remember-me: the cookie and the server-side record both last this long.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    SESSION_REFRESH_EACH_REQUEST = False
+    SESSION_IDLE_TIMEOUT = timedelta(hours=1)
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+    # argon2id at OWASP's minimum (m=19 MiB, t=2, p=1).
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19 * 1024
+    ARGON2_PARALLELISM = 1
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    TESTING = True
+    # Cheap hashing keeps the suite fast; the algorithm stays argon2id.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 64
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load(app, config=None):
+    """Fill ``app.config``: class defaults, ``config``, the environment, ``FLASK_*``, checks."""
+    name = os.environ.get("APP_CONFIG", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"APP_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}")
+    app.config.from_object(CONFIGS[name])
+    app.config["APP_CONFIG"] = name
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    for variable, key in ENVIRONMENT_KEYS.items():
+        if os.environ.get(variable):
+            app.config[key] = os.environ[variable]
+    app.config.from_prefixed_env()
+    _finish(app, name)
+
+
+def _finish(app, name):
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+        or "sqlite:///" + os.path.join(app.instance_path, SQLITE_FILE)
+    )
+    if name == "production":
+        check_secret_key(app.config["SECRET_KEY"])
+    elif not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = (
+            secrets.token_hex(32) if app.testing else instance_secret_key(app.instance_path)
+        )
+
+
+def database_url(url: str) -> str:
+    """Map the plain PostgreSQL schemes to the psycopg 3 driver."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
+def check_secret_key(key):
+    """Refuse to run production on a missing, short or placeholder secret key."""
+    lowered = (key or "").lower()
+    if (
+        len(lowered) < MIN_SECRET_KEY_LEN
+        or len(set(lowered)) < MIN_DISTINCT_CHARACTERS
+        or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+    ):
+        raise RuntimeError(
+            f"Production needs SECRET_KEY set to a random value of at least "
+            f"{MIN_SECRET_KEY_LEN} characters, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Development's key, made once and kept in the instance folder.
+
+    Written to a temporary file and hard-linked into place: the link either creates the
+    complete file or fails because another process won, and everyone then reads the winner.
+    """
+    path = os.path.join(instance_path, SECRET_KEY_FILE)
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    with open(path) as handle:
+        return handle.read().strip()

@@ -1,0 +1,55 @@
+"""App-level error handlers: every error under ``/api/`` becomes the JSON envelope."""
+
+from flask import request
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+
+from app.common.response import from_http_exception
+from app.extensions import db
+
+# Fragments of driver messages that mean "no connection", as opposed to a bad query.
+CONNECTION_ERROR_MARKERS = (
+    "unable to open database file",
+    "could not connect",
+    "connection refused",
+    "connection timeout",
+    "timeout expired",
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "connection already closed",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "no connection to the server",
+)
+
+
+def is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def is_connection_error(exc: SQLAlchemyError) -> bool:
+    """True for errors that mean the database cannot be reached, not that a query is wrong."""
+    if isinstance(exc, DisconnectionError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        text = str(exc.orig).lower()
+        return any(marker in text for marker in CONNECTION_ERROR_MARKERS)
+    return False
+
+
+def handle_http_exception(exc: HTTPException):
+    """JSON for the API (routing 404/405 and CSRF failures included); Flask's page elsewhere."""
+    if is_api_request():
+        return from_http_exception(exc)
+    return exc
+
+
+def handle_database_error(exc: SQLAlchemyError):
+    """503 while the database is unreachable; anything else stays a 500."""
+    if not is_connection_error(exc):
+        raise exc
+    db.session.rollback()
+    return handle_http_exception(ServiceUnavailable())

@@ -1,0 +1,3 @@
+from app.frontend.views import frontend
+
+__all__ = ["frontend"]

@@ -1,0 +1,61 @@
+"""Server-side session records: the cookie holds a token, the database decides."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.time import utcnow
+from app.extensions import db
+from app.users.models import User
+
+TOKEN_BYTES = 32
+PUBLIC_ID_BYTES = 16
+MAX_USER_AGENT_LEN = 512
+MAX_IP_LEN = 45
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a session token. The token has full entropy, so SHA-256 suffices."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class AuthSession(db.Model):
+    __tablename__ = "auth_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What the API shows: unrelated to the token, so listing sessions leaks no secret.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    remember: Mapped[bool] = mapped_column(default=False)
+    ip: Mapped[str | None] = mapped_column(String(MAX_IP_LEN))
+    user_agent: Mapped[str | None] = mapped_column(String(MAX_USER_AGENT_LEN))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def __repr__(self):
+        return f"<AuthSession {self.public_id} user={self.user_id}>"
+
+    @classmethod
+    def issue(cls, user, remember, ip, user_agent):
+        """A new record for ``user`` and the token to hand to the client (never stored)."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = utcnow()
+        record = cls(
+            public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
+            token_hash=hash_token(token),
+            user=user,
+            created_at=now,
+            last_seen_at=now,
+            remember=bool(remember),
+            ip=(ip or "")[:MAX_IP_LEN] or None,
+            user_agent=(user_agent or "")[:MAX_USER_AGENT_LEN] or None,
+        )
+        return record, token

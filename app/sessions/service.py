@@ -1,0 +1,114 @@
+"""Starting, resolving and ending server-side sessions.
+
+The signed Flask cookie carries only the session token (under ``SESSION_KEY``) and the
+CSRF token; the ``AuthSession`` record decides whether the token is still good.
+"""
+
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+from flask_login import logout_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import delete, select
+
+from app.common.time import as_utc, utcnow
+from app.extensions import db
+from app.sessions.models import AuthSession, hash_token
+
+SESSION_KEY = "sid"
+
+
+def _duration(key) -> timedelta:
+    """A config duration, given as a timedelta or (from the environment) in seconds."""
+    value = current_app.config[key]
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+def is_expired(record: AuthSession, now) -> bool:
+    """True when the record is past its absolute lifetime or, without remember-me, idle."""
+    age = now - as_utc(record.created_at)
+    if record.remember:
+        return age >= current_app.permanent_session_lifetime
+    idle = now - as_utc(record.last_seen_at)
+    return age >= _duration("SESSION_ABSOLUTE_LIFETIME") or idle >= _duration(
+        "SESSION_IDLE_TIMEOUT"
+    )
+
+
+def current_record():
+    """The live record behind this request's cookie, or None; looked up once per request."""
+    if "auth_session" not in g:
+        g.auth_session = _resolve()
+    return g.auth_session
+
+
+def _resolve():
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str):
+        return None
+    record = db.session.scalar(
+        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
+    )
+    now = utcnow()
+    if record is not None and is_expired(record, now):
+        record = None
+    elif record is not None and now - as_utc(record.last_seen_at) >= _duration(
+        "SESSION_TOUCH_INTERVAL"
+    ):
+        # Touch at most once per interval, so reads do not turn into writes.
+        record.last_seen_at = now
+    # Close the transaction now: the view may hash a password next.
+    db.session.commit()
+    return record
+
+
+def load_user(_request):
+    """Flask-Login's request loader: the user of the live session record, if any."""
+    record = current_record()
+    return record.user if record is not None else None
+
+
+def start(user, remember: bool) -> str:
+    """Replace this request's session with a new one for ``user``; return the new CSRF token.
+
+    Commits the caller's pending changes with the new record, and touches the cookie only
+    once that commit succeeded, so a failure leaves the old session as it was.
+    """
+    _delete_cookie_record()
+    record, token = AuthSession.issue(
+        user, remember, request.remote_addr, request.user_agent.string
+    )
+    db.session.add(record)
+    db.session.commit()
+    g.auth_session = record
+    return _rotate_cookie(token, remember)
+
+
+def end() -> str:
+    """End this request's session on the server and in the cookie; return the new CSRF token."""
+    _delete_cookie_record()
+    db.session.commit()
+    logout_user()
+    g.auth_session = None
+    return _rotate_cookie(None, False)
+
+
+def _delete_cookie_record():
+    token = session.get(SESSION_KEY)
+    if isinstance(token, str):
+        db.session.execute(
+            delete(AuthSession).where(AuthSession.token_hash == hash_token(token))
+        )
+
+
+def _rotate_cookie(token, remember: bool) -> str:
+    """Start a fresh cookie session (no fixation) holding ``token`` and a new CSRF token."""
+    session.clear()
+    # generate_csrf() caches the token in g for the request; drop it, or the old one returns.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    if token is not None:
+        session[SESSION_KEY] = token
+    if remember:
+        # Only then: ``permanent = False`` would put a ``_permanent`` key in the cookie.
+        session.permanent = True
+    return generate_csrf()

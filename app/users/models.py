@@ -1,0 +1,116 @@
+"""The ``User`` model: the tutorial's columns, casefolded unique keys and argon2id hashes."""
+
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask_login import UserMixin
+from sqlalchemy import DateTime, SmallInteger, String, select
+from sqlalchemy.orm import Mapped, mapped_column, validates
+
+from app.common.time import isoformat, utcnow
+from app.extensions import db, passwords
+from app.users import constants
+
+
+def user_name_key(user_name: str) -> str:
+    """The casefolded form that makes user names unique ignoring case."""
+    return user_name.strip().casefold()
+
+
+def email_key(email: str) -> str:
+    """The casefolded normalised form that makes emails unique ignoring case."""
+    email = email.strip()
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        pass
+    return email.casefold()
+
+
+class User(db.Model, UserMixin):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(constants.STRING_LEN))
+    last_name: Mapped[str] = mapped_column(String(constants.STRING_LEN))
+    user_name: Mapped[str] = mapped_column(String(constants.STRING_LEN))
+    email: Mapped[str] = mapped_column(String(constants.MAX_EMAIL_LEN))
+    # The database enforces uniqueness on these, whatever the engine's collation.
+    user_name_key: Mapped[str] = mapped_column(String(constants.STRING_LEN), unique=True)
+    email_key: Mapped[str] = mapped_column(String(constants.MAX_EMAIL_LEN), unique=True)
+    created_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    role_code: Mapped[int] = mapped_column(SmallInteger, default=constants.USER)
+    _password: Mapped[str] = mapped_column("password", String(constants.PW_STRING_LEN))
+
+    def __repr__(self):
+        return f"<User {self.user_name!r}>"
+
+    @validates("user_name")
+    def _set_user_name_key(self, _key, value):
+        self.user_name_key = user_name_key(value)
+        return value
+
+    @validates("email")
+    def _set_email_key(self, _key, value):
+        self.email_key = email_key(value)
+        return value
+
+    @property
+    def password(self) -> str:
+        """The stored hash, never the password."""
+        return self._password
+
+    @password.setter
+    def password(self, password: str) -> None:
+        self._password = passwords.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches the stored hash."""
+        if not self._password:
+            return False
+        return passwords.verify(self._password, password)
+
+    @property
+    def role(self) -> str:
+        return constants.USER_ROLE[self.role_code]
+
+    def to_json(self) -> dict:
+        """The public view of a user: never the hash, never a session secret."""
+        return {
+            "id": self.id,
+            "user_name": self.user_name,
+            "email": self.email,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "role": self.role,
+            "created_on": isoformat(self.created_on),
+        }
+
+    @classmethod
+    def find_by_login(cls, login: str):
+        """The user whose user name or email is ``login``, ignoring case; or None."""
+        if "@" in login:
+            condition = cls.email_key == email_key(login)
+        else:
+            condition = cls.user_name_key == user_name_key(login)
+        return db.session.scalar(select(cls).where(condition))
+
+    @classmethod
+    def authenticate(cls, login: str, password: str):
+        """Return ``(user, ok)``; unknown logins cost one dummy verification, like a real one."""
+        user = cls.find_by_login(login)
+        # End the read transaction: a hash must never be computed while one is open.
+        db.session.commit()
+        if user is None:
+            return None, passwords.dummy_verify(password)
+        return user, user.check_password(password)
+
+    @classmethod
+    def is_user_name_taken(cls, user_name: str) -> bool:
+        key = user_name_key(user_name)
+        return db.session.scalar(select(db.exists().where(cls.user_name_key == key)))
+
+    @classmethod
+    def is_email_taken(cls, email: str) -> bool:
+        key = email_key(email)
+        return db.session.scalar(select(db.exists().where(cls.email_key == key)))

@@ -1,0 +1,37 @@
+"""The tutorial's schema: the ``user`` table its ``initdb`` created.
+
+Revision ID: 0001_tutorial_schema
+Revises:
+Create Date: 2026-11-28
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001_tutorial_schema"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "user",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("first_name", sa.String(length=64), nullable=False),
+        sa.Column("last_name", sa.String(length=64), nullable=False),
+        sa.Column("user_name", sa.String(length=64), nullable=False),
+        sa.Column("email", sa.String(length=64), nullable=False),
+        sa.Column("created_on", sa.DateTime(), nullable=False),
+        sa.Column("password", sa.String(length=80), nullable=False),
+        sa.Column("role_code", sa.SmallInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_user"),
+    )
+    op.create_index("ix_user_user_name", "user", ["user_name"], unique=True)
+    op.create_index("ix_user_email", "user", ["email"], unique=True)
+
+
+def downgrade():
+    op.drop_index("ix_user_email", table_name="user")
+    op.drop_index("ix_user_user_name", table_name="user")
+    op.drop_table("user")

@@ -1,0 +1,104 @@
+"""Case-insensitive unique keys, wider columns, aware timestamps, server-side sessions.
+
+Revision ID: 0002_keys_and_sessions
+Revises: 0001_tutorial_schema
+Create Date: 2026-11-28
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from email_validator import EmailNotValidError, validate_email
+
+revision = "0002_keys_and_sessions"
+down_revision = "0001_tutorial_schema"
+branch_labels = None
+depends_on = None
+
+user = sa.table(
+    "user",
+    sa.column("id", sa.Integer),
+    sa.column("user_name", sa.String),
+    sa.column("email", sa.String),
+    sa.column("user_name_key", sa.String),
+    sa.column("email_key", sa.String),
+)
+
+
+def _email_key(email):
+    # Frozen copy of app.users.models.email_key as of this revision.
+    email = email.strip()
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        pass
+    return email.casefold()
+
+
+def upgrade():
+    with op.batch_alter_table("user") as batch:
+        batch.add_column(sa.Column("user_name_key", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("email_key", sa.String(length=254), nullable=True))
+        batch.alter_column("email", existing_type=sa.String(64), type_=sa.String(254))
+        batch.alter_column("password", existing_type=sa.String(80), type_=sa.String(255))
+        batch.alter_column(
+            "created_on",
+            existing_type=sa.DateTime(),
+            type_=sa.DateTime(timezone=True),
+            # The tutorial stored naive UTC.
+            postgresql_using="created_on AT TIME ZONE 'UTC'",
+        )
+
+    connection = op.get_bind()
+    for row in connection.execute(sa.select(user.c.id, user.c.user_name, user.c.email)):
+        connection.execute(
+            user.update()
+            .where(user.c.id == row.id)
+            .values(
+                user_name_key=row.user_name.strip().casefold(),
+                email_key=_email_key(row.email),
+            )
+        )
+
+    with op.batch_alter_table("user") as batch:
+        batch.alter_column("user_name_key", existing_type=sa.String(64), nullable=False)
+        batch.alter_column("email_key", existing_type=sa.String(254), nullable=False)
+        batch.drop_index("ix_user_user_name")
+        batch.drop_index("ix_user_email")
+        batch.create_unique_constraint("uq_user_user_name_key", ["user_name_key"])
+        batch.create_unique_constraint("uq_user_email_key", ["email_key"])
+
+    op.create_table(
+        "auth_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("remember", sa.Boolean(), nullable=False),
+        sa.Column("ip", sa.String(length=45), nullable=True),
+        sa.Column("user_agent", sa.String(length=512), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name="fk_auth_session_user_id_user", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_auth_session"),
+        sa.UniqueConstraint("public_id", name="uq_auth_session_public_id"),
+        sa.UniqueConstraint("token_hash", name="uq_auth_session_token_hash"),
+    )
+    op.create_index("ix_auth_session_user_id", "auth_session", ["user_id"])
+
+
+def downgrade():
+    op.drop_index("ix_auth_session_user_id", table_name="auth_session")
+    op.drop_table("auth_session")
+    with op.batch_alter_table("user") as batch:
+        batch.drop_constraint("uq_user_email_key", type_="unique")
+        batch.drop_constraint("uq_user_user_name_key", type_="unique")
+        batch.create_index("ix_user_email", ["email"], unique=True)
+        batch.create_index("ix_user_user_name", ["user_name"], unique=True)
+        batch.drop_column("email_key")
+        batch.drop_column("user_name_key")
+        batch.alter_column("created_on", existing_type=sa.DateTime(timezone=True),
+                           type_=sa.DateTime(), postgresql_using="created_on AT TIME ZONE 'UTC'")
+        batch.alter_column("password", existing_type=sa.String(255), type_=sa.String(80))
+        batch.alter_column("email", existing_type=sa.String(254), type_=sa.String(64))
