@@ -58,9 +58,7 @@ def initdb(sample_password, drop, yes):
         _drop_everything()
         click.echo("Dropped every table.")
     flask_migrate.upgrade()
-    if User.find_by_login(SAMPLE_USER["user_name"]) or User.is_email_taken(
-        SAMPLE_USER["email"]
-    ):
+    if User.find_by_login(SAMPLE_USER["user_name"]) or User.is_email_taken(SAMPLE_USER["email"]):
         click.echo(f"Sample user {SAMPLE_USER['user_name']} already exists; left as it is.")
         return
     password = sample_password or secrets.token_urlsafe(12)
@@ -89,8 +87,12 @@ def createuser(user_name, email, first_name, last_name, role, password_stdin):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     form = SignupForm(
         formdata=MultiDict(
-            user_name=user_name, email=email, first_name=first_name,
-            last_name=last_name, password=password, confirm=password,
+            user_name=user_name,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            password=password,
+            confirm=password,
         )
     )
     if not form.validate():
@@ -100,9 +102,12 @@ def createuser(user_name, email, first_name, last_name, role, password_stdin):
     if User.is_email_taken(form.email.data):
         _fail(f"email: {form.email.data} is already taken.")
     user = User(
-        user_name=form.user_name.data, email=form.email.data,
-        first_name=form.first_name.data, last_name=form.last_name.data,
-        password=password, role_code=constants.ROLE_BY_NAME[role],
+        user_name=form.user_name.data,
+        email=form.email.data,
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        password=password,
+        role_code=constants.ROLE_BY_NAME[role],
     )
     db.session.add(user)
     try:

@@ -106,7 +106,7 @@ def database_url(url: str) -> str:
     """Map the plain PostgreSQL schemes to the psycopg 3 driver."""
     for scheme in ("postgres://", "postgresql://"):
         if url.startswith(scheme):
-            return "postgresql+psycopg://" + url[len(scheme):]
+            return "postgresql+psycopg://" + url[len(scheme) :]
     return url
 
 

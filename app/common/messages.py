@@ -36,9 +36,7 @@ EMAIL_TAKEN = "This email is already taken."
 # Request shape
 BODY_NOT_OBJECT = "The request body must be a JSON object."
 BODY_MALFORMED = "The request body is not valid JSON."
-UNSUPPORTED_MEDIA_TYPE = (
-    "Send the fields as application/json or application/x-www-form-urlencoded."
-)
+UNSUPPORTED_MEDIA_TYPE = "Send the fields as application/json or application/x-www-form-urlencoded."
 BODY_TOO_LARGE = "The request body is too large."
 
 # Server side

@@ -69,9 +69,5 @@ def from_http_exception(exc: HTTPException):
     """The error envelope for a Werkzeug exception, keeping its headers (Allow, Retry-After)."""
     status = exc.code or 500
     message = DEFAULT_MESSAGES.get(status) or exc.description or exc.name
-    headers = [
-        (name, value)
-        for name, value in exc.get_headers()
-        if name.lower() != "content-type"
-    ]
+    headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
     return error(status, message, fields=getattr(exc, "fields", None), headers=headers)

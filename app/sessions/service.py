@@ -96,9 +96,7 @@ def end() -> str:
 def _delete_cookie_record():
     token = session.get(SESSION_KEY)
     if isinstance(token, str):
-        db.session.execute(
-            delete(AuthSession).where(AuthSession.token_hash == hash_token(token))
-        )
+        db.session.execute(delete(AuthSession).where(AuthSession.token_hash == hash_token(token)))
 
 
 def _rotate_cookie(token, remember: bool) -> str:

@@ -120,6 +120,4 @@ class SignupForm(ApiForm):
             ),
         ],
     )
-    confirm = PasswordField(
-        "confirm", [InputRequired(messages.FIELD_REQUIRED), MatchesPassword()]
-    )
+    confirm = PasswordField("confirm", [InputRequired(messages.FIELD_REQUIRED), MatchesPassword()])

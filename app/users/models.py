@@ -1,5 +1,6 @@
 """The ``User`` model: the tutorial's columns, casefolded unique keys and argon2id hashes."""
 
+import contextlib
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -20,10 +21,8 @@ def user_name_key(user_name: str) -> str:
 def email_key(email: str) -> str:
     """The casefolded normalised form that makes emails unique ignoring case."""
     email = email.strip()
-    try:
+    with contextlib.suppress(EmailNotValidError):
         email = validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError:
-        pass
     return email.casefold()
 
 

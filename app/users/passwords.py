@@ -5,6 +5,7 @@ import unicodedata
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 
 # A fixed input for the dummy hash: verifying against it costs the same as a real check.
 _DUMMY_PASSWORD = "dummy password used for timing equalisation"
@@ -15,44 +16,48 @@ def normalize(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
-class PasswordHasher:
-    """An extension holding one argon2id hasher built from the app's config."""
+class _AppHasher:
+    """One app's argon2id hasher and a dummy hash made with the same parameters."""
 
-    def __init__(self, app=None):
-        self._hasher = None
-        self._dummy_hash = None
-        if app is not None:
-            self.init_app(app)
-
-    def init_app(self, app):
-        self._hasher = Argon2Hasher(
-            time_cost=app.config["ARGON2_TIME_COST"],
-            memory_cost=app.config["ARGON2_MEMORY_COST"],
-            parallelism=app.config["ARGON2_PARALLELISM"],
+    def __init__(self, config):
+        self.hasher = Argon2Hasher(
+            time_cost=config["ARGON2_TIME_COST"],
+            memory_cost=config["ARGON2_MEMORY_COST"],
+            parallelism=config["ARGON2_PARALLELISM"],
             type=Type.ID,
         )
-        self._dummy_hash = self._hasher.hash(_DUMMY_PASSWORD)
-        app.extensions["passwords"] = self
+        self.dummy_hash = self.hasher.hash(_DUMMY_PASSWORD)
+
+
+class PasswordHasher:
+    """The extension: hashes and checks with the current app's argon2id parameters."""
+
+    def init_app(self, app):
+        app.extensions["passwords"] = _AppHasher(app.config)
+
+    @staticmethod
+    def _state() -> _AppHasher:
+        return current_app.extensions["passwords"]
 
     def hash(self, password: str) -> str:
         """Hash a password with the configured argon2id parameters."""
-        return self._hasher.hash(normalize(password))
+        return self._state().hasher.hash(normalize(password))
 
     def verify(self, stored_hash: str, password: str) -> bool:
-        """Check ``password`` against ``stored_hash``; any malformed hash is a mismatch."""
+        """Check ``password`` against ``stored_hash``; a malformed hash is a mismatch."""
         try:
-            return self._hasher.verify(stored_hash, normalize(password))
+            return self._state().hasher.verify(stored_hash, normalize(password))
         except (VerificationError, InvalidHashError):
             return False
 
     def dummy_verify(self, password: str) -> bool:
         """Spend the time of one verification, for logins that match no account."""
-        self.verify(self._dummy_hash, password)
+        self.verify(self._state().dummy_hash, password)
         return False
 
     def needs_rehash(self, stored_hash: str) -> bool:
         """True when ``stored_hash`` was made with other parameters than the current ones."""
         try:
-            return self._hasher.check_needs_rehash(stored_hash)
+            return self._state().hasher.check_needs_rehash(stored_hash)
         except InvalidHashError:
             return True

@@ -8,6 +8,7 @@ Create Date: 2026-11-28
 import sqlalchemy as sa
 from alembic import op
 from email_validator import EmailNotValidError, validate_email
+import contextlib
 
 revision = "0002_keys_and_sessions"
 down_revision = "0001_tutorial_schema"
@@ -27,10 +28,8 @@ user = sa.table(
 def _email_key(email):
     # Frozen copy of app.users.models.email_key as of this revision.
     email = email.strip()
-    try:
+    with contextlib.suppress(EmailNotValidError):
         email = validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError:
-        pass
     return email.casefold()
 
 
@@ -98,7 +97,11 @@ def downgrade():
         batch.create_index("ix_user_user_name", ["user_name"], unique=True)
         batch.drop_column("email_key")
         batch.drop_column("user_name_key")
-        batch.alter_column("created_on", existing_type=sa.DateTime(timezone=True),
-                           type_=sa.DateTime(), postgresql_using="created_on AT TIME ZONE 'UTC'")
+        batch.alter_column(
+            "created_on",
+            existing_type=sa.DateTime(timezone=True),
+            type_=sa.DateTime(),
+            postgresql_using="created_on AT TIME ZONE 'UTC'",
+        )
         batch.alter_column("password", existing_type=sa.String(255), type_=sa.String(80))
         batch.alter_column("email", existing_type=sa.String(254), type_=sa.String(64))

@@ -1,0 +1,204 @@
+"""Fixtures in the style of Flask's tutorial: ``app``, ``client``, ``runner`` and ``auth``.
+
+Every test gets its own real SQLite file, copied from one migrated at the start of the
+run, and CSRF protection stays on.
+"""
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import flask_migrate
+import pytest
+
+from app import create_app
+from app.extensions import db
+
+# The suite decides its database and secrets; a developer's environment must not leak in.
+for _variable in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
+    os.environ.pop(_variable, None)
+for _variable in [name for name in os.environ if name.startswith("FLASK_")]:
+    os.environ.pop(_variable)
+os.environ["APP_CONFIG"] = "testing"
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+PASSWORD = "correct horse battery staple"
+
+
+def make_app(database_path, **overrides):
+    """An app on the SQLite file at ``database_path``."""
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}", **overrides})
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """A database file at the head revision, made once through the real migrations."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = make_app(path)
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def database_path(migrated_database, tmp_path):
+    path = tmp_path / "app.db"
+    shutil.copy(migrated_database, path)
+    return path
+
+
+@pytest.fixture
+def app(database_path):
+    app = make_app(database_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Signs up, logs in and out the way the page does: form posts with the CSRF header."""
+
+    def __init__(self, client):
+        self._client = client
+        self.token = None
+
+    def fetch_token(self):
+        """Read the token from the page's meta tag, as the page's script does."""
+        page = self._client.get("/")
+        self.token = CSRF_META.search(page.get_data(as_text=True)).group(1)
+        return self.token
+
+    def post(self, path, data=None, **kwargs):
+        """POST with the current token; adopt the token a successful answer hands back."""
+        if self.token is None:
+            self.fetch_token()
+        headers = {"X-CSRFToken": self.token, **kwargs.pop("headers", {})}
+        response = self._client.post(path, data=data, headers=headers, **kwargs)
+        body = response.get_json(silent=True) or {}
+        if body.get("csrf_token"):
+            self.token = body["csrf_token"]
+        return response
+
+    def signup(self, user_name="alice", email="alice@example.com", password=PASSWORD, **extra):
+        fields = {
+            "user_name": user_name,
+            "first_name": "Alice",
+            "last_name": "Liddell",
+            "email": email,
+            "password": password,
+            "confirm": password,
+            **extra,
+        }
+        return self.post("/api/auth/signup", data=fields)
+
+    def login(self, login="alice", password=PASSWORD, remember_me=False):
+        fields = {"login": login, "password": password}
+        if remember_me:
+            fields["remember_me"] = "y"
+        return self.post("/api/auth/login", data=fields)
+
+    def logout(self):
+        return self.post("/api/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI, a skipped test is a failure: something the suite needs was not installed."""
+    report = yield
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+    return report
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(database_url, log_path, workers=2, threads=4, env=None):
+    """Serve the app under gunicorn on a free loopback port, as in production (but HTTP)."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "APP_CONFIG": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": database_url,
+        # The test talks plain HTTP to the server; production runs behind TLS.
+        "FLASK_SESSION_COOKIE_SECURE": "false",
+        **(env or {}),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "app:create_app()",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+    ]
+    log = log_path.open("wb")
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/api/auth/csrf", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("gunicorn did not start:\n" + log_path.read_text()) from None
+            time.sleep(0.2)
+    return LiveServer(url, process, log_path)
+
+
+@pytest.fixture
+def live_server(database_path, tmp_path):
+    """The app under gunicorn (2 workers, 4 threads each) on this test's SQLite file."""
+    server = start_server(f"sqlite:///{database_path}", tmp_path / "gunicorn.log")
+    yield server
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
