@@ -176,8 +176,8 @@ def start_server(database_url, log_path, workers=2, threads=4, env=None):
         "--threads",
         str(threads),
     ]
-    log = log_path.open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
