@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
-apt_install curl ca-certificates
+apt_install curl ca-certificates chromium fonts-dejavu-core
 python_venv requirements-dev.txt
 cd "$ROOT"
 "$VENV/bin/python" -m ruff check .
