@@ -54,6 +54,9 @@ def initdb(sample_password, drop, yes):
     """Upgrade the schema to head and add the tutorial's sample user if absent."""
     if drop and not yes:
         raise click.UsageError("--drop deletes every table and row: add --yes to confirm.")
+    if sample_password == "":
+        # Login requires a password: an empty one would make an account nobody can use.
+        raise click.BadParameter("must not be empty.", param_hint="--sample-password")
     if drop:
         _drop_everything()
         click.echo("Dropped every table.")
@@ -87,12 +90,14 @@ def createuser(user_name, email, first_name, last_name, role, password_stdin):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     form = SignupForm(
         formdata=MultiDict(
-            user_name=user_name,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            password=password,
-            confirm=password,
+            {
+                "user_name": user_name,
+                "email": email,
+                "first_name": first_name,
+                "last_name": last_name,
+                "password": password,
+                "confirm": password,
+            }
         )
     )
     if not form.validate():

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from sqlalchemy import func, select
 
 from app import create_app
+from app.common.response import ERROR_TYPES
 from app.extensions import db
 
 # The suite decides its database and secrets; a developer's environment must not leak in.
@@ -126,6 +128,30 @@ def auth(client):
     return AuthActions(client)
 
 
+def assert_error(response, status, message, fields=None):
+    """Assert that ``response`` is exactly the contract's error envelope."""
+    errors = {"type": ERROR_TYPES[status], "message": message}
+    if fields is not None:
+        errors["fields"] = fields
+    assert response.status_code == status
+    assert response.is_json
+    assert response.get_json() == {"success": False, "errors": errors}
+
+
+def count_rows(app, model):
+    """How many rows the table of ``model`` holds now."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def session_cookie(app, client):
+    """The decoded content of ``client``'s signed session cookie, or None without one."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return None
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI, a skipped test is a failure: something the suite needs was not installed."""
@@ -150,6 +176,15 @@ class LiveServer:
 
     def log(self):
         return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        """Terminate the server and wait for it; kill it if it lingers."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def start_server(database_url, log_path, workers=2, threads=4, env=None):
@@ -176,20 +211,24 @@ def start_server(database_url, log_path, workers=2, threads=4, env=None):
         "--threads",
         str(threads),
     ]
+    return serve(command, environment, log_path, port)
+
+
+def serve(command, environment, log_path, port):
+    """Run the server ``command`` from the project root; return once 127.0.0.1:``port`` answers."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(url + "/api/auth/csrf", timeout=2):
-                break
+            with urllib.request.urlopen(server.url + "/api/auth/csrf", timeout=2):
+                return server
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("gunicorn did not start:\n" + log_path.read_text()) from None
+                server.stop()
+                raise RuntimeError(f"{command} did not start:\n{server.log()}") from None
             time.sleep(0.2)
-    return LiveServer(url, process, log_path)
 
 
 @pytest.fixture
@@ -197,8 +236,4 @@ def live_server(database_path, tmp_path):
     """The app under gunicorn (2 workers, 4 threads each) on this test's SQLite file."""
     server = start_server(f"sqlite:///{database_path}", tmp_path / "gunicorn.log")
     yield server
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    server.stop()

@@ -6,7 +6,7 @@ Create Date: 2026-11-28
 """
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision = "0001_tutorial_schema"
 down_revision = None
@@ -15,6 +15,10 @@ depends_on = None
 
 
 def upgrade():
+    # A database made by the tutorial's own initdb, before Alembic, already holds this very
+    # table (and no alembic_version): adopt it as it is, so that `db upgrade` works there too.
+    if not context.is_offline_mode() and sa.inspect(op.get_bind()).has_table("user"):
+        return
     op.create_table(
         "user",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -25,6 +25,11 @@ user = sa.table(
 )
 
 
+def _user_name_key(user_name):
+    # Frozen copy of app.users.models.user_name_key as of this revision.
+    return user_name.strip().casefold()
+
+
 def _email_key(email):
     # Frozen copy of app.users.models.email_key as of this revision.
     email = email.strip()
@@ -33,7 +38,29 @@ def _email_key(email):
     return email.casefold()
 
 
+def _refuse_duplicates(rows, keys):
+    """Stop before any change when rows collide ignoring case: which one to keep is not ours."""
+    clashes = []
+    for index, column in enumerate(("user_name", "email")):
+        groups = {}
+        for row in rows:
+            groups.setdefault(keys[row.id][index], []).append(getattr(row, column))
+        clashes += [f"{column} {', '.join(map(repr, v))}" for v in groups.values() if len(v) > 1]
+    if clashes:
+        raise RuntimeError(
+            "User names and emails must now be unique ignoring case, and these rows are not: "
+            f"{'; '.join(clashes)}. Rename or remove all but one of each, then upgrade again."
+        )
+
+
 def upgrade():
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.select(user.c.id, user.c.user_name, user.c.email).order_by(user.c.id)
+    ).all()
+    keys = {row.id: (_user_name_key(row.user_name), _email_key(row.email)) for row in rows}
+    _refuse_duplicates(rows, keys)
+
     with op.batch_alter_table("user") as batch:
         batch.add_column(sa.Column("user_name_key", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("email_key", sa.String(length=254), nullable=True))
@@ -47,15 +74,12 @@ def upgrade():
             postgresql_using="created_on AT TIME ZONE 'UTC'",
         )
 
-    connection = op.get_bind()
-    for row in connection.execute(sa.select(user.c.id, user.c.user_name, user.c.email)):
+    for row in rows:
+        user_name_key, email_key = keys[row.id]
         connection.execute(
             user.update()
             .where(user.c.id == row.id)
-            .values(
-                user_name_key=row.user_name.strip().casefold(),
-                email_key=_email_key(row.email),
-            )
+            .values(user_name_key=user_name_key, email_key=email_key)
         )
 
     with op.batch_alter_table("user") as batch:

@@ -1,0 +1,497 @@
+"""manage.py's commands (initdb, shell, createuser, runserver, db upgrade) and run.py.
+
+Most run through ``app.test_cli_runner()``; where the real entry point matters (a piped
+shell, a server, Alembic's own command line) they run as ``python manage.py`` does.
+"""
+
+import ipaddress
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select
+
+from app.common import messages
+from app.extensions import db
+from app.users import constants
+from app.users.models import User
+from tests.conftest import PASSWORD, ROOT, free_port, serve
+
+HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+FIRST_REVISION = "0001_tutorial_schema"
+TIMEOUT = 60
+GENERATED_PASSWORD = re.compile(r"Its password is: (\S+)")
+# The hash that the tutorial's initdb stored for '123456' (Werkzeug 0.10, pbkdf2:sha1:1000).
+TUTORIAL_HASH = "pbkdf2:sha1:1000$x8kBSPNw$92b15d93720e001a1cf6343f2b589cff0b198024"
+# The table that the tutorial's own initdb made, before this project had migrations.
+TUTORIAL_SCHEMA = """
+CREATE TABLE user (
+    id INTEGER NOT NULL,
+    first_name VARCHAR(64) NOT NULL,
+    last_name VARCHAR(64) NOT NULL,
+    user_name VARCHAR(64) NOT NULL,
+    email VARCHAR(64) NOT NULL,
+    created_on DATETIME NOT NULL,
+    password VARCHAR(80) NOT NULL,
+    role_code SMALLINT NOT NULL,
+    PRIMARY KEY (id)
+);
+CREATE UNIQUE INDEX ix_user_user_name ON user (user_name);
+CREATE UNIQUE INDEX ix_user_email ON user (email);
+"""
+TUTORIAL_ROWS = [
+    (1, "Sam", "Chuang", "spchuang", "test@gmail.com", "2015-03-01 10:20:30.000000", 2),
+    (2, "Ann", "Lee", "AnnLee", "Ann.Lee@Example.COM", "2015-04-02 11:00:00.000000", 0),
+]
+
+
+def environment(database_path, **extra):
+    return {
+        **os.environ,
+        "APP_CONFIG": "testing",
+        "DATABASE_URL": f"sqlite:///{database_path}",
+        **extra,
+    }
+
+
+def manage(database_path, *args, stdin=None):
+    """Run ``python manage.py ARGS`` as an operator does, on the SQLite file given."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment(database_path),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def shell_output(stdout):
+    """What the piped code printed, without the interpreter's ``>>>`` and ``...`` prompts."""
+    return [line for line in re.sub(r"(>>> |\.\.\. )+", "", stdout).splitlines() if line]
+
+
+def all_users(app):
+    with app.app_context():
+        return {user.user_name: user for user in db.session.scalars(select(User))}
+
+
+def add_user(app, user_name, email):
+    with app.app_context():
+        db.session.add(
+            User(user_name=user_name, email=email, first_name="A", last_name="B", password=PASSWORD)
+        )
+        db.session.commit()
+
+
+def authenticate(app, login, password):
+    with app.app_context():
+        return User.authenticate(login, password)[1]
+
+
+def revision(database_path):
+    with sqlite3.connect(database_path) as connection:
+        return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+
+
+def tables(database_path):
+    with sqlite3.connect(database_path) as connection:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {name for (name,) in rows}
+
+
+def insert_tutorial_rows(database_path, rows=TUTORIAL_ROWS):
+    with sqlite3.connect(database_path) as connection:
+        connection.executemany(
+            'INSERT INTO "user" (id, first_name, last_name, user_name, email, created_on,'
+            " password, role_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row[:6], TUTORIAL_HASH, row[6]) for row in rows],
+        )
+
+
+def schema_differences(app):
+    """What Alembic's autogenerate would change to make the database match the models."""
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+@pytest.fixture
+def empty_database(database_path):
+    """This test's database file (the one ``app`` uses), emptied: no tables at all."""
+    database_path.unlink()
+    return database_path
+
+
+# initdb
+
+
+def test_initdb_upgrades_empty_database_and_adds_sample_user(app, empty_database):
+    result = app.test_cli_runner().invoke(args=["initdb", "--sample-password", "123456"])
+    assert result.exit_code == 0, result.output
+    assert "Created sample user spchuang <test@gmail.com>." in result.output
+    assert "Its password is" not in result.output
+    assert revision(empty_database) == HEAD
+    user = all_users(app)["spchuang"]
+    assert (user.email, user.first_name, user.last_name) == ("test@gmail.com", "Sam", "Chuang")
+    assert (user.role_code, user.role) == (constants.USER, "user")
+
+
+@pytest.mark.parametrize("password", ["123456", "1a2b", PASSWORD])
+def test_initdb_takes_sample_password_as_given(app, runner, password):
+    result = runner.invoke(args=["initdb", "--sample-password", password])
+    assert result.exit_code == 0, result.output
+    assert password not in result.output
+    assert authenticate(app, "spchuang", password)
+    assert not authenticate(app, "spchuang", password + "!")
+
+
+def test_initdb_generates_and_prints_password(app, runner):
+    result = runner.invoke(args=["initdb"])
+    assert result.exit_code == 0, result.output
+    password = GENERATED_PASSWORD.search(result.output).group(1)
+    assert len(password) >= 16
+    assert authenticate(app, "spchuang", password)
+
+
+def test_initdb_refuses_empty_sample_password(app, runner):
+    result = runner.invoke(args=["initdb", "--sample-password", ""])
+    assert result.exit_code != 0
+    assert "--sample-password" in result.output
+    assert all_users(app) == {}
+
+
+def test_initdb_leaves_existing_sample_user_and_data(app, runner):
+    assert runner.invoke(args=["initdb", "--sample-password", "first-pw"]).exit_code == 0
+    add_user(app, "alice", "alice@example.com")
+    stored_hash = all_users(app)["spchuang"].password
+
+    result = runner.invoke(args=["initdb", "--sample-password", "second-pw"])
+    assert result.exit_code == 0, result.output
+    assert "Sample user spchuang already exists; left as it is." in result.output
+    users = all_users(app)
+    assert set(users) == {"spchuang", "alice"}
+    assert users["spchuang"].password == stored_hash
+    assert authenticate(app, "spchuang", "first-pw")
+    assert not authenticate(app, "spchuang", "second-pw")
+
+
+def test_initdb_drop_without_yes_deletes_nothing(app, runner):
+    add_user(app, "alice", "alice@example.com")
+    result = runner.invoke(args=["initdb", "--drop"])
+    assert result.exit_code != 0
+    assert "--drop deletes every table and row: add --yes to confirm." in result.output
+    assert set(all_users(app)) == {"alice"}
+
+
+def test_initdb_drop_yes_starts_afresh(app, runner, database_path):
+    add_user(app, "alice", "alice@example.com")
+    result = runner.invoke(args=["initdb", "--drop", "--yes", "--sample-password", "fresh-pw"])
+    assert result.exit_code == 0, result.output
+    assert "Dropped every table." in result.output
+    assert set(all_users(app)) == {"spchuang"}
+    assert authenticate(app, "spchuang", "fresh-pw")
+    assert revision(database_path) == HEAD
+    assert schema_differences(app) == []
+
+
+# shell
+
+
+def test_shell_runs_the_tutorials_session(tmp_path):
+    database = tmp_path / "app.db"
+    assert manage(database, "initdb", "--sample-password", "123456").returncode == 0
+    session = "\n".join(
+        [
+            "user, authenticated = models.User.authenticate('random_user', 'test')",
+            "print(user, authenticated)",
+            "user, authenticated = models.User.authenticate('spchuang', 'test')",
+            "print(user, authenticated)",
+            "u, ok = models.User.authenticate('spchuang', '123456'); print(u, ok)",
+            "print(models.User.is_user_name_taken('spchuang'))",
+            "print(models.User.is_email_taken('test@gmail.com'))",
+        ]
+    )
+    result = manage(database, "shell", stdin=session + "\n")
+    assert result.returncode == 0, result.stderr
+    assert shell_output(result.stdout) == [
+        "None False",
+        "<User 'spchuang'> False",
+        "<User 'spchuang'> True",
+        "True",
+        "True",
+    ]
+
+
+def test_shell_has_app_db_models_and_user(database_path):
+    code = (
+        "print(type(app).__name__, type(db).__name__, models.__name__, User is models.User)\n"
+        "print(app.config['SQLALCHEMY_DATABASE_URI'])\n"
+        # A block, ended by a blank line, as typed into the interactive interpreter.
+        "for name in ('alice', 'bob'):\n"
+        "    print(name, User.is_user_name_taken(name))\n"
+        "\n"
+    )
+    result = manage(database_path, "shell", stdin=code)
+    assert result.returncode == 0, result.stderr
+    assert shell_output(result.stdout) == [
+        "Flask SQLAlchemy app.models True",
+        f"sqlite:///{database_path}",
+        "alice False",
+        "bob False",
+    ]
+
+
+# createuser
+
+
+def createuser(runner, user_name="bobby", email="bob@example.com", *extra, stdin=PASSWORD):
+    args = ["createuser", user_name, email, "--first-name", "Bob", "--last-name", "Builder"]
+    return runner.invoke(args=[*args, *extra, "--password-stdin"], input=stdin + "\n")
+
+
+def test_createuser_reads_password_from_stdin(app, runner):
+    result = createuser(runner)
+    assert result.exit_code == 0, result.output
+    assert "Created user bobby <bob@example.com> with role user." in result.output
+    user = all_users(app)["bobby"]
+    assert (user.email, user.first_name, user.last_name) == ("bob@example.com", "Bob", "Builder")
+    assert authenticate(app, "bobby", PASSWORD)
+
+
+def test_createuser_prompts_for_password_with_confirmation(app, runner):
+    args = ["createuser", "bobby", "bob@example.com", "--first-name", "Bob", "--last-name", "B"]
+    result = runner.invoke(args=args, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Password:" in result.output
+    assert "Repeat for confirmation:" in result.output
+    assert PASSWORD not in result.output
+    assert authenticate(app, "bob@example.com", PASSWORD)
+
+
+def test_createuser_refuses_mismatched_confirmation(app, runner):
+    args = ["createuser", "bobby", "bob@example.com", "--first-name", "Bob", "--last-name", "B"]
+    result = runner.invoke(args=args, input=f"{PASSWORD}\n{PASSWORD}x\n")
+    assert result.exit_code != 0
+    assert "The two entered values do not match." in result.output
+    assert all_users(app) == {}
+
+
+@pytest.mark.parametrize("role", list(constants.ROLE_BY_NAME))
+def test_createuser_stores_role(app, runner, role):
+    result = createuser(runner, "bobby", "bob@example.com", "--role", role)
+    assert result.exit_code == 0, result.output
+    assert f"with role {role}." in result.output
+    user = all_users(app)["bobby"]
+    assert (user.role_code, user.role) == (constants.ROLE_BY_NAME[role], role)
+
+
+@pytest.mark.parametrize(
+    ("user_name", "email", "extra", "password", "message"),
+    [
+        ("bo-b", "bob@example.com", [], PASSWORD, messages.USER_NAME_CHARACTERS),
+        (
+            "bob",
+            "bob@example.com",
+            [],
+            PASSWORD,
+            messages.USER_NAME_LENGTH.format(
+                min=constants.MIN_USERNAME_LEN, max=constants.MAX_USERNAME_LEN
+            ),
+        ),
+        ("bobby", "not-an-email", [], PASSWORD, messages.EMAIL_INVALID),
+        (
+            "bobby",
+            "bob@example.com",
+            [],
+            "short",
+            messages.PASSWORD_LENGTH.format(
+                min=constants.MIN_PASSWORD_LEN, max=constants.MAX_PASSWORD_LEN
+            ),
+        ),
+        ("bobby", "bob@example.com", [], "", messages.FIELD_REQUIRED),
+        ("bobby", "bob@example.com", ["--first-name", "  "], PASSWORD, messages.FIELD_REQUIRED),
+        ("bobby", "bob@example.com", ["--role", "root"], PASSWORD, "Invalid value for '--role'"),
+    ],
+)
+def test_createuser_refuses_invalid_input(app, runner, user_name, email, extra, password, message):
+    result = createuser(runner, user_name, email, *extra, stdin=password)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert all_users(app) == {}
+
+
+@pytest.mark.parametrize(
+    ("user_name", "email", "message"),
+    [
+        ("ALICE", "other@example.com", "user_name: ALICE is already taken."),
+        ("other", "Alice@EXAMPLE.com", "email: Alice@example.com is already taken."),
+    ],
+)
+def test_createuser_refuses_taken_name_or_email_in_any_case(app, runner, user_name, email, message):
+    add_user(app, "alice", "alice@example.com")
+    result = createuser(runner, user_name, email)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert set(all_users(app)) == {"alice"}
+
+
+def test_createuser_reads_piped_password(app, database_path):
+    result = manage(
+        database_path,
+        *("createuser", "carol1", "carol@example.com", "--first-name", "Carol"),
+        *("--last-name", "Ann", "--role", "staff", "--password-stdin"),
+        stdin=PASSWORD + "\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Created user carol1 <carol@example.com> with role staff." in result.stdout
+    assert all_users(app)["carol1"].role == "staff"
+    assert authenticate(app, "CAROL1", PASSWORD)
+
+
+# runserver and run.py
+
+
+def listening_addresses(port):
+    """The local addresses with a TCP socket listening on ``port``, from Linux's /proc."""
+    found = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            # /proc prints each 32-bit word of the address in host (little-endian) order.
+            raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+            found.add(str(ipaddress.ip_address(raw)))
+    return found
+
+
+@pytest.fixture
+def start(tmp_path):
+    """Start a server command on a free port; every one started is stopped afterwards."""
+    servers = []
+
+    def start(command, database_path, port, **extra):
+        env = environment(database_path, **extra)
+        log_path = tmp_path / f"server{len(servers)}.log"
+        servers.append(serve(command, env, log_path, port))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.mark.parametrize("host", [[], ["--host", "127.0.0.1"]])
+def test_runserver_serves_on_loopback_only(start, database_path, host):
+    port = free_port()
+    command = [sys.executable, "manage.py", "runserver", *host, "--port", str(port)]
+    server = start(command, database_path, port)
+    assert listening_addresses(port) == {"127.0.0.1"}
+    assert f"Running on http://127.0.0.1:{port}" in server.log()
+
+
+def test_runserver_defaults(runner):
+    result = runner.invoke(args=["runserver", "--help"])
+    assert result.exit_code == 0
+    assert re.search(r"--host TEXT\s+\[default: 127\.0\.0\.1\]", result.output)
+    assert re.search(r"--port INTEGER\s+\[default: 5000\]", result.output)
+
+
+def test_run_py_serves_on_loopback_port_without_debug(start, database_path):
+    port = free_port()
+    server = start([sys.executable, "run.py"], database_path, port, PORT=str(port))
+    assert listening_addresses(port) == {"127.0.0.1"}
+    log = server.log()
+    assert f"Running on http://127.0.0.1:{port}" in log
+    assert "Debug mode: off" in log
+
+
+# db upgrade
+
+
+def test_db_upgrade_brings_empty_database_to_head(app, empty_database):
+    result = manage(empty_database, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert revision(empty_database) == HEAD
+    assert tables(empty_database) == {"alembic_version", "user", "auth_session"}
+    assert schema_differences(app) == []
+
+
+def test_db_upgrade_from_first_revision_keeps_rows(app, empty_database):
+    assert manage(empty_database, "db", "upgrade", FIRST_REVISION).returncode == 0
+    insert_tutorial_rows(empty_database)
+
+    result = manage(empty_database, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert revision(empty_database) == HEAD
+    assert schema_differences(app) == []
+    users = all_users(app)
+    assert set(users) == {"spchuang", "AnnLee"}
+    ann = users["AnnLee"]
+    assert (ann.id, ann.first_name, ann.role) == (2, "Ann", "admin")
+    assert ann.email == "Ann.Lee@Example.COM"
+    assert (ann.user_name_key, ann.email_key) == ("annlee", "ann.lee@example.com")
+    assert ann.to_json()["created_on"] == "2015-04-02T11:00:00Z"
+    assert ann.password == TUTORIAL_HASH
+    with app.app_context():
+        assert User.is_user_name_taken("ANNLEE")
+        assert User.is_email_taken("ann.lee@example.com")
+        assert User.find_by_login("SPCHUANG").email == "test@gmail.com"
+
+
+def test_db_upgrade_adopts_the_tutorials_own_database(app, empty_database):
+    with sqlite3.connect(empty_database) as connection:
+        connection.executescript(TUTORIAL_SCHEMA)
+    insert_tutorial_rows(empty_database)
+
+    result = manage(empty_database, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert revision(empty_database) == HEAD
+    assert schema_differences(app) == []
+    assert set(all_users(app)) == {"spchuang", "AnnLee"}
+
+
+@pytest.mark.parametrize(
+    ("rows", "named"),
+    [
+        (
+            [
+                (1, "Sam", "Chuang", "Sam", "sam1@example.com", "2015-01-01 00:00:00", 2),
+                (2, "Sam", "Other", "sam", "sam2@example.com", "2015-01-01 00:00:00", 2),
+            ],
+            "user_name 'Sam', 'sam'",
+        ),
+        (
+            [
+                (1, "Sam", "Chuang", "sam1", "Sam@example.com", "2015-01-01 00:00:00", 2),
+                (2, "Sam", "Other", "sam2", "sam@Example.com", "2015-01-01 00:00:00", 2),
+            ],
+            "email 'Sam@example.com', 'sam@Example.com'",
+        ),
+    ],
+)
+def test_db_upgrade_refuses_duplicates_ignoring_case(app, empty_database, rows, named):
+    assert manage(empty_database, "db", "upgrade", FIRST_REVISION).returncode == 0
+    insert_tutorial_rows(empty_database, rows)
+
+    result = manage(empty_database, "db", "upgrade")
+    assert result.returncode != 0
+    assert named in result.stderr
+    assert revision(empty_database) == FIRST_REVISION
+    assert tables(empty_database) == {"alembic_version", "user"}
+    with sqlite3.connect(empty_database) as connection:
+        assert connection.execute('SELECT count(*) FROM "user"').fetchone() == (2,)
+    with app.app_context():
+        assert "user_name_key" not in {c["name"] for c in inspect(db.engine).get_columns("user")}

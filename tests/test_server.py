@@ -1,0 +1,202 @@
+"""The app under real gunicorn (2 workers x 4 threads, SQLite in WAL mode), over real HTTP."""
+
+import http.cookiejar
+import json
+import os
+import re
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from app.common import messages
+from app.extensions import db
+from app.users.models import User
+from tests.conftest import PASSWORD, ROOT, make_app
+
+RACERS = 20
+TIMEOUT = 60
+WALKTHROUGH = re.compile(
+    r"<!-- curl-walkthrough:start -->\s*```bash\n(.*?)```\s*<!-- curl-walkthrough:end -->", re.S
+)
+
+
+def walkthrough_script():
+    """The bash block of the README's curl walk-through, exactly as a reader pastes it."""
+    found = WALKTHROUGH.search((ROOT / "README.md").read_text())
+    assert found, "README.md has no ```bash block between the curl-walkthrough markers"
+    return found.group(1)
+
+
+class Client:
+    """One HTTP client with its own cookie jar and CSRF token, as a separate user agent."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.opener = urllib.request.build_opener(jar)
+        self.token = None
+
+    def call(self, method, path, body=None):
+        """``(status, json)``; a successful answer's new CSRF token is kept for the next one."""
+        headers = {"X-CSRFToken": self.token} if self.token else {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(
+            self.base_url + path, data=data, headers=headers, method=method
+        )
+        try:
+            with self.opener.open(request, timeout=TIMEOUT) as response:
+                status, answer = response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            with error:
+                status, answer = error.code, json.load(error)
+        self.token = answer.get("csrf_token") or self.token
+        return status, answer
+
+    def fetch_token(self):
+        assert self.call("GET", "/api/auth/csrf")[0] == 200
+        return self
+
+
+def signup_body(user_name, email):
+    return {
+        "user_name": user_name,
+        "first_name": "Race",
+        "last_name": "Runner",
+        "email": email,
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }
+
+
+def all_at_once(calls):
+    """Run every call on its own thread, released together by a barrier; their results."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait(timeout=TIMEOUT)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+        return [future.result(timeout=TIMEOUT) for future in futures]
+
+
+def race_signups(server, bodies):
+    clients = [Client(server.url).fetch_token() for _ in bodies]
+    calls = [
+        lambda client=client, body=body: client.call("POST", "/api/auth/signup", body)
+        for client, body in zip(clients, bodies, strict=True)
+    ]
+    return all_at_once(calls)
+
+
+def count_users(database_path, **where):
+    app = make_app(database_path)
+    try:
+        with app.app_context():
+            query = select(func.count()).select_from(User).filter_by(**where)
+            return db.session.scalar(query)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def letter_cases(text, count):
+    """``count`` different spellings of ``text`` that differ only in letter case."""
+    letters = [i for i, char in enumerate(text) if char.isalpha()]
+    variants = []
+    for number in range(count):
+        chars = list(text)
+        for bit, index in enumerate(letters):
+            if number >> bit & 1:
+                chars[index] = chars[index].upper()
+        variants.append("".join(chars))
+    return variants
+
+
+def assert_one_winner(results, field, server):
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [409] * (RACERS - 1)
+    for status, answer in results:
+        if status == 409:
+            assert answer["success"] is False
+            assert answer["errors"]["message"] == messages.CONFLICT
+            assert field in answer["errors"]["fields"]
+    log = server.log()
+    assert "database is locked" not in log
+    assert "Traceback" not in log
+
+
+def test_readme_curl_walkthrough(live_server, tmp_path):
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", walkthrough_script()],
+        # No HOME: a reader's ~/.curlrc stays out of it. TMPDIR keeps mktemp's files here.
+        env={"PATH": os.environ["PATH"], "BASE": live_server.url, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line]
+    statuses = [line for line in lines if line.startswith("HTTP ")]
+    bodies = [json.loads(line) for line in lines if not line.startswith("HTTP ")]
+    assert statuses == ["HTTP 201", "HTTP 200", "HTTP 200", "HTTP 401"]
+    signup, verify, logout, after_logout = bodies
+    assert signup["message"] == messages.SIGNED_UP
+    assert signup["data"]["user_name"] == "curlfan"
+    assert signup["data"]["email"] == "curl.fan@example.com"
+    assert verify["data"]["user_name"] == "curlfan"
+    assert logout["message"] == messages.LOGGED_OUT
+    assert after_logout["success"] is False
+    assert after_logout["errors"]["message"] == messages.NOT_LOGGED_IN
+
+
+def test_racing_signups_for_one_user_name(live_server, database_path):
+    bodies = [signup_body("racer", f"racer{i}@example.com") for i in range(RACERS)]
+    results = race_signups(live_server, bodies)
+    assert_one_winner(results, "user_name", live_server)
+    assert count_users(database_path, user_name_key="racer") == 1
+
+
+def test_racing_signups_for_one_user_name_in_any_case(live_server, database_path):
+    bodies = [
+        signup_body(name, f"racer{i}@example.com")
+        for i, name in enumerate(letter_cases("racer", RACERS))
+    ]
+    results = race_signups(live_server, bodies)
+    assert_one_winner(results, "user_name", live_server)
+    assert count_users(database_path, user_name_key="racer") == 1
+
+
+def test_racing_signups_for_one_email_in_any_case(live_server, database_path):
+    emails = letter_cases("racer@example.com", RACERS)
+    assert len(set(emails)) == RACERS
+    bodies = [signup_body(f"racer{i}", email) for i, email in enumerate(emails)]
+    results = race_signups(live_server, bodies)
+    assert_one_winner(results, "email", live_server)
+    assert count_users(database_path, email_key="racer@example.com") == 1
+
+
+def test_session_holds_across_workers(live_server):
+    client = Client(live_server.url).fetch_token()
+    status, _ = client.call("POST", "/api/auth/signup", signup_body("walker", "w@example.com"))
+    assert status == 201
+    assert live_server.log().count("Booting worker") == 2
+
+    verify = [lambda: client.call("GET", "/api/auth/verify_auth")] * RACERS
+    results = all_at_once(verify)
+    assert [status for status, _ in results] == [200] * RACERS
+    assert {answer["data"]["user_name"] for _, answer in results} == {"walker"}
+
+    assert client.call("POST", "/api/auth/logout")[0] == 200
+    results = all_at_once(verify)
+    assert [status for status, _ in results] == [401] * RACERS
+    assert {answer["errors"]["message"] for _, answer in results} == {messages.NOT_LOGGED_IN}
