@@ -1,0 +1,125 @@
+/*
+ * The /api/auth calls, the CSRF token every unsafe request carries, and what a failed
+ * call means to a person.
+ */
+(function ($, window) {
+  'use strict';
+
+  var SAFE_METHODS = /^(GET|HEAD|OPTIONS|TRACE)$/i;
+  var TIMEOUT_MS = 20000;
+  var ROOT = $('meta[name="api-root"]').attr('content') || '/api/auth';
+  var $token = $('meta[name="csrf-token"]');
+
+  var MESSAGES = {
+    network: 'Cannot reach the server. Check your connection and try again.',
+    timeout: 'The server took too long to answer. Please try again.',
+    server: 'Something went wrong on our side. Please try again.',
+    staleToken: 'This page is out of date. Reload it and try again.',
+    unexpected: 'Something unexpected happened. Please try again.'
+  };
+
+  // The meta tag is the one place the token lives: read on every request, replaced
+  // whenever the server starts a new session and hands back a new token.
+  function adoptToken(body) {
+    if (body && typeof body.csrf_token === 'string' && body.csrf_token) {
+      $token.attr('content', body.csrf_token);
+    }
+  }
+
+  $.ajaxSetup({
+    timeout: TIMEOUT_MS,
+    beforeSend: function (xhr, settings) {
+      if (!settings.crossDomain && !SAFE_METHODS.test(settings.type)) {
+        xhr.setRequestHeader('X-CSRFToken', $token.attr('content'));
+      }
+    }
+  });
+
+  function errorsOf(xhr) {
+    var body = xhr.responseJSON;
+    return (body && body.errors) || {};
+  }
+
+  function isCsrfFailure(xhr) {
+    return xhr.status === 400 && /CSRF/.test(errorsOf(xhr).message || '');
+  }
+
+  function refreshToken() {
+    return $.ajax({ url: ROOT + '/csrf', method: 'GET', dataType: 'json' }).done(adoptToken);
+  }
+
+  function send(path, fields) {
+    var options = { url: ROOT + path, method: 'POST', dataType: 'json' };
+    if (fields) {
+      options.contentType = 'application/json';
+      options.data = JSON.stringify(fields);
+      options.processData = false;
+    }
+    return $.ajax(options);
+  }
+
+  // POST, adopting the token a success hands back. A CSRF failure means the session
+  // changed under this page (another tab logged in or out): take that session's token
+  // and try once more.
+  function post(path, fields) {
+    var result = $.Deferred();
+    function attempt(mayRetry) {
+      send(path, fields)
+        .done(function (body) {
+          adoptToken(body);
+          result.resolve(body);
+        })
+        .fail(function (xhr) {
+          if (mayRetry && isCsrfFailure(xhr)) {
+            refreshToken()
+              .done(function () { attempt(false); })
+              .fail(function () { result.reject(xhr); });
+          } else {
+            result.reject(xhr);
+          }
+        });
+    }
+    attempt(true);
+    return result.promise();
+  }
+
+  function retryAfterText(header) {
+    var seconds = parseInt(header, 10);
+    if (!(seconds > 0)) {
+      return 'Please wait a moment and try again.';
+    }
+    if (seconds < 90) {
+      return 'Please wait ' + seconds + (seconds === 1 ? ' second' : ' seconds') + ' and try again.';
+    }
+    var minutes = Math.ceil(seconds / 60);
+    return 'Please wait ' + minutes + ' minutes and try again.';
+  }
+
+  // What a failed call means: a general message, and the field errors of a 409 or 422.
+  function failure(xhr) {
+    var errors = errorsOf(xhr);
+    if (xhr.status === 0) {
+      return { message: xhr.statusText === 'timeout' ? MESSAGES.timeout : MESSAGES.network };
+    }
+    if (xhr.status === 429) {
+      return { message: 'Too many attempts. ' + retryAfterText(xhr.getResponseHeader('Retry-After')) };
+    }
+    if (xhr.status >= 500) {
+      return { message: errors.message || MESSAGES.server };
+    }
+    if (isCsrfFailure(xhr)) {
+      return { message: MESSAGES.staleToken };
+    }
+    return { message: errors.message || MESSAGES.unexpected, fields: errors.fields || null };
+  }
+
+  window.AuthApi = {
+    verifyAuth: function () {
+      return $.ajax({ url: ROOT + '/verify_auth', method: 'GET', dataType: 'json' });
+    },
+    login: function (fields) { return post('/login', fields); },
+    signup: function (fields) { return post('/signup', fields); },
+    logout: function () { return post('/logout'); },
+    failure: failure
+  };
+}(window.jQuery, window));

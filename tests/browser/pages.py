@@ -1,0 +1,55 @@
+"""What a person does on the page, in the page's public selectors."""
+
+from playwright.sync_api import expect
+
+PASSWORD = "Tulip-Orbit-Canyon-71"
+ALICE = {
+    "user_name": "alice",
+    "first_name": "Alice",
+    "last_name": "Liddell",
+    "email": "alice@example.com",
+    "password": PASSWORD,
+    "confirm": PASSWORD,
+}
+
+
+def open_logged_out(page, problems, path="/"):
+    """Open the page with no session: verify_auth answers 401 and the forms show."""
+    problems.expect_failed_load("/api/auth/verify_auth", 401)
+    page.goto(path)
+    expect_logged_out(page)
+
+
+def expect_logged_out(page):
+    expect(page.locator("#logged-out-view")).to_be_visible()
+    expect(page.locator("#signup-view")).to_be_visible()
+    expect(page.locator("#logged-in-view")).to_be_hidden()
+    expect(page.locator("#loading-view")).to_be_hidden()
+
+
+def expect_logged_in(page, first_name):
+    expect(page.locator("#logged-in-view")).to_be_visible()
+    expect(page.locator("#welcome")).to_have_text(f"Welcome, {first_name}")
+    expect(page.locator("#logged-out-view")).to_be_hidden()
+    expect(page.locator("#signup-view")).to_be_hidden()
+    expect(page.locator("#loading-view")).to_be_hidden()
+
+
+def fill_form(page, form, fields):
+    for name, value in fields.items():
+        page.locator(f"{form} [name={name}]").fill(value)
+
+
+def sign_up(page, **changes):
+    fill_form(page, "#signup-form", {**ALICE, **changes})
+    page.locator("#signup-form [type=submit]").click()
+
+
+def log_in(page, login="alice", password=PASSWORD, remember_me=False):
+    fill_form(page, "#login-form", {"login": login, "password": password})
+    page.locator("#login-form [name=remember_me]").set_checked(remember_me)
+    page.locator("#login-form [type=submit]").click()
+
+
+def log_out(page):
+    page.locator("#logged-in-view button").click()

@@ -1,0 +1,102 @@
+"""The page's public surface and the rules its markup keeps, read from the live DOM."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.pages import open_logged_out
+
+AUTOCOMPLETE = {
+    "#login-form": {"login": "username", "password": "current-password"},
+    "#signup-form": {
+        "user_name": "username",
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "email": "email",
+        "password": "new-password",
+        "confirm": "new-password",
+    },
+}
+
+
+@pytest.fixture
+def loaded(page, problems):
+    open_logged_out(page, problems)
+    return page
+
+
+def test_views_hold_the_tutorial_forms(loaded):
+    page = loaded
+    expect(page.locator("#logged-out-view #login-form")).to_have_count(1)
+    expect(page.locator("#signup-view #signup-form")).to_have_count(1)
+    for form, names in {
+        "#login-form": ["login", "password", "remember_me"],
+        "#signup-form": ["user_name", "first_name", "last_name", "email", "password", "confirm"],
+    }.items():
+        found = page.locator(f"{form} input").evaluate_all("inputs => inputs.map(i => i.name)")
+        assert found == names
+        expect(page.locator(f"{form} [type=submit]")).to_have_count(1)
+    expect(page.locator("#login-form [name=remember_me]")).to_have_attribute("type", "checkbox")
+    expect(page.locator("#logged-in-view button")).to_have_count(1)
+    # Hidden the Bootstrap 5 way: the attribute, not a .hidden class that no longer exists.
+    expect(page.locator("#logged-in-view")).to_have_attribute("hidden", "")
+    expect(page.locator(".hidden")).to_have_count(0)
+
+
+def test_no_inline_script_handler_or_style(loaded):
+    page = loaded
+    found = page.evaluate(
+        """() => ({
+            inlineScripts: Array.from(document.scripts).filter(s => !s.src).length,
+            foreignScripts: Array.from(document.scripts)
+                .filter(s => new URL(s.src).origin !== location.origin).length,
+            handlers: Array.from(document.querySelectorAll('*')).flatMap(element =>
+                Array.from(element.attributes).map(a => a.name).filter(n => n.startsWith('on'))),
+            styled: document.querySelectorAll('[style]').length,
+            styleElements: document.querySelectorAll('style').length,
+            javascriptUrls: document.querySelectorAll('[href^="javascript:"]').length,
+        })"""
+    )
+    assert found == {
+        "inlineScripts": 0,
+        "foreignScripts": 0,
+        "handlers": [],
+        "styled": 0,
+        "styleElements": 0,
+        "javascriptUrls": 0,
+    }
+
+
+def test_every_input_has_a_label_and_autocomplete(loaded):
+    page = loaded
+    unlabelled = page.locator("input").evaluate_all(
+        "inputs => inputs.filter(i => i.labels.length === 0).map(i => i.id)"
+    )
+    assert unlabelled == []
+    for form, expected in AUTOCOMPLETE.items():
+        for name, token in expected.items():
+            expect(page.locator(f"{form} [name={name}]")).to_have_attribute("autocomplete", token)
+    expect(page.get_by_label("Username or email")).to_have_attribute("name", "login")
+    expect(page.get_by_label("Remember me")).to_have_attribute("name", "remember_me")
+    expect(page.get_by_label("Confirm password")).to_have_attribute("name", "confirm")
+
+
+def test_password_rule_is_shown_under_the_signup_password(loaded):
+    page = loaded
+    password = page.locator("#signup-form [name=password]")
+    hint = page.locator("#signup-form [name=password] + .form-text")
+    expect(hint).to_be_visible()
+    expect(hint).to_contain_text("8 to 128 characters")
+    expect(hint).to_contain_text("easy to guess")
+    hint_id = hint.get_attribute("id")
+    assert hint_id in password.get_attribute("aria-describedby").split()
+    password_box, hint_box = password.bounding_box(), hint.bounding_box()
+    assert hint_box["y"] >= password_box["y"] + password_box["height"]
+
+
+def test_each_form_has_an_alert_region(loaded):
+    page = loaded
+    for form in ("#login-form", "#signup-form", "#logout-form"):
+        region = page.locator(f"{form} [role=alert]")
+        expect(region).to_have_count(1)
+        expect(region).to_have_attribute("aria-live", "assertive")
+        expect(region).to_have_text("")
