@@ -1,5 +1,6 @@
 """Extension objects, created unbound and attached to an app in ``create_app``."""
 
+from flask import request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,10 +25,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class RecordLoginManager(LoginManager):
+    """Flask-Login that asks only the request loader, that is the server-side record.
+
+    Stock Flask-Login reads a ``remember_token`` cookie first and then skips the request
+    loader: a stale one (the tutorial set it for a year) would hide a live session and
+    write ``_user_id`` into the cookie.
+    """
+
+    def _load_user(self):
+        return self._update_request_context_with_user(self._load_user_from_request(request))
+
+
 # expire_on_commit=False: views commit early (so no transaction stays open while a
 # password is hashed) and keep using the loaded objects afterwards.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
-login_manager = LoginManager()
+login_manager = RecordLoginManager()
 csrf = CSRFProtect()
 passwords = PasswordHasher()

@@ -34,6 +34,15 @@ os.environ["APP_CONFIG"] = "testing"
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PASSWORD = "correct horse battery staple"
+# A complete, valid signup body.
+SIGNUP_FIELDS = {
+    "user_name": "alice",
+    "first_name": "Alice",
+    "last_name": "Liddell",
+    "email": "alice@example.com",
+    "password": PASSWORD,
+    "confirm": PASSWORD,
+}
 
 
 def make_app(database_path, **overrides):

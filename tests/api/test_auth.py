@@ -1,0 +1,592 @@
+"""The /api/auth endpoints: every success and failure path, with JSON and form bodies."""
+
+import json
+import re
+
+import email_validator.deliverability
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.api.auth import _conflict_from
+from app.common import messages
+from app.extensions import db
+from app.sessions.models import AuthSession
+from app.users import constants
+from app.users.models import User
+from tests.conftest import PASSWORD, SIGNUP_FIELDS, assert_error, count_rows
+
+MISSING = object()
+USER_KEYS = {"id", "user_name", "email", "first_name", "last_name", "role", "created_on"}
+ISO_Z = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+# U+FB03 LATIN SMALL LIGATURE FFI becomes "ffi" under NFKC: one code point typed, three counted.
+FFI = "\ufb03"
+# A 254-character address that email-validator accepts (64-character local part).
+EMAIL_254 = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com"
+
+USER_NAME_LENGTH = messages.USER_NAME_LENGTH.format(
+    min=constants.MIN_USERNAME_LEN, max=constants.MAX_USERNAME_LEN
+)
+NAME_TOO_LONG = messages.NAME_TOO_LONG.format(max=constants.MAX_NAME_LEN)
+PASSWORD_LENGTH = messages.PASSWORD_LENGTH.format(
+    min=constants.MIN_PASSWORD_LEN, max=constants.MAX_PASSWORD_LEN
+)
+PASSWORD_TOO_LONG = messages.PASSWORD_TOO_LONG.format(max=constants.MAX_PASSWORD_LEN)
+LOGIN_TOO_LONG = messages.LOGIN_TOO_LONG.format(max=constants.MAX_LOGIN_LEN)
+
+
+@pytest.fixture(params=["json", "form"])
+def send(request, auth):
+    """POST ``fields`` as a JSON object or as a form (as jQuery's ``$.post`` does)."""
+
+    def send(path, fields):
+        fields = {name: value for name, value in fields.items() if value is not MISSING}
+        if request.param == "json":
+            return auth.post(path, json=fields)
+        form = {name: "y" for name, value in fields.items() if value is True}
+        form.update({name: value for name, value in fields.items() if isinstance(value, str)})
+        return auth.post(path, data=form)
+
+    return send
+
+
+def signup_fields(**changes):
+    fields = {**SIGNUP_FIELDS, **changes}
+    if "password" in changes and "confirm" not in changes:
+        fields["confirm"] = changes["password"]
+    return fields
+
+
+def logged_in_user(client):
+    response = client.get("/api/auth/verify_auth")
+    return response.get_json()["data"]["user_name"] if response.status_code == 200 else None
+
+
+# GET /api/auth/csrf
+
+
+def test_csrf_hands_out_token_top_level_and_in_data(client):
+    response = client.get("/api/auth/csrf")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["success"] is True
+    assert body["message"] == messages.CSRF_ISSUED
+    assert body["csrf_token"]
+    assert body["data"] == {"csrf_token": body["csrf_token"]}
+
+
+def test_csrf_token_from_endpoint_is_accepted(app, client):
+    token = client.get("/api/auth/csrf").get_json()["csrf_token"]
+    response = client.post("/api/auth/signup", data=SIGNUP_FIELDS, headers={"X-CSRFToken": token})
+    assert response.status_code == 201
+
+
+def test_token_from_before_signup_is_refused_after(auth, client):
+    auth.fetch_token()
+    api_token = client.get("/api/auth/csrf").get_json()["csrf_token"]
+    assert auth.signup().status_code == 201
+    response = client.post("/api/auth/logout", headers={"X-CSRFToken": api_token})
+    assert_error(response, 400, "The CSRF tokens do not match.")
+
+
+# GET /api/auth/verify_auth
+
+
+def test_verify_auth_when_logged_out(client):
+    assert_error(client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
+
+
+def test_verify_auth_returns_the_user(auth, client):
+    created = auth.signup().get_json()["data"]
+    response = client.get("/api/auth/verify_auth")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body == {"success": True, "message": messages.AUTHENTICATED, "data": created}
+
+
+def test_verify_auth_sets_no_cookie(auth, client):
+    auth.signup()
+    assert client.get("/api/auth/verify_auth").headers.getlist("Set-Cookie") == []
+
+
+# POST /api/auth/signup
+
+
+def test_signup_creates_and_logs_in(app, client, send):
+    response = send("/api/auth/signup", SIGNUP_FIELDS)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["success"] is True
+    assert body["message"] == messages.SIGNED_UP
+    assert body["csrf_token"]
+    assert body["data"] == client.get("/api/auth/verify_auth").get_json()["data"]
+    assert count_rows(app, User) == 1
+    assert count_rows(app, AuthSession) == 1
+
+
+def test_signup_user_object(send):
+    data = send("/api/auth/signup", SIGNUP_FIELDS).get_json()["data"]
+    assert set(data) == USER_KEYS
+    assert isinstance(data["id"], int)
+    assert data["user_name"] == "alice"
+    assert data["email"] == "alice@example.com"
+    assert data["first_name"] == "Alice"
+    assert data["last_name"] == "Liddell"
+    assert data["role"] == "user"
+    assert ISO_Z.match(data["created_on"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("user_name", "abc", USER_NAME_LENGTH),
+        ("user_name", "a" * 31, USER_NAME_LENGTH),
+        ("user_name", "  abc  ", USER_NAME_LENGTH),
+        ("user_name", "j\u00fcrgen", messages.USER_NAME_CHARACTERS),
+        ("user_name", "\u0430lice", messages.USER_NAME_CHARACTERS),
+        ("user_name", "\uff41\uff4c\uff49\uff43\uff45", messages.USER_NAME_CHARACTERS),
+        ("user_name", "alice!", messages.USER_NAME_CHARACTERS),
+        ("user_name", "alice_b", messages.USER_NAME_CHARACTERS),
+        ("user_name", "al ice", messages.USER_NAME_CHARACTERS),
+        ("user_name", "", messages.FIELD_REQUIRED),
+        ("user_name", "    ", messages.FIELD_REQUIRED),
+        ("user_name", MISSING, messages.FIELD_REQUIRED),
+        ("first_name", "", messages.FIELD_REQUIRED),
+        ("first_name", " \t ", messages.FIELD_REQUIRED),
+        ("first_name", "x" * 65, NAME_TOO_LONG),
+        ("first_name", MISSING, messages.FIELD_REQUIRED),
+        ("last_name", "", messages.FIELD_REQUIRED),
+        ("last_name", "   ", messages.FIELD_REQUIRED),
+        ("last_name", "x" * 65, NAME_TOO_LONG),
+        ("last_name", MISSING, messages.FIELD_REQUIRED),
+        ("email", "not-an-email", messages.EMAIL_INVALID),
+        ("email", "alice@", messages.EMAIL_INVALID),
+        ("email", "@example.com", messages.EMAIL_INVALID),
+        ("email", "alice@@example.com", messages.EMAIL_INVALID),
+        ("email", "alice@localhost", messages.EMAIL_INVALID),
+        ("email", "alice example@example.com", messages.EMAIL_INVALID),
+        ("email", "b" + EMAIL_254, messages.EMAIL_INVALID),
+        ("email", "x" * 300 + "@example.com", messages.EMAIL_INVALID),
+        ("email", "", messages.FIELD_REQUIRED),
+        ("email", MISSING, messages.FIELD_REQUIRED),
+        ("password", "1234567", PASSWORD_LENGTH),
+        ("password", "\u00e9" * 7, PASSWORD_LENGTH),
+        ("password", "x" * 129, PASSWORD_LENGTH),
+        ("password", FFI * 43, PASSWORD_LENGTH),
+        ("password", "x" * 30_000, PASSWORD_LENGTH),
+        ("confirm", PASSWORD + " ", messages.PASSWORDS_MUST_MATCH),
+        ("confirm", PASSWORD.upper(), messages.PASSWORDS_MUST_MATCH),
+        ("confirm", "", messages.FIELD_REQUIRED),
+        ("confirm", MISSING, messages.FIELD_REQUIRED),
+    ],
+)
+def test_signup_field_rules(app, client, send, field, value, message):
+    response = send("/api/auth/signup", signup_fields(**{field: value}))
+    assert_error(response, 422, messages.VALIDATION_FAILED, {field: [message]})
+    assert count_rows(app, User) == 0
+    assert count_rows(app, AuthSession) == 0
+    assert logged_in_user(client) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kept"),
+    [
+        ("user_name", "abcd", "abcd"),
+        ("user_name", "a" * 30, "a" * 30),
+        ("user_name", "  Alice99  ", "Alice99"),
+        ("first_name", "x" * 64, "x" * 64),
+        ("first_name", "  " + "x" * 64 + "  ", "x" * 64),
+        ("first_name", "  Zo\u00eb  ", "Zo\u00eb"),
+        ("last_name", "O'Brien-Sm\u00edth", "O'Brien-Sm\u00edth"),
+        ("email", EMAIL_254, EMAIL_254),
+        ("email", "  alice@example.com ", "alice@example.com"),
+        ("email", "Alice.Liddell@EXAMPLE.COM", "Alice.Liddell@example.com"),
+    ],
+)
+def test_signup_accepts_and_stores(app, send, field, value, kept):
+    response = send("/api/auth/signup", signup_fields(**{field: value}))
+    assert response.status_code == 201
+    assert response.get_json()["data"][field] == kept
+    with app.app_context():
+        assert getattr(db.session.scalar(select(User)), field) == kept
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Zq8#vT2!",
+        "x7" * 64,
+        FFI * 3,
+        "\u043f\u0430\u0440\u043e\u043b\u044c \u5bc6\u7801 \U0001f511",
+        "  spaces are kept  ",
+    ],
+)
+def test_signup_password_any_unicode_8_to_128(auth, send, password):
+    assert send("/api/auth/signup", signup_fields(password=password)).status_code == 201
+    auth.logout()
+    assert auth.login(password=password).status_code == 200
+
+
+def test_signup_password_is_never_truncated(auth, send):
+    password = "".join(chr(ord("a") + i % 26) for i in range(constants.MAX_PASSWORD_LEN))
+    assert send("/api/auth/signup", signup_fields(password=password)).status_code == 201
+    auth.logout()
+    for prefix in (password[:72], password[:-1]):
+        assert auth.login(password=prefix).status_code == 401
+    assert auth.login(password=password).status_code == 200
+
+
+def test_signup_password_is_not_trimmed(auth, send):
+    assert send("/api/auth/signup", signup_fields(password="  " + PASSWORD)).status_code == 201
+    auth.logout()
+    assert auth.login(password=PASSWORD).status_code == 401
+    assert auth.login(password="  " + PASSWORD).status_code == 200
+
+
+@pytest.mark.parametrize("password", ["", MISSING])
+def test_signup_password_required(app, send, password):
+    response = send("/api/auth/signup", signup_fields(password=password, confirm=PASSWORD))
+    fields = {
+        "password": [messages.FIELD_REQUIRED],
+        "confirm": [messages.PASSWORDS_MUST_MATCH],
+    }
+    assert_error(response, 422, messages.VALIDATION_FAILED, fields)
+    assert count_rows(app, User) == 0
+
+
+def test_signup_missing_everything(app, send):
+    response = send("/api/auth/signup", {})
+    required = [messages.FIELD_REQUIRED]
+    assert_error(response, 422, messages.VALIDATION_FAILED, dict.fromkeys(SIGNUP_FIELDS, required))
+    assert count_rows(app, User) == 0
+
+
+def test_signup_does_not_look_up_dns(monkeypatch, send):
+    def no_dns(*args, **kwargs):
+        raise AssertionError("signup must not query DNS")
+
+    monkeypatch.setattr(email_validator.deliverability, "validate_email_deliverability", no_dns)
+    email = "someone@no-such-domain-for-this-test.com"
+    response = send("/api/auth/signup", signup_fields(email=email))
+    assert response.status_code == 201
+    assert response.get_json()["data"]["email"] == email
+
+
+@pytest.mark.parametrize(
+    ("user_name", "email", "fields"),
+    [
+        ("ALICE", "other@example.com", {"user_name": [messages.USER_NAME_TAKEN]}),
+        ("aLiCe", "other@example.com", {"user_name": [messages.USER_NAME_TAKEN]}),
+        ("bobby", "ALICE@example.com", {"email": [messages.EMAIL_TAKEN]}),
+        ("bobby", "alice@EXAMPLE.COM", {"email": [messages.EMAIL_TAKEN]}),
+        (
+            "Alice",
+            "Alice@Example.Com",
+            {"user_name": [messages.USER_NAME_TAKEN], "email": [messages.EMAIL_TAKEN]},
+        ),
+    ],
+)
+def test_signup_conflict_ignores_case(app, auth, client, send, user_name, email, fields):
+    assert auth.signup().status_code == 201
+    response = send("/api/auth/signup", signup_fields(user_name=user_name, email=email))
+    assert_error(response, 409, messages.CONFLICT, fields)
+    assert count_rows(app, User) == 1
+    assert count_rows(app, AuthSession) == 1
+    assert logged_in_user(client) == "alice"
+
+
+def test_signup_conflict_lost_race_is_409(app, auth, monkeypatch, send):
+    """When a concurrent signup wins after the check, the database's unique key answers."""
+    assert auth.signup().status_code == 201
+    auth.logout()
+    monkeypatch.setattr(User, "is_user_name_taken", classmethod(lambda cls, name: False))
+    response = send("/api/auth/signup", signup_fields(user_name="ALICE", email="b@example.com"))
+    assert_error(response, 409, messages.CONFLICT, {"user_name": [messages.USER_NAME_TAKEN]})
+    monkeypatch.setattr(User, "is_email_taken", classmethod(lambda cls, email: False))
+    response = send("/api/auth/signup", signup_fields(user_name="bobby", email="ALICE@example.com"))
+    assert_error(response, 409, messages.CONFLICT, {"email": [messages.EMAIL_TAKEN]})
+    assert count_rows(app, User) == 1
+    assert count_rows(app, AuthSession) == 0
+
+
+@pytest.mark.parametrize(
+    ("driver_message", "fields"),
+    [
+        ("UNIQUE constraint failed: user.user_name_key", {"user_name": [messages.USER_NAME_TAKEN]}),
+        ("UNIQUE constraint failed: user.email_key", {"email": [messages.EMAIL_TAKEN]}),
+        (
+            'duplicate key value violates unique constraint "uq_user_user_name_key"',
+            {"user_name": [messages.USER_NAME_TAKEN]},
+        ),
+        (
+            'duplicate key value violates unique constraint "uq_user_email_key"',
+            {"email": [messages.EMAIL_TAKEN]},
+        ),
+        ("UNIQUE constraint failed: auth_session.token_hash", None),
+        ("FOREIGN KEY constraint failed", None),
+    ],
+)
+def test_conflict_from_integrity_error(driver_message, fields):
+    """SQLite and PostgreSQL name the violated key differently; both map to the field."""
+    conflict = _conflict_from(IntegrityError("INSERT", {}, Exception(driver_message)))
+    if fields is None:
+        assert conflict is None
+    else:
+        assert (conflict.code, conflict.description, conflict.fields) == (
+            409,
+            messages.CONFLICT,
+            fields,
+        )
+
+
+# POST /api/auth/login
+
+
+@pytest.mark.parametrize(
+    "login", ["alice", "ALICE", "Alice", "alice@example.com", "ALICE@EXAMPLE.COM", "  alice  "]
+)
+def test_login_by_user_name_or_email_any_case(auth, client, send, login):
+    signed_up = auth.signup().get_json()["data"]
+    auth.logout()
+    response = send("/api/auth/login", {"login": login, "password": PASSWORD})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["success"] is True
+    assert body["message"] == messages.LOGGED_IN
+    assert body["data"] == signed_up
+    assert body["csrf_token"]
+    assert logged_in_user(client) == "alice"
+
+
+@pytest.mark.parametrize(
+    ("login", "password"),
+    [
+        ("nobody", PASSWORD),
+        ("nobody@example.com", PASSWORD),
+        ("alice", "wrong password"),
+        ("alice@example.com", PASSWORD.upper()),
+        ("alice", PASSWORD + " "),
+        ("alice", "x"),
+    ],
+)
+def test_login_bad_credentials(app, auth, client, send, login, password):
+    auth.signup()
+    auth.logout()
+    response = send("/api/auth/login", {"login": login, "password": password})
+    assert_error(response, 401, messages.INVALID_CREDENTIALS)
+    assert logged_in_user(client) is None
+    assert count_rows(app, AuthSession) == 0
+
+
+def test_unknown_user_and_wrong_password_look_the_same(app, auth):
+    auth.signup()
+    answers = []
+    for login in ("nobody", "alice"):
+        client = app.test_client()
+        token = client.get("/api/auth/csrf").get_json()["csrf_token"]
+        response = client.post(
+            "/api/auth/login",
+            data={"login": login, "password": "wrong password"},
+            headers={"X-CSRFToken": token},
+        )
+        assert_error(response, 401, messages.INVALID_CREDENTIALS)
+        answers.append((response.status, response.get_data(), sorted(response.headers.items())))
+    assert answers[0] == answers[1]
+    assert all(name != "Set-Cookie" for name, _ in answers[0][2])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("login", MISSING, messages.FIELD_REQUIRED),
+        ("login", "", messages.FIELD_REQUIRED),
+        ("login", "   ", messages.FIELD_REQUIRED),
+        ("login", "a" * (constants.MAX_LOGIN_LEN + 1), LOGIN_TOO_LONG),
+        ("password", MISSING, messages.FIELD_REQUIRED),
+        ("password", "", messages.FIELD_REQUIRED),
+        ("password", "x" * 129, PASSWORD_TOO_LONG),
+        ("password", FFI * 43, PASSWORD_TOO_LONG),
+        ("password", "x" * 30_000, PASSWORD_TOO_LONG),
+    ],
+)
+def test_login_field_rules(app, send, field, value, message):
+    fields = {"login": "alice", "password": PASSWORD, field: value}
+    response = send("/api/auth/login", fields)
+    assert_error(response, 422, messages.VALIDATION_FAILED, {field: [message]})
+    assert count_rows(app, AuthSession) == 0
+
+
+@pytest.mark.parametrize(
+    ("login", "password"),
+    [
+        ("a" * constants.MAX_LOGIN_LEN, PASSWORD),
+        ("alice", "x" * constants.MAX_PASSWORD_LEN),
+        ("alice", FFI * 42),
+        ("alice", "x"),
+    ],
+)
+def test_login_limits_are_inclusive(send, login, password):
+    response = send("/api/auth/login", {"login": login, "password": password})
+    assert_error(response, 401, messages.INVALID_CREDENTIALS)
+
+
+def test_login_missing_everything(send):
+    response = send("/api/auth/login", {})
+    required = [messages.FIELD_REQUIRED]
+    fields = {"login": required, "password": required}
+    assert_error(response, 422, messages.VALIDATION_FAILED, fields)
+
+
+def test_login_has_no_password_policy(app, auth, send):
+    """An account made under an older, weaker rule still gets in."""
+    with app.app_context():
+        db.session.add(
+            User(
+                user_name="oldtimer",
+                email="old@example.com",
+                first_name="Old",
+                last_name="Timer",
+                password="abc",
+            )
+        )
+        db.session.commit()
+    response = send("/api/auth/login", {"login": "oldtimer", "password": "abc"})
+    assert response.status_code == 200
+    assert response.get_json()["data"]["user_name"] == "oldtimer"
+
+
+@pytest.mark.parametrize("remember_me", [True, False])
+def test_login_remember_me(app, auth, send, remember_me):
+    auth.signup()
+    auth.logout()
+    fields = {"login": "alice", "password": PASSWORD, "remember_me": remember_me}
+    assert send("/api/auth/login", fields).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(AuthSession)).remember is remember_me
+
+
+# POST /api/auth/logout
+
+
+def test_logout(app, auth, client):
+    auth.signup()
+    response = auth.logout()
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["success"] is True
+    assert body["message"] == messages.LOGGED_OUT
+    assert body["csrf_token"]
+    assert "data" not in body
+    assert logged_in_user(client) is None
+    assert count_rows(app, AuthSession) == 0
+    assert count_rows(app, User) == 1
+
+
+def test_logout_when_logged_out(auth):
+    assert_error(auth.logout(), 401, messages.NOT_LOGGED_IN)
+
+
+def test_logout_twice(auth):
+    auth.signup()
+    assert auth.logout().status_code == 200
+    assert_error(auth.logout(), 401, messages.NOT_LOGGED_IN)
+
+
+def test_logout_ignores_a_body(auth):
+    auth.signup()
+    assert (
+        auth.post("/api/auth/logout", data="anything", content_type="text/plain").status_code == 200
+    )
+
+
+# CSRF on every POST
+
+POSTS = {
+    "/api/auth/login": {"login": "alice", "password": PASSWORD},
+    "/api/auth/signup": SIGNUP_FIELDS,
+    "/api/auth/logout": {},
+}
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_post_without_csrf_token(app, auth, client, path):
+    auth.signup()
+    response = client.post(path, data=POSTS[path])
+    assert_error(response, 400, "The CSRF token is missing.")
+    assert logged_in_user(client) == "alice"
+    assert count_rows(app, User) == 1
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_post_with_invalid_csrf_token(app, auth, client, path):
+    auth.signup()
+    response = client.post(path, data=POSTS[path], headers={"X-CSRFToken": "forged"})
+    assert_error(response, 400, "The CSRF token is invalid.")
+    assert logged_in_user(client) == "alice"
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_post_with_json_and_no_csrf_token(client, path):
+    response = client.post(path, json=POSTS[path])
+    assert_error(response, 400, "The CSRF token is missing.")
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_post_with_token_of_another_session(app, auth, path):
+    token = auth.fetch_token()
+    other = app.test_client()
+    response = other.post(path, data=POSTS[path], headers={"X-CSRFToken": token})
+    assert_error(response, 400, "The CSRF session token is missing.")
+    other.get("/api/auth/csrf")
+    response = other.post(path, data=POSTS[path], headers={"X-CSRFToken": token})
+    assert_error(response, 400, "The CSRF tokens do not match.")
+
+
+@pytest.mark.parametrize("referer", [None, "https://elsewhere.example/"])
+def test_https_post_needs_no_same_host_referer(app, referer):
+    """curl sends no Referer; WTF_CSRF_SSL_STRICT would refuse it over HTTPS."""
+    client = app.test_client()
+    token = client.get("/api/auth/csrf", base_url="https://localhost").get_json()["csrf_token"]
+    headers = {"X-CSRFToken": token, **({"Referer": referer} if referer else {})}
+    response = client.post(
+        "/api/auth/signup", data=SIGNUP_FIELDS, headers=headers, base_url="https://localhost"
+    )
+    assert response.status_code == 201
+
+
+# Body size and type, per endpoint
+
+
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/signup"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "text/json"])
+def test_fields_in_unsupported_type(app, auth, path, content_type):
+    response = auth.post(path, data="login=alice", content_type=content_type)
+    assert_error(response, 415, messages.UNSUPPORTED_MEDIA_TYPE)
+    assert count_rows(app, User) == 0
+
+
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/signup"])
+def test_body_too_large_json(app, auth, path):
+    body = {**signup_fields(), "login": "alice", "padding": "x" * (64 * 1024)}
+    response = auth.post(path, json=body)
+    assert_error(response, 413, messages.BODY_TOO_LARGE)
+    assert count_rows(app, User) == 0
+
+
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/signup"])
+def test_body_too_large_form(app, auth, path):
+    body = {**signup_fields(), "login": "alice", "padding": "x" * (64 * 1024)}
+    response = auth.post(path, data=body)
+    assert_error(response, 413, messages.BODY_TOO_LARGE)
+    assert count_rows(app, User) == 0
+
+
+def test_body_just_under_the_limit_is_read(app, auth):
+    body = signup_fields(padding="")
+    size = len(json.dumps(body).encode())
+    body["padding"] = "x" * (app.config["MAX_CONTENT_LENGTH"] - size)
+    raw = json.dumps(body)
+    assert len(raw.encode()) == app.config["MAX_CONTENT_LENGTH"]
+    assert (
+        auth.post("/api/auth/signup", data=raw, content_type="application/json").status_code == 201
+    )

@@ -1,0 +1,57 @@
+"""The page: served for ``/`` and every path outside ``/api/``, never for an API path."""
+
+import pytest
+
+from tests.conftest import CSRF_META, assert_error
+
+NOT_FOUND = (
+    "The requested URL was not found on the server. If you entered the URL manually please "
+    "check your spelling and try again."
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/login", "/some/deep/path", "/some/deep/path/", "/apiary", "/api-docs", "/x/api/y"],
+)
+def test_page_is_served_outside_the_api(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert CSRF_META.search(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    "path", ["/api", "/api/", "/api/nope", "/api/auth", "/api/auth/nope", "/api/a/b/c"]
+)
+def test_page_is_never_served_under_the_api(client, path):
+    response = client.get(path)
+    assert_error(response, 404, NOT_FOUND)
+    assert "<meta" not in response.get_data(as_text=True)
+
+
+def test_api_route_with_wrong_method_is_not_the_page(client):
+    response = client.get("/api/auth/login")
+    assert response.status_code == 405
+    assert response.is_json
+
+
+def test_page_csrf_token_is_accepted_by_the_api(auth):
+    token = auth.fetch_token()
+    assert token
+    assert auth.signup().status_code == 201
+
+
+def test_page_token_belongs_to_the_session(client):
+    first = CSRF_META.search(client.get("/").get_data(as_text=True)).group(1)
+    second = CSRF_META.search(client.get("/anything").get_data(as_text=True)).group(1)
+    # Signed with a timestamp, so the strings may differ; the session's raw token is one.
+    assert first.split(".")[0] == second.split(".")[0]
+
+
+def test_page_sets_a_session_cookie_with_the_token(app, client):
+    response = client.get("/")
+    header = next(
+        value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")
+    )
+    assert "HttpOnly" in header

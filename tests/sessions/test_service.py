@@ -1,0 +1,527 @@
+"""Server-side sessions: the record decides, logout ends it, every success rotates it."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import pytest
+from flask_login.utils import encode_cookie
+from sqlalchemy import delete, select, update
+
+from app.common import messages
+from app.common.time import as_utc, utcnow
+from app.extensions import db
+from app.sessions import service
+from app.sessions.models import MAX_USER_AGENT_LEN, AuthSession, hash_token
+from app.users.models import User
+from tests.conftest import (
+    PASSWORD,
+    SIGNUP_FIELDS,
+    AuthActions,
+    assert_error,
+    count_rows,
+    make_app,
+    session_cookie,
+)
+
+VERIFY = "/api/auth/verify_auth"
+COOKIE_KEYS = {"sid", "csrf_token"}
+
+
+def cookie_value(app, client):
+    return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+
+
+def replay(app, value):
+    """A fresh client holding a copy of a session cookie."""
+    other = app.test_client()
+    other.set_cookie(app.config["SESSION_COOKIE_NAME"], value)
+    return other
+
+
+def records(app):
+    with app.app_context():
+        return db.session.scalars(select(AuthSession).order_by(AuthSession.id)).all()
+
+
+def set_times(app, ago_created=None, ago_seen=None):
+    """Move the record's timestamps back, as if time had passed."""
+    now = utcnow()
+    values = {}
+    if ago_created is not None:
+        values["created_at"] = now - ago_created
+    if ago_seen is not None:
+        values["last_seen_at"] = now - ago_seen
+    with app.app_context():
+        db.session.execute(update(AuthSession).values(**values))
+        db.session.commit()
+
+
+def set_cookie_header(response):
+    (header,) = [
+        value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")
+    ]
+    return header
+
+
+def browser(app):
+    """Another client with its own auth helper: a second browser or device."""
+    client = app.test_client()
+    return client, AuthActions(client)
+
+
+@pytest.fixture
+def alice(auth):
+    assert auth.signup().status_code == 201
+    return auth
+
+
+# Logout really ends the session
+
+
+def test_cookie_copy_works_while_logged_in(app, alice, client):
+    assert replay(app, cookie_value(app, client)).get(VERIFY).status_code == 200
+
+
+def test_logout_deletes_the_record(app, alice, client):
+    copy = cookie_value(app, client)
+    assert alice.logout().status_code == 200
+    assert count_rows(app, AuthSession) == 0
+    assert_error(replay(app, copy).get(VERIFY), 401, messages.NOT_LOGGED_IN)
+
+
+def test_cookie_copy_cannot_log_out_again(app, alice, client):
+    copy = cookie_value(app, client)
+    token = alice.token
+    alice.logout()
+    other = replay(app, copy)
+    response = other.post("/api/auth/logout", headers={"X-CSRFToken": token})
+    assert_error(response, 401, messages.NOT_LOGGED_IN)
+
+
+def test_logout_ends_only_this_session(app, alice, auth, client):
+    other, other_auth = browser(app)
+    assert other_auth.login().status_code == 200
+    assert count_rows(app, AuthSession) == 2
+    alice.logout()
+    assert client.get(VERIFY).status_code == 401
+    assert other.get(VERIFY).status_code == 200
+    assert count_rows(app, AuthSession) == 1
+
+
+def test_deleting_the_user_deletes_the_sessions(app, alice, client):
+    with app.app_context():
+        db.session.execute(delete(User))
+        db.session.commit()
+    assert count_rows(app, AuthSession) == 0
+    assert client.get(VERIFY).status_code == 401
+
+
+# Every success replaces the session (no fixation)
+
+
+def test_login_replaces_the_session(app, alice, client):
+    before = session_cookie(app, client)["sid"]
+    copy = cookie_value(app, client)
+    assert alice.login().status_code == 200
+    after = session_cookie(app, client)["sid"]
+    assert after != before
+    assert count_rows(app, AuthSession) == 1
+    assert replay(app, copy).get(VERIFY).status_code == 401
+    assert client.get(VERIFY).status_code == 200
+
+
+def test_pre_login_cookie_is_not_logged_in(app, alice, client):
+    alice.logout()
+    pre_login = cookie_value(app, client)
+    pre_login_token = alice.token
+    assert "sid" not in session_cookie(app, client)
+    assert alice.login().status_code == 200
+    stale = replay(app, pre_login)
+    assert stale.get(VERIFY).status_code == 401
+    response = client.post("/api/auth/logout", headers={"X-CSRFToken": pre_login_token})
+    assert_error(response, 400, "The CSRF tokens do not match.")
+
+
+def test_login_as_someone_else_deletes_the_previous_record(app, alice, client):
+    _, bob = browser(app)
+    assert bob.signup(user_name="bobby", email="bob@example.com").status_code == 201
+    alice_copy = cookie_value(app, client)
+    assert alice.login(login="bobby").status_code == 200
+    assert client.get(VERIFY).get_json()["data"]["user_name"] == "bobby"
+    assert replay(app, alice_copy).get(VERIFY).status_code == 401
+    with app.app_context():
+        owners = db.session.scalars(select(AuthSession.user_id)).all()
+        bob = User.find_by_login("bobby")
+    assert owners == [bob.id, bob.id]
+
+
+def test_signup_while_logged_in_replaces_the_session(app, alice, client):
+    copy = cookie_value(app, client)
+    response = alice.signup(user_name="bobby", email="bob@example.com")
+    assert response.status_code == 201
+    assert client.get(VERIFY).get_json()["data"]["user_name"] == "bobby"
+    assert replay(app, copy).get(VERIFY).status_code == 401
+    assert count_rows(app, AuthSession) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs", "status"),
+    [
+        ("/api/auth/login", {"data": {"login": "alice", "password": "wrong"}}, 401),
+        ("/api/auth/login", {"data": {"login": "nobody", "password": PASSWORD}}, 401),
+        ("/api/auth/login", {"data": {"login": "alice"}}, 422),
+        ("/api/auth/login", {"json": {"login": 1, "password": PASSWORD}}, 422),
+        ("/api/auth/login", {"data": "{", "content_type": "application/json"}, 400),
+        ("/api/auth/login", {"data": "x", "content_type": "text/plain"}, 415),
+        ("/api/auth/signup", {"data": {"user_name": "x"}}, 422),
+        ("/api/auth/signup", {"data": {**SIGNUP_FIELDS, "user_name": "ALICE"}}, 409),
+        ("/api/auth/signup", {"json": {**SIGNUP_FIELDS, "email": "Alice@Example.com"}}, 409),
+    ],
+)
+def test_failure_leaves_the_session_and_token_alone(app, alice, client, path, kwargs, status):
+    cookie_before = cookie_value(app, client)
+    token = alice.token
+    response = alice.post(path, **kwargs)
+    assert response.status_code == status
+    assert response.headers.getlist("Set-Cookie") == []
+    assert cookie_value(app, client) == cookie_before
+    assert client.get(VERIFY).get_json()["data"]["user_name"] == "alice"
+    assert count_rows(app, AuthSession) == 1
+    assert alice.token == token
+    assert alice.logout().status_code == 200
+
+
+def test_failed_login_while_logged_out_sets_no_cookie(app, alice, client):
+    alice.logout()
+    response = alice.login(password="wrong")
+    assert response.status_code == 401
+    assert response.headers.getlist("Set-Cookie") == []
+    assert count_rows(app, AuthSession) == 0
+
+
+# The CSRF token that a success hands back is the one the next POST needs
+
+
+def test_token_from_login_is_accepted_by_logout(app, alice, client):
+    alice.logout()
+    token = alice.login().get_json()["csrf_token"]
+    response = client.post("/api/auth/logout", headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+
+
+def test_token_from_signup_is_accepted_by_logout(app, auth, client):
+    token = auth.signup().get_json()["csrf_token"]
+    response = client.post("/api/auth/logout", headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+
+
+def test_token_from_logout_is_accepted_by_login(app, alice, client):
+    token = alice.logout().get_json()["csrf_token"]
+    response = client.post(
+        "/api/auth/login",
+        data={"login": "alice", "password": PASSWORD},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 200
+
+
+def test_each_success_rotates_the_token(app, auth, client):
+    tokens = [auth.fetch_token()]
+    for step in (auth.signup, auth.logout, auth.login, auth.login, auth.logout):
+        tokens.append(step().get_json()["csrf_token"])
+    for old in tokens[:-1]:
+        response = client.post("/api/auth/logout", headers={"X-CSRFToken": old})
+        assert_error(response, 400, "The CSRF tokens do not match.")
+    response = client.post(
+        "/api/auth/login",
+        data={"login": "alice", "password": PASSWORD},
+        headers={"X-CSRFToken": tokens[-1]},
+    )
+    assert response.status_code == 200
+
+
+# What the cookie holds
+
+
+def test_cookie_holds_only_sid_and_csrf_token(app, auth, client):
+    auth.signup()
+    assert set(session_cookie(app, client)) == COOKIE_KEYS
+    auth.login()
+    assert set(session_cookie(app, client)) == COOKIE_KEYS
+    client.get(VERIFY)
+    assert set(session_cookie(app, client)) == COOKIE_KEYS
+    auth.logout()
+    assert set(session_cookie(app, client)) == {"csrf_token"}
+
+
+def test_remembered_cookie_adds_only_the_permanent_flag(app, auth, client):
+    """Flask records a permanent session as ``_permanent``; Flask-Login adds nothing."""
+    auth.signup()
+    auth.login(remember_me=True)
+    content = session_cookie(app, client)
+    assert content.pop("_permanent") is True
+    assert set(content) == COOKIE_KEYS
+    auth.logout()
+    assert set(session_cookie(app, client)) == {"csrf_token"}
+
+
+def test_cookie_token_is_random_and_long(app, auth, client):
+    auth.signup()
+    token = session_cookie(app, client)["sid"]
+    # 32 random bytes, URL-safe base64: 256 bits.
+    assert len(token) >= 43
+
+
+def test_flask_login_remember_cookie_is_never_set(app, auth, client):
+    responses = [auth.signup(), auth.logout(), auth.login(remember_me=True)]
+    for response in responses:
+        for header in response.headers.getlist("Set-Cookie"):
+            assert header.startswith("session=")
+    assert client.get_cookie("remember_token") is None
+
+
+def test_stale_remember_cookie_does_not_hide_the_session(app, auth, client):
+    """A browser may still hold a ``remember_token`` (the tutorial set one for a year)."""
+    auth.signup()
+    client.set_cookie("remember_token", "1|" + "0" * 128)
+    assert client.get(VERIFY).status_code == 200
+    assert set(session_cookie(app, client)) == COOKIE_KEYS
+
+
+def test_tutorial_remember_cookie_logs_nobody_in(app, auth, client):
+    """A validly signed Flask-Login cookie is not a session: only the record is."""
+    auth.signup()
+    with app.test_request_context():
+        user_id = User.find_by_login("alice").id
+        remember = encode_cookie(str(user_id))
+    auth.logout()
+    client.set_cookie("remember_token", remember)
+    assert client.get(VERIFY).status_code == 401
+    assert set(session_cookie(app, client)) == {"csrf_token"}
+    assert auth.login().status_code == 200
+    assert client.get(VERIFY).status_code == 200
+    assert set(session_cookie(app, client)) == COOKIE_KEYS
+
+
+# Cookie lifetime and flags
+
+
+def test_cookie_without_remember_me_ends_with_the_browser(app, auth, client):
+    header = set_cookie_header(auth.signup())
+    assert "Expires=" not in header
+    assert "Max-Age=" not in header
+    auth.logout()
+    header = set_cookie_header(auth.login())
+    assert "Expires=" not in header
+    assert "Max-Age=" not in header
+
+
+def test_cookie_with_remember_me_lasts_30_days(app, auth, client):
+    auth.signup()
+    auth.logout()
+    header = set_cookie_header(auth.login(remember_me=True))
+    assert "Expires=" in header
+    expires = client.get_cookie("session").expires
+    expected = utcnow() + app.config["PERMANENT_SESSION_LIFETIME"]
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(days=30)
+    assert abs(expires - expected) < timedelta(minutes=1)
+
+
+def test_remember_me_then_plain_login_drops_the_expiry(app, auth, client):
+    auth.signup()
+    auth.login(remember_me=True)
+    header = set_cookie_header(auth.login())
+    assert "Expires=" not in header
+    assert "_permanent" not in session_cookie(app, client)
+
+
+def test_cookie_flags(auth):
+    header = set_cookie_header(auth.signup())
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Secure" not in header
+
+
+def test_cookie_is_secure_in_production(database_path, monkeypatch):
+    monkeypatch.setenv("APP_CONFIG", "production")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    app = make_app(database_path)
+    response = browser(app)[1].signup()
+    assert response.status_code == 201
+    header = set_cookie_header(response)
+    assert "; Secure" in header
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    with app.app_context():
+        db.engine.dispose()
+
+
+# The record
+
+
+def test_record_stores_only_the_token_hash(app, auth, client):
+    auth.post(
+        "/api/auth/signup",
+        data=SIGNUP_FIELDS,
+        headers={"User-Agent": "Mozilla/5.0 (test)"},
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+    )
+    before = utcnow()
+    token = session_cookie(app, client)["sid"]
+    (record,) = records(app)
+    assert record.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert record.token_hash == hash_token(token)
+    assert token not in {record.public_id, record.token_hash}
+    assert record.public_id not in {token, record.token_hash}
+    assert record.public_id
+    with app.app_context():
+        row = db.session.execute(select(AuthSession.__table__)).one()
+    assert token not in [str(value) for value in row]
+    assert record.user.user_name == "alice"
+    assert record.remember is False
+    assert record.ip == "203.0.113.7"
+    assert record.user_agent == "Mozilla/5.0 (test)"
+    assert abs(as_utc(record.created_at) - before) < timedelta(minutes=1)
+    assert as_utc(record.last_seen_at) == as_utc(record.created_at)
+
+
+def test_record_remembers_remember_me(app, auth):
+    auth.signup()
+    auth.login(remember_me=True)
+    (record,) = records(app)
+    assert record.remember is True
+
+
+def test_record_cuts_a_long_user_agent(app, auth):
+    auth.fetch_token()
+    auth.post(
+        "/api/auth/signup",
+        data=SIGNUP_FIELDS,
+        headers={"User-Agent": "x" * 5000},
+    )
+    (record,) = records(app)
+    assert record.user_agent == "x" * MAX_USER_AGENT_LEN
+
+
+def test_public_ids_and_hashes_are_unique(app, auth):
+    auth.signup()
+    for _ in range(3):
+        auth.login()
+    assert browser(app)[1].login().status_code == 200
+    rows = records(app)
+    assert len(rows) == 2
+    assert len({row.public_id for row in rows}) == 2
+    assert len({row.token_hash for row in rows}) == 2
+
+
+@pytest.mark.parametrize("sid", ["not-a-token", "", 12345, None, ["x"], {"a": 1}])
+def test_cookie_with_unknown_or_odd_sid_is_logged_out(app, alice, client, sid):
+    serializer = app.session_interface.get_signing_serializer(app)
+    client.set_cookie("session", serializer.dumps({"sid": sid}))
+    assert_error(client.get(VERIFY), 401, messages.NOT_LOGGED_IN)
+
+
+def test_cookie_signed_with_another_key_is_ignored(app, alice, client, database_path):
+    other_app = make_app(database_path)
+    content = session_cookie(app, client)
+    forged = other_app.session_interface.get_signing_serializer(other_app).dumps(content)
+    client.set_cookie("session", forged)
+    assert client.get(VERIFY).status_code == 401
+    with other_app.app_context():
+        db.engine.dispose()
+
+
+# Expiry: the record decides
+
+
+@pytest.mark.parametrize(
+    ("remember", "ago_created", "ago_seen", "alive"),
+    [
+        (False, timedelta(minutes=59), timedelta(minutes=59), True),
+        (False, timedelta(minutes=61), timedelta(minutes=61), False),
+        (False, timedelta(hours=5), timedelta(hours=1, seconds=1), False),
+        (False, timedelta(hours=11, minutes=59), timedelta(minutes=1), True),
+        (False, timedelta(hours=12, minutes=1), timedelta(seconds=5), False),
+        (False, timedelta(days=2), timedelta(0), False),
+        (True, timedelta(days=29, hours=23), timedelta(days=29, hours=23), True),
+        (True, timedelta(hours=13), timedelta(hours=2), True),
+        (True, timedelta(days=30, minutes=1), timedelta(0), False),
+    ],
+)
+def test_expiry(app, auth, client, remember, ago_created, ago_seen, alive):
+    auth.signup()
+    auth.login(remember_me=remember)
+    set_times(app, ago_created, ago_seen)
+    response = client.get(VERIFY)
+    if alive:
+        assert response.status_code == 200
+    else:
+        assert_error(response, 401, messages.NOT_LOGGED_IN)
+
+
+def test_expired_session_cannot_log_out(app, alice, client):
+    set_times(app, ago_seen=timedelta(hours=2))
+    assert_error(alice.logout(), 401, messages.NOT_LOGGED_IN)
+
+
+def test_durations_from_the_environment_are_seconds(database_path, monkeypatch):
+    monkeypatch.setenv("FLASK_SESSION_IDLE_TIMEOUT", "60")
+    app = make_app(database_path)
+    assert app.config["SESSION_IDLE_TIMEOUT"] == 60
+    client, auth = browser(app)
+    assert auth.signup().status_code == 201
+    assert client.get(VERIFY).status_code == 200
+    set_times(app, ago_seen=timedelta(seconds=61))
+    assert client.get(VERIFY).status_code == 401
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_last_seen_is_touched_at_most_once_per_interval(app, alice, client):
+    (record,) = records(app)
+    first_seen = record.last_seen_at
+    for _ in range(3):
+        assert client.get(VERIFY).status_code == 200
+    assert records(app)[0].last_seen_at == first_seen
+
+    set_times(app, ago_seen=timedelta(seconds=50))
+    (record,) = records(app)
+    kept = record.last_seen_at
+    client.get(VERIFY)
+    assert records(app)[0].last_seen_at == kept
+
+    set_times(app, ago_seen=timedelta(minutes=1, seconds=5))
+    before = utcnow()
+    client.get(VERIFY)
+    touched = as_utc(records(app)[0].last_seen_at)
+    assert touched >= before - timedelta(seconds=1)
+    assert as_utc(records(app)[0].created_at) == as_utc(record.created_at)
+
+
+def test_is_expired_takes_naive_datetimes(app):
+    """SQLite hands back naive datetimes; they are UTC."""
+    now = utcnow()
+    naive = now.replace(tzinfo=None)
+    with app.app_context():
+        fresh = AuthSession(created_at=naive, last_seen_at=naive, remember=False)
+        assert service.is_expired(fresh, now) is False
+        idle = AuthSession(
+            created_at=naive - timedelta(hours=2),
+            last_seen_at=naive - timedelta(hours=2),
+            remember=False,
+        )
+        assert service.is_expired(idle, now) is True
+        remembered = AuthSession(
+            created_at=naive - timedelta(days=3),
+            last_seen_at=naive - timedelta(days=3),
+            remember=True,
+        )
+        assert service.is_expired(remembered, now) is False
+
+
+def test_stored_datetimes_come_back_naive_and_still_work(app, alice, client):
+    (record,) = records(app)
+    assert record.created_at.tzinfo is None
+    set_times(app, ago_seen=timedelta(minutes=5))
+    assert client.get(VERIFY).status_code == 200

@@ -1,0 +1,225 @@
+"""Every error under ``/api/`` is the JSON envelope: routing, server errors, a lost database."""
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import (
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
+
+from app.common import messages
+from app.errors import is_api_request, is_connection_error
+from app.extensions import db
+from tests.conftest import PASSWORD, AuthActions, assert_error, make_app
+
+NOT_FOUND = (
+    "The requested URL was not found on the server. If you entered the URL manually please "
+    "check your spelling and try again."
+)
+NOT_ALLOWED = "The method is not allowed for the requested URL."
+
+
+@pytest.fixture
+def failing_app(database_path):
+    """An app with test-only routes that fail, and exceptions handled as in production."""
+    app = make_app(database_path, PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/api/boom")
+    def boom():
+        raise RuntimeError("secret detail: /srv/app/config.py line 12")
+
+    @app.get("/api/bad-query")
+    def bad_query():
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    @app.get("/boom")
+    def page_boom():
+        raise RuntimeError("page failure")
+
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def lost_database_app(tmp_path):
+    """An app whose SQLite file sits in a directory that does not exist."""
+    app = make_app(tmp_path / "missing" / "app.db")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+# 404 and 405
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api",
+        "/api/",
+        "/api/nope",
+        "/api/auth",
+        "/api/auth/nope",
+        "/api/auth/login/",
+        "/api/auth/login/x",
+    ],
+)
+def test_unknown_api_path_is_json_404(client, path):
+    assert_error(client.get(path), 404, NOT_FOUND)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/api/auth/login", {"POST", "OPTIONS"}),
+        ("GET", "/api/auth/signup", {"POST", "OPTIONS"}),
+        ("GET", "/api/auth/logout", {"POST", "OPTIONS"}),
+        ("POST", "/api/auth/verify_auth", {"GET", "HEAD", "OPTIONS"}),
+        ("POST", "/api/auth/csrf", {"GET", "HEAD", "OPTIONS"}),
+        ("PUT", "/api/auth/login", {"POST", "OPTIONS"}),
+        ("DELETE", "/api/auth/logout", {"POST", "OPTIONS"}),
+    ],
+)
+def test_wrong_method_is_json_405_with_allow(client, method, path, allowed):
+    response = client.open(path, method=method)
+    assert_error(response, 405, NOT_ALLOWED)
+    assert set(response.headers["Allow"].split(", ")) == allowed
+
+
+def test_unknown_api_post_is_404_not_a_csrf_error(client):
+    assert_error(client.post("/api/nope"), 404, NOT_FOUND)
+
+
+def test_head_and_options_have_no_body(client):
+    response = client.options("/api/auth/login")
+    assert response.status_code == 200
+    assert response.get_data() == b""
+    assert "POST" in response.headers["Allow"]
+    head = client.head("/api/auth/csrf")
+    assert head.status_code == 200
+    assert head.get_data() == b""
+
+
+def test_error_outside_the_api_stays_html(client):
+    response = client.post("/")
+    assert response.status_code == 405
+    assert response.mimetype == "text/html"
+
+
+# 500
+
+
+def test_unexpected_error_is_generic_json_500(failing_app):
+    response = failing_app.test_client().get("/api/boom")
+    assert_error(response, 500, messages.SERVER_ERROR)
+    body = response.get_data(as_text=True)
+    assert "secret detail" not in body
+    assert "Traceback" not in body
+    assert "RuntimeError" not in body
+
+
+def test_unexpected_error_goes_to_the_log(failing_app, caplog):
+    failing_app.test_client().get("/api/boom")
+    assert "secret detail" in caplog.text
+
+
+def test_database_error_that_is_not_a_lost_connection_is_500(failing_app):
+    response = failing_app.test_client().get("/api/bad-query")
+    assert_error(response, 500, messages.SERVER_ERROR)
+    assert "no_such_table" not in response.get_data(as_text=True)
+
+
+def test_unexpected_error_outside_the_api_is_not_json(failing_app):
+    response = failing_app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert response.mimetype == "text/html"
+
+
+def test_errors_propagate_in_testing(app):
+    """The testing config keeps Flask's default: a test sees the real exception."""
+
+    @app.get("/api/boom")
+    def boom():
+        raise RuntimeError("visible in tests")
+
+    with pytest.raises(RuntimeError, match="visible in tests"):
+        app.test_client().get("/api/boom")
+
+
+# 503
+
+
+def test_lost_database_on_verify_auth_is_503(lost_database_app):
+    client = lost_database_app.test_client()
+    serializer = lost_database_app.session_interface.get_signing_serializer(lost_database_app)
+    client.set_cookie("session", serializer.dumps({"sid": "some-session-token"}))
+    assert_error(client.get("/api/auth/verify_auth"), 503, messages.SERVICE_UNAVAILABLE)
+
+
+def test_lost_database_on_login_is_503(lost_database_app):
+    client = lost_database_app.test_client()
+    auth = AuthActions(client)
+    auth.token = client.get("/api/auth/csrf").get_json()["csrf_token"]
+    response = auth.login(password=PASSWORD)
+    assert_error(response, 503, messages.SERVICE_UNAVAILABLE)
+
+
+def test_lost_database_on_signup_is_503(lost_database_app):
+    client = lost_database_app.test_client()
+    auth = AuthActions(client)
+    auth.token = client.get("/api/auth/csrf").get_json()["csrf_token"]
+    assert_error(auth.signup(), 503, messages.SERVICE_UNAVAILABLE)
+
+
+def test_lost_database_does_not_stop_what_needs_none(lost_database_app):
+    client = lost_database_app.test_client()
+    assert client.get("/api/auth/csrf").status_code == 200
+    assert_error(client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
+
+
+# The pieces
+
+
+@pytest.mark.parametrize(
+    ("path", "api"),
+    [
+        ("/api", True),
+        ("/api/", True),
+        ("/api/auth/login", True),
+        ("/", False),
+        ("/apiary", False),
+        ("/some/api/path", False),
+    ],
+)
+def test_is_api_request(app, path, api):
+    with app.test_request_context(path):
+        assert is_api_request() is api
+
+
+def dbapi_error(cls, message, invalidated=False):
+    return cls("SELECT 1", {}, Exception(message), connection_invalidated=invalidated)
+
+
+@pytest.mark.parametrize(
+    ("exc", "connection"),
+    [
+        (dbapi_error(OperationalError, "unable to open database file"), True),
+        (dbapi_error(OperationalError, "could not connect to server: Connection refused"), True),
+        (dbapi_error(OperationalError, "connection timeout expired"), True),
+        (dbapi_error(OperationalError, "server closed the connection unexpectedly"), True),
+        (dbapi_error(OperationalError, "FATAL: the database system is starting up"), True),
+        (dbapi_error(OperationalError, "anything", invalidated=True), True),
+        (DisconnectionError("gone"), True),
+        (dbapi_error(OperationalError, "no such table: user"), False),
+        (dbapi_error(OperationalError, "database is locked"), False),
+        (dbapi_error(IntegrityError, "UNIQUE constraint failed: user.email_key"), False),
+        (dbapi_error(ProgrammingError, "syntax error"), False),
+        (SQLAlchemyError("mapper trouble"), False),
+    ],
+)
+def test_is_connection_error(exc, connection):
+    assert is_connection_error(exc) is connection

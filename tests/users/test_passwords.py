@@ -1,0 +1,198 @@
+"""Password hashing: argon2id over NFKC, with the app's parameters, rehashed when they change."""
+
+import secrets
+
+import pytest
+from argon2 import extract_parameters
+from sqlalchemy import select
+
+from app.config import Config, DevelopmentConfig, ProductionConfig, TestingConfig
+from app.extensions import db, passwords
+from app.users.models import User
+from app.users.passwords import normalize
+from tests.conftest import PASSWORD, AuthActions, make_app
+
+FULLWIDTH = "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13\uff14"
+# OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
+OWASP_MEMORY_KIB = 19 * 1024
+OWASP_TIME_COST = 2
+
+
+def stored_hash(app):
+    with app.app_context():
+        return db.session.scalar(select(User.__table__.c.password))
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+# The hash
+
+
+def test_hash_is_argon2id_with_the_app_parameters(app, ctx):
+    hashed = passwords.hash(PASSWORD)
+    assert hashed.startswith("$argon2id$")
+    parameters = extract_parameters(hashed)
+    assert parameters.time_cost == app.config["ARGON2_TIME_COST"]
+    assert parameters.memory_cost == app.config["ARGON2_MEMORY_COST"]
+    assert parameters.parallelism == app.config["ARGON2_PARALLELISM"]
+
+
+def test_hash_is_salted(ctx):
+    assert passwords.hash(PASSWORD) != passwords.hash(PASSWORD)
+
+
+def test_verify(ctx):
+    hashed = passwords.hash(PASSWORD)
+    assert passwords.verify(hashed, PASSWORD) is True
+    assert passwords.verify(hashed, PASSWORD + "x") is False
+    assert passwords.verify(hashed, PASSWORD[:-1]) is False
+
+
+@pytest.mark.parametrize(
+    "stored", ["", "not a hash", "$argon2id$v=19$m=64,t=1,p=1$broken", "pbkdf2:sha1:1000$ab$cd"]
+)
+def test_malformed_hash_is_a_mismatch(ctx, stored):
+    assert passwords.verify(stored, PASSWORD) is False
+    assert passwords.needs_rehash(stored) is True
+
+
+def test_dummy_verify_is_always_false(ctx):
+    assert passwords.dummy_verify(PASSWORD) is False
+    assert passwords.dummy_verify("dummy password used for timing equalisation") is False
+
+
+def test_dummy_hash_uses_the_app_parameters(app, ctx):
+    dummy = app.extensions["passwords"].dummy_hash
+    assert passwords.needs_rehash(dummy) is False
+    assert extract_parameters(dummy) == extract_parameters(passwords.hash(PASSWORD))
+
+
+def test_each_app_keeps_its_own_parameters(app, database_path):
+    other = make_app(database_path, ARGON2_TIME_COST=3)
+    with app.app_context():
+        cheap = passwords.hash(PASSWORD)
+    with other.app_context():
+        dearer = passwords.hash(PASSWORD)
+        assert passwords.verify(cheap, PASSWORD) is True
+        db.engine.dispose()
+    assert extract_parameters(cheap).time_cost == app.config["ARGON2_TIME_COST"]
+    assert extract_parameters(dearer).time_cost == 3
+
+
+# NFKC
+
+
+@pytest.mark.parametrize(
+    ("typed", "normal"),
+    [
+        (FULLWIDTH, "password1234"),
+        ("\ufb03", "ffi"),
+        ("\u00bd", "1\u20442"),
+        ("e\u0301", "\u00e9"),
+        ("\u212b", "\u00c5"),
+        ("plain ascii", "plain ascii"),
+    ],
+)
+def test_normalize_is_nfkc(typed, normal):
+    assert normalize(typed) == normal
+
+
+def test_verify_normalises(ctx):
+    hashed = passwords.hash(FULLWIDTH)
+    assert passwords.verify(hashed, "password1234") is True
+    assert passwords.verify(passwords.hash("caf\u00e9 au lait"), "cafe\u0301 au lait") is True
+
+
+def test_fullwidth_signup_ascii_login(app, auth):
+    assert auth.signup(password=FULLWIDTH).status_code == 201
+    auth.logout()
+    assert auth.login(password="password1234").status_code == 200
+    auth.logout()
+    assert auth.login(password=FULLWIDTH).status_code == 200
+
+
+def test_model_hashes_the_normal_form(ctx):
+    user = User(user_name="alice", email="a@example.com", first_name="A", last_name="L")
+    user.password = FULLWIDTH
+    assert user.check_password("password1234") is True
+
+
+# Rehash at login when the parameters changed
+
+
+def login_on(app, password=PASSWORD):
+    return AuthActions(app.test_client()).login(password=password)
+
+
+def test_login_rehashes_when_parameters_changed(app, auth, database_path):
+    auth.signup()
+    old = stored_hash(app)
+    stronger = make_app(database_path, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=128)
+    assert login_on(stronger).status_code == 200
+    new = stored_hash(app)
+    assert new != old
+    parameters = extract_parameters(new)
+    assert (parameters.time_cost, parameters.memory_cost) == (2, 128)
+    with stronger.app_context():
+        assert passwords.verify(new, PASSWORD) is True
+        db.engine.dispose()
+    assert login_on(app).status_code == 200
+
+
+def test_login_does_not_rehash_when_parameters_are_the_same(app, auth):
+    auth.signup()
+    old = stored_hash(app)
+    auth.logout()
+    assert auth.login().status_code == 200
+    assert stored_hash(app) == old
+
+
+def test_failed_login_does_not_rehash(app, auth, database_path):
+    auth.signup()
+    old = stored_hash(app)
+    stronger = make_app(database_path, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=128)
+    assert login_on(stronger, password="wrong password").status_code == 401
+    assert stored_hash(app) == old
+    with stronger.app_context():
+        db.engine.dispose()
+
+
+def test_login_rehashes_a_weaker_hash_downwards_too(app, database_path):
+    """Any change of parameters counts, so an operator can also tune them down."""
+    dear = make_app(database_path, ARGON2_TIME_COST=3, ARGON2_MEMORY_COST=256)
+    assert AuthActions(dear.test_client()).signup().status_code == 201
+    assert login_on(app).status_code == 200
+    assert extract_parameters(stored_hash(app)).time_cost == app.config["ARGON2_TIME_COST"]
+    with dear.app_context():
+        db.engine.dispose()
+
+
+# Parameters per configuration
+
+
+@pytest.mark.parametrize("config", [Config, DevelopmentConfig, ProductionConfig])
+def test_real_configs_meet_the_owasp_minimum(config):
+    assert config.ARGON2_MEMORY_COST >= OWASP_MEMORY_KIB
+    assert config.ARGON2_TIME_COST >= OWASP_TIME_COST
+    assert config.ARGON2_PARALLELISM >= 1
+
+
+def test_testing_config_is_cheap_but_still_argon2id(app, ctx):
+    assert TestingConfig.ARGON2_MEMORY_COST < OWASP_MEMORY_KIB
+    assert passwords.hash(PASSWORD).startswith("$argon2id$")
+
+
+def test_production_app_hashes_at_the_owasp_minimum(database_path, monkeypatch):
+    monkeypatch.setenv("APP_CONFIG", "production")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    app = make_app(database_path)
+    with app.app_context():
+        parameters = extract_parameters(passwords.hash(PASSWORD))
+        db.engine.dispose()
+    assert parameters.memory_cost >= OWASP_MEMORY_KIB
+    assert parameters.time_cost >= OWASP_TIME_COST
+    assert parameters.parallelism >= 1
