@@ -5,8 +5,24 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 
-# Fragments that mark a key copied from documentation rather than generated.
-PLACEHOLDER_MARKERS = ("change", "replace", "placeholder", "example", "your", "secret", "dev")
+# Fragments that mark a key copied from documentation rather than generated. Long enough
+# (or with a separator) that a random key practically never contains one by chance.
+PLACEHOLDER_MARKERS = (
+    "change-me",
+    "changeme",
+    "change_me",
+    "replace",
+    "placeholder",
+    "example",
+    "your-",
+    "your_",
+    "secret-key",
+    "secret_key",
+    "not-secret",
+    "insecure",
+    "dev-",
+    "dev_",
+)
 MIN_SECRET_KEY_LEN = 32
 MIN_DISTINCT_CHARACTERS = 10
 # Environment variables read directly, and the config keys they set.

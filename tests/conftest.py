@@ -217,6 +217,7 @@ def start_server(database_url, log_path, workers=2, threads=4, env=None):
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
+        "--no-control-socket",  # parallel servers would share one socket path
         "--threads",
         str(threads),
     ]

@@ -227,6 +227,17 @@ def test_production_accepts_a_random_secret_key(build, monkeypatch, instance_pat
     assert build().config["SECRET_KEY"] == key
 
 
+@pytest.mark.parametrize("word", ["dev", "your", "secret", "Example"[:4]])
+def test_production_accepts_a_random_key_that_happens_to_hold_a_word(
+    build, monkeypatch, instance_path, word
+):
+    # token_urlsafe keys contain such words now and then; they are still random.
+    key = secrets.token_urlsafe(16) + word + secrets.token_urlsafe(16)
+    monkeypatch.setenv("APP_CONFIG", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    assert build().config["SECRET_KEY"] == key
+
+
 def test_production_checks_a_prefixed_secret_key_too(database_path, monkeypatch, instance_path):
     monkeypatch.setenv("APP_CONFIG", "production")
     monkeypatch.setenv("SECRET_KEY", RANDOM_KEY)

@@ -22,11 +22,12 @@ USER_NAME_LENGTH = "Username must be between {min} and {max} characters long."
 USER_NAME_CHARACTERS = "Username can only contain letters and numbers"
 NAME_TOO_LONG = "Must be at most {max} characters long."
 EMAIL_INVALID = "Invalid email address."
-EMAIL_TOO_LONG = "Email address must be at most {max} characters long."
 PASSWORD_LENGTH = "Password must be between {min} and {max} characters long."
 PASSWORD_TOO_LONG = "Password must be at most {max} characters long."
 LOGIN_TOO_LONG = "Must be at most {max} characters long."
 PASSWORDS_MUST_MATCH = "Passwords must match"
+PASSWORD_WEAK = "This password is too easy to guess."
+PASSWORD_PERSONAL = "Password must not contain your name, user name or email."
 
 # Conflicts
 CONFLICT = "This username or email is already taken"

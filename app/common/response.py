@@ -9,6 +9,7 @@ from app.common import messages
 ERROR_TYPES = {
     400: "Bad request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",

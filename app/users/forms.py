@@ -15,15 +15,13 @@ def _strip(value):
 
 
 class EmailAddress:
-    """A syntactically valid address (no DNS), replaced by email-validator's normal form."""
+    """A valid address (syntax only, at most 254 characters), in email-validator's normal form."""
 
     def __call__(self, form, field):
         try:
             field.data = validate_email(field.data, check_deliverability=False).normalized
         except EmailNotValidError as exc:
             raise ValidationError(messages.EMAIL_INVALID) from exc
-        if len(field.data) > constants.MAX_EMAIL_LEN:
-            raise ValidationError(messages.EMAIL_TOO_LONG.format(max=constants.MAX_EMAIL_LEN))
 
 
 class PasswordLength:

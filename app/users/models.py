@@ -41,6 +41,11 @@ class User(db.Model, UserMixin):
     role_code: Mapped[int] = mapped_column(SmallInteger, default=constants.USER)
     _password: Mapped[str] = mapped_column("password", String(constants.PW_STRING_LEN))
 
+    def __init__(self, **fields):
+        # The column default applies only at flush; the role is needed before that.
+        fields.setdefault("role_code", constants.USER)
+        super().__init__(**fields)
+
     def __repr__(self):
         return f"<User {self.user_name!r}>"
 

@@ -2,15 +2,10 @@
 
 from playwright.sync_api import expect
 
+from tests.conftest import SIGNUP_FIELDS
+
 PASSWORD = "Tulip-Orbit-Canyon-71"
-ALICE = {
-    "user_name": "alice",
-    "first_name": "Alice",
-    "last_name": "Liddell",
-    "email": "alice@example.com",
-    "password": PASSWORD,
-    "confirm": PASSWORD,
-}
+ALICE = {**SIGNUP_FIELDS, "password": PASSWORD, "confirm": PASSWORD}
 
 
 def open_logged_out(page, problems, path="/"):

@@ -254,6 +254,11 @@ def test_default_role_is_user(alice):
     assert alice.role == "user"
 
 
+def test_default_role_is_known_before_the_first_flush(ctx):
+    user = User(user_name="bob1", first_name="Bob", last_name="B", email="b@example.com")
+    assert user.role == "user"
+
+
 def test_columns_are_wide_enough(alice):
     """PostgreSQL enforces widths: an argon2id hash and a 254-character email must fit."""
     columns = User.__table__.c
