@@ -14,6 +14,7 @@ from werkzeug.serving import run_simple
 
 from app import models
 from app.extensions import db
+from app.sessions import service as sessions
 from app.users import constants
 from app.users.forms import SignupForm
 from app.users.models import User
@@ -30,6 +31,7 @@ def register(app):
     app.cli.add_command(initdb)
     app.cli.add_command(createuser)
     app.cli.add_command(runserver)
+    app.cli.add_command(purge_sessions)
     app.shell_context_processor(lambda: {"db": db, "models": models, "User": User})
 
 
@@ -131,3 +133,10 @@ def runserver(host, port):
     """Run the development server (debug and reloader follow FLASK_DEBUG)."""
     app = current_app._get_current_object()
     run_simple(host, port, app, use_reloader=app.debug, use_debugger=app.debug, threaded=True)
+
+
+@click.command("purge-sessions")
+@with_appcontext
+def purge_sessions():
+    """Delete expired session records (they are never honoured anyway)."""
+    click.echo(f"Deleted {sessions.purge_expired()} expired session(s).")

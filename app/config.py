@@ -63,6 +63,20 @@ class Config:
     ARGON2_MEMORY_COST = 19 * 1024
     ARGON2_PARALLELISM = 1
 
+    # Throttling (Flask-Limiter). Counts live in memory (per process) unless REDIS_URL is set.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    LOGIN_RATE_LIMIT = "30 per minute"
+    LOGIN_FAILURE_LIMIT = "5 per 5 minutes"
+    SIGNUP_RATE_LIMIT = "10 per hour"
+    CHANGE_PASSWORD_RATE_LIMIT = "5 per minute"
+    # How many proxies in front set X-Forwarded-For / -Proto; 0 trusts none of them.
+    TRUSTED_PROXIES = 0
+
+    SECURITY_LOG_LEVEL = "INFO"
+
 
 class DevelopmentConfig(Config):
     pass
@@ -110,6 +124,8 @@ def _finish(app, name):
         app.config["SQLALCHEMY_DATABASE_URI"]
         or "sqlite:///" + os.path.join(app.instance_path, SQLITE_FILE)
     )
+    if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if name == "production":
         check_secret_key(app.config["SECRET_KEY"])
     elif not app.config["SECRET_KEY"]:

@@ -1,6 +1,8 @@
 """Extension objects, created unbound and attached to an app in ``create_app``."""
 
 from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -8,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.security.events import log_route_breach
 from app.users.passwords import PasswordHasher
 
 # Named constraints: Alembic's batch mode on SQLite needs names to alter them, and the
@@ -43,4 +46,6 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = RecordLoginManager()
 csrf = CSRFProtect()
+# Keyed by client IP; behind proxies, ProxyFix (TRUSTED_PROXIES) makes that the real client.
+limiter = Limiter(key_func=get_remote_address, on_breach=log_route_breach)
 passwords = PasswordHasher()

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.common.response import ERROR_TYPES
 from app.extensions import db
+from app.users import policy
 
 # The suite decides its database and secrets; a developer's environment must not leak in.
 for _variable in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
@@ -34,6 +35,11 @@ os.environ["APP_CONFIG"] = "testing"
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PASSWORD = "correct horse battery staple"
+# 128 code points in no pattern zxcvbn knows: strong, and unlike any of its own prefixes.
+STRONG_128 = (
+    "P&+}5J]<f&i>ry$:Vu7L3ohD4rcqH>@B;uuT;^,H-s:u>hiG(a=aAKYHD_e>t,js2I0{2"
+    "RH&-Y*?P[d!MqK4*f*1x*D=93dh?_nNc;sFFn[*-7_v99K}aVoS9V#fgV}V"
+)
 # A complete, valid signup body.
 SIGNUP_FIELDS = {
     "user_name": "alice",
@@ -74,6 +80,27 @@ def app(database_path):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(params=["argument", "environment"])
+def configured(request, database_path, monkeypatch):
+    """``configured(key, value, text)``: an app with ``key`` set to ``value`` through
+    create_app's argument, or to ``text`` through the environment as ``FLASK_<key>``."""
+    apps = []
+
+    def build(key, value, text):
+        if request.param == "environment":
+            monkeypatch.setenv(f"FLASK_{key}", text)
+            app = make_app(database_path)
+        else:
+            app = make_app(database_path, **{key: value})
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -135,6 +162,16 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def no_scoring(monkeypatch):
+    """Fail the test if any password reaches zxcvbn."""
+
+    def fail(*args, **kwargs):
+        raise AssertionError("zxcvbn must not score this password")
+
+    monkeypatch.setattr(policy, "zxcvbn", fail)
 
 
 def assert_error(response, status, message, fields=None):
@@ -242,8 +279,14 @@ def serve(command, environment, log_path, port):
 
 
 @pytest.fixture
-def live_server(database_path, tmp_path):
+def server_env():
+    """Extra environment for ``live_server``; a test parametrizes it to change the server."""
+    return {}
+
+
+@pytest.fixture
+def live_server(database_path, tmp_path, server_env):
     """The app under gunicorn (2 workers, 4 threads each) on this test's SQLite file."""
-    server = start_server(f"sqlite:///{database_path}", tmp_path / "gunicorn.log")
+    server = start_server(f"sqlite:///{database_path}", tmp_path / "gunicorn.log", env=server_env)
     yield server
     server.stop()

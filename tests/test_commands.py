@@ -10,6 +10,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
 from app.common import messages
+from app.common.time import utcnow
 from app.extensions import db
+from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
-from tests.conftest import PASSWORD, ROOT, free_port, serve
+from tests.conftest import PASSWORD, ROOT, free_port, make_app, serve
 
 HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
 FIRST_REVISION = "0001_tutorial_schema"
@@ -148,6 +151,7 @@ def test_initdb_upgrades_empty_database_and_adds_sample_user(app, empty_database
 
 @pytest.mark.parametrize("password", ["123456", "1a2b", PASSWORD])
 def test_initdb_takes_sample_password_as_given(app, runner, password):
+    """Even a weak one: the operator chose it, so the password rule does not apply."""
     result = runner.invoke(args=["initdb", "--sample-password", password])
     assert result.exit_code == 0, result.output
     assert password not in result.output
@@ -331,6 +335,22 @@ def test_createuser_refuses_invalid_input(app, runner, user_name, email, extra, 
 
 
 @pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Password1", f"password: {messages.PASSWORD_WEAK} This is a very common password."),
+        ("Builder#Zq8vT2!x", f"password: {messages.PASSWORD_PERSONAL}"),
+        ("Zq8#vT2!x-BOBBY", f"password: {messages.PASSWORD_PERSONAL}"),
+    ],
+)
+def test_createuser_applies_the_password_rule(app, runner, password, message):
+    result = createuser(runner, stdin=password)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert password not in result.output
+    assert all_users(app) == {}
+
+
+@pytest.mark.parametrize(
     ("user_name", "email", "message"),
     [
         ("ALICE", "other@example.com", "user_name: ALICE is already taken."),
@@ -471,14 +491,14 @@ def test_db_upgrade_adopts_the_tutorials_own_database(app, empty_database):
                 (1, "Sam", "Chuang", "Sam", "sam1@example.com", "2015-01-01 00:00:00", 2),
                 (2, "Sam", "Other", "sam", "sam2@example.com", "2015-01-01 00:00:00", 2),
             ],
-            "user_name 'Sam', 'sam'",
+            "user_name: id 1 'Sam', id 2 'sam'",
         ),
         (
             [
                 (1, "Sam", "Chuang", "sam1", "Sam@example.com", "2015-01-01 00:00:00", 2),
                 (2, "Sam", "Other", "sam2", "sam@Example.com", "2015-01-01 00:00:00", 2),
             ],
-            "email 'Sam@example.com', 'sam@Example.com'",
+            "email: id 1 'Sam@example.com', id 2 'sam@Example.com'",
         ),
     ],
 )
@@ -495,3 +515,115 @@ def test_db_upgrade_refuses_duplicates_ignoring_case(app, empty_database, rows, 
         assert connection.execute('SELECT count(*) FROM "user"').fetchone() == (2,)
     with app.app_context():
         assert "user_name_key" not in {c["name"] for c in inspect(db.engine).get_columns("user")}
+
+
+# purge-sessions
+
+# (name, remember-me, created this long ago, last seen this long ago, expired)
+SESSION_AGES = [
+    ("fresh", False, timedelta(minutes=5), timedelta(minutes=1), False),
+    ("nearly idle", False, timedelta(hours=2), timedelta(minutes=59), False),
+    ("idle", False, timedelta(hours=2), timedelta(hours=1, minutes=1), True),
+    ("nearly too old", False, timedelta(hours=11, minutes=59), timedelta(minutes=1), False),
+    ("too old", False, timedelta(hours=12, minutes=1), timedelta(minutes=1), True),
+    ("remembered, idle for weeks", True, timedelta(days=29), timedelta(days=20), False),
+    ("remembered too long", True, timedelta(days=30, minutes=1), timedelta(minutes=1), True),
+]
+LIVE_SESSIONS = {name for name, *_, expired in SESSION_AGES if not expired}
+
+
+def add_sessions(app, ages=SESSION_AGES, user_name="bobby"):
+    """Give a new user one session record per row of ``ages``; ``{name: public_id}``."""
+    now = utcnow()
+    with app.app_context():
+        user = User(
+            user_name=user_name,
+            email=f"{user_name}@example.com",
+            first_name="Bob",
+            last_name="Stone",
+            password=PASSWORD,
+            role_code=constants.USER,
+        )
+        ids = {}
+        for name, remember, created, seen, _ in ages:
+            record, _token = AuthSession.issue(user, remember, "192.0.2.1", "test", now - created)
+            record.last_seen_at = now - seen
+            db.session.add(record)
+            ids[name] = record.public_id
+        db.session.commit()
+    return ids
+
+
+def session_names(app, ids):
+    with app.app_context():
+        kept = set(db.session.scalars(select(AuthSession.public_id)))
+    return {name for name, public_id in ids.items() if public_id in kept}
+
+
+def test_purge_sessions_deletes_exactly_the_expired_records(app, runner, auth, client):
+    assert auth.signup().status_code == 201
+    ids = add_sessions(app)
+    with app.app_context():
+        # SQLite hands the timestamps back naive: the purge must compare them as UTC.
+        assert db.session.scalars(select(AuthSession.created_at)).first().tzinfo is None
+    result = runner.invoke(args=["purge-sessions"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Deleted 3 expired session(s).\n"
+    assert session_names(app, ids) == LIVE_SESSIONS
+    assert client.get("/api/auth/verify_auth").status_code == 200
+
+
+def test_purge_sessions_again_deletes_nothing(app, runner):
+    ids = add_sessions(app)
+    assert runner.invoke(args=["purge-sessions"]).exit_code == 0
+    result = runner.invoke(args=["purge-sessions"])
+    assert result.exit_code == 0
+    assert result.output == "Deleted 0 expired session(s).\n"
+    assert session_names(app, ids) == LIVE_SESSIONS
+
+
+def test_purge_sessions_leaves_live_records_alone(app, runner):
+    live = [row for row in SESSION_AGES if not row[-1]]
+    ids = add_sessions(app, live)
+    result = runner.invoke(args=["purge-sessions"])
+    assert result.output == "Deleted 0 expired session(s).\n"
+    assert session_names(app, ids) == LIVE_SESSIONS
+
+
+@pytest.mark.parametrize(
+    ("key", "remember", "idle"),
+    [
+        ("SESSION_IDLE_TIMEOUT", False, True),
+        ("SESSION_ABSOLUTE_LIFETIME", False, False),
+        ("PERMANENT_SESSION_LIFETIME", True, False),
+    ],
+)
+def test_purge_sessions_follows_the_configured_lifetimes(
+    database_path, monkeypatch, key, remember, idle
+):
+    """Each lifetime set to ten minutes: a record nine minutes along stays, eleven goes."""
+    monkeypatch.setenv(f"FLASK_{key}", "600")
+    app = make_app(database_path)
+    ages = [
+        (name, remember, minutes, minutes if idle else timedelta(0), expired)
+        for name, minutes, expired in (
+            ("young", timedelta(minutes=9), False),
+            ("old", timedelta(minutes=11), True),
+        )
+    ]
+    ids = add_sessions(app, ages)
+    result = app.test_cli_runner().invoke(args=["purge-sessions"])
+    assert result.output == "Deleted 1 expired session(s).\n"
+    assert session_names(app, ids) == {"young"}
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_manage_py_purge_sessions(app, database_path):
+    ids = add_sessions(app)
+    with app.app_context():
+        db.engine.dispose()
+    result = manage(database_path, "purge-sessions")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Deleted 3 expired session(s).\n"
+    assert session_names(app, ids) == LIVE_SESSIONS

@@ -1,3 +1,4 @@
 from app.api.auth import auth
+from app.api.sessions import sessions_api
 
-__all__ = ["auth"]
+__all__ = ["auth", "sessions_api"]

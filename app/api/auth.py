@@ -1,6 +1,6 @@
-"""The ``/api/auth`` endpoints of the contract."""
+"""The `/api/auth` endpoints: csrf, verify_auth, login, logout, signup, change_password."""
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
@@ -8,9 +8,19 @@ from sqlalchemy.exc import IntegrityError
 from app.api.payload import validated
 from app.common import messages
 from app.common.response import FieldErrors, success
-from app.extensions import db, passwords
+from app.extensions import db, limiter, passwords
+from app.security import throttle
+from app.security.events import (
+    LOGIN_FAILED,
+    LOGIN_OK,
+    LOGOUT,
+    PASSWORD_CHANGE_FAILED,
+    PASSWORD_CHANGED,
+    SIGNUP,
+    security_event,
+)
 from app.sessions import service as sessions
-from app.users.forms import LoginForm, SignupForm
+from app.users.forms import ChangePasswordForm, LoginForm, SignupForm
 from app.users.models import User
 
 auth = Blueprint("auth", __name__, url_prefix="/api/auth")
@@ -20,6 +30,17 @@ CONFLICT_FIELDS = {
     "user_name_key": ("user_name", messages.USER_NAME_TAKEN),
     "email_key": ("email", messages.EMAIL_TAKEN),
 }
+
+
+def _limit(config_key):
+    """A route limit whose rate is read from the config at request time."""
+    return limiter.limit(
+        lambda: current_app.config[config_key], error_message=messages.TOO_MANY_REQUESTS
+    )
+
+
+def _user_key():
+    return f"user:{current_user.get_id() or request.remote_addr}"
 
 
 def _conflict(fields):
@@ -48,15 +69,24 @@ def verify_auth():
 
 
 @auth.post("/login")
+@_limit("LOGIN_RATE_LIMIT")
 def login():
     """Log in with a user name or email, starting a new session."""
     form = validated(LoginForm)
-    user, ok = User.authenticate(form.login.data, form.password.data)
-    if not ok:
+    user = User.find_by_login(form.login.data)
+    # End the read transaction: a hash must never be computed while one is open.
+    db.session.commit()
+    key = throttle.account_key(user, form.login.data)
+    throttle.count_attempt(key, login=form.login.data)
+    if not User.password_matches(user, form.password.data):
+        security_event(LOGIN_FAILED, login=form.login.data)
         abort(401, messages.INVALID_CREDENTIALS)
+    throttle.clear(key)
     if passwords.needs_rehash(user.password):
         user.password = form.password.data
+    user.record_login(request.remote_addr)
     token = sessions.start(user, remember=form.remember_me.data)
+    security_event(LOGIN_OK, user=user, remember=form.remember_me.data)
     return success(messages.LOGGED_IN, data=user.to_json(), csrf_token=token)
 
 
@@ -64,11 +94,14 @@ def login():
 @login_required
 def logout():
     """End the current session on the server."""
+    user = current_user._get_current_object()
     token = sessions.end()
+    security_event(LOGOUT, user=user)
     return success(messages.LOGGED_OUT, csrf_token=token)
 
 
 @auth.post("/signup")
+@_limit("SIGNUP_RATE_LIMIT")
 def signup():
     """Create an account and log it in."""
     form = validated(SignupForm)
@@ -88,6 +121,8 @@ def signup():
     if taken:
         db.session.rollback()
         raise _conflict(taken)
+    # Signing up logs the new user in: the account trail counts it as the first login.
+    user.record_login(request.remote_addr)
     db.session.add(user)
     try:
         token = sessions.start(user, remember=False)
@@ -97,4 +132,29 @@ def signup():
         if conflict is None:
             raise
         raise conflict from exc
+    security_event(SIGNUP, user=user)
     return success(messages.SIGNED_UP, data=user.to_json(), status=201, csrf_token=token)
+
+
+@auth.post("/change_password")
+@login_required
+@limiter.limit(
+    lambda: current_app.config["CHANGE_PASSWORD_RATE_LIMIT"],
+    key_func=_user_key,
+    error_message=messages.TOO_MANY_REQUESTS,
+)
+def change_password():
+    """Set a new password; every other session of the user ends."""
+    user = current_user._get_current_object()
+    form = validated(ChangePasswordForm, user=user)
+    # A wrong current password is a failed login: same count, same throttle.
+    key = throttle.account_key(user, user.user_name)
+    throttle.count_attempt(key, user=user)
+    if not user.check_password(form.current_password.data):
+        security_event(PASSWORD_CHANGE_FAILED, user=user)
+        abort(403, messages.WRONG_CURRENT_PASSWORD)
+    throttle.clear(key)
+    user.password = form.password.data
+    token = sessions.restart_alone(user)
+    security_event(PASSWORD_CHANGED, user=user)
+    return success(messages.PASSWORD_CHANGED, csrf_token=token)

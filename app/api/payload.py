@@ -16,6 +16,9 @@ from app.common.response import FieldErrors
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 TRUE_WORDS = frozenset({"y", "on", "true", "1"})
+# Werkzeug decodes multipart fields with errors="replace": U+FFFD is all that is left of
+# bytes that were not UTF-8, so a form value holding it is refused rather than stored.
+REPLACEMENT_CHARACTER = "\ufffd"
 
 
 def _field_kinds(form_class):
@@ -38,7 +41,21 @@ def _bad_characters(value: str) -> bool:
     return False
 
 
+def _refuse_cut_off_body():
+    """413 when a streamed body went past ``MAX_CONTENT_LENGTH``.
+
+    Without a Content-Length (a chunked body), Werkzeug stops reading at the limit and
+    hands over what it has, so the rest of the fields would be lost without a word. Asking
+    for one more byte makes it raise the 413. A streamed body of exactly the limit is
+    refused too: nothing tells it apart from a longer one.
+    """
+    if request.content_length is None:
+        request.stream.read(1)
+
+
 def _json_body():
+    request.get_data()
+    _refuse_cut_off_body()
     try:
         body = request.get_json()
     except (BadRequest, RecursionError):
@@ -67,19 +84,23 @@ def _read(kinds):
             if name in body:
                 yield name, *_check(body[name], is_bool)
     elif request.mimetype in FORM_TYPES or not (request.mimetype or request.content_length):
+        form = request.form
+        _refuse_cut_off_body()
         for name, is_bool in kinds.items():
-            values = request.form.getlist(name)
+            values = form.getlist(name)
             if len(values) > 1:
                 yield name, None, messages.FIELD_REPEATED
             elif is_bool:
                 yield name, bool(values) and values[0].strip().lower() in TRUE_WORDS, None
+            elif values and REPLACEMENT_CHARACTER in values[0]:
+                yield name, None, messages.FIELD_BAD_CHARACTERS
             elif values:
                 yield name, *_check(values[0], is_bool)
     else:
         abort(415, messages.UNSUPPORTED_MEDIA_TYPE)
 
 
-def validated(form_class):
+def validated(form_class, **form_args):
     """The bound, validated form for this request; a 400, 415 or 422 otherwise."""
     kinds = _field_kinds(form_class)
     data, errors = MultiDict(), {}
@@ -92,7 +113,7 @@ def validated(form_class):
             data[name] = value
     if errors:
         raise FieldErrors(errors)
-    form = form_class(formdata=data)
+    form = form_class(formdata=data, **form_args)
     if not form.validate():
         raise FieldErrors(form.errors)
     return form

@@ -3,6 +3,10 @@
 # Success
 LOGGED_IN = "You have successfully logged in"
 LOGGED_OUT = "You have successfully logged out"
+PASSWORD_CHANGED = "Your password has been changed"
+SESSIONS_LISTED = "Your sessions"
+SESSION_ENDED = "The session has been ended"
+OTHER_SESSIONS_ENDED = "Every other session has been ended"
 SIGNED_UP = "You have successfully signed up"
 CSRF_ISSUED = "CSRF token issued"
 AUTHENTICATED = "You are logged in"
@@ -10,6 +14,9 @@ AUTHENTICATED = "You are logged in"
 # Authentication
 INVALID_CREDENTIALS = "Invalid username or password"
 NOT_LOGGED_IN = "You are not logged in"
+WRONG_CURRENT_PASSWORD = "Your current password is not correct"
+TOO_MANY_ATTEMPTS = "Too many failed attempts. Please wait before trying again."
+TOO_MANY_REQUESTS = "Too many requests. Please wait before trying again."
 
 # Validation
 VALIDATION_FAILED = "Some fields are missing or invalid"
@@ -37,8 +44,12 @@ EMAIL_TAKEN = "This email is already taken."
 # Request shape
 BODY_NOT_OBJECT = "The request body must be a JSON object."
 BODY_MALFORMED = "The request body is not valid JSON."
+BODY_NOT_UTF8 = "The request body is not valid UTF-8."
 UNSUPPORTED_MEDIA_TYPE = "Send the fields as application/json or application/x-www-form-urlencoded."
 BODY_TOO_LARGE = "The request body is too large."
+
+# Sessions
+SESSION_NOT_FOUND = "No such session"
 
 # Server side
 SERVER_ERROR = "Something went wrong on our side. Please try again."

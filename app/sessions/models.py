@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.common.time import utcnow
+from app.common.time import isoformat, utcnow
 from app.extensions import db
+from app.users.constants import MAX_IP_LEN
 from app.users.models import User
 
 TOKEN_BYTES = 32
 PUBLIC_ID_BYTES = 16
 MAX_USER_AGENT_LEN = 512
-MAX_IP_LEN = 45
 
 
 def hash_token(token: str) -> str:
@@ -41,16 +41,31 @@ class AuthSession(db.Model):
     def __repr__(self):
         return f"<AuthSession {self.public_id} user={self.user_id}>"
 
+    def to_json(self, current=False) -> dict:
+        """The public view of a session: its public id, never the token or its hash."""
+        return {
+            "id": self.public_id,
+            "created_at": isoformat(self.created_at),
+            "last_seen_at": isoformat(self.last_seen_at),
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+            "remember": self.remember,
+            "current": current,
+        }
+
     @classmethod
-    def issue(cls, user, remember, ip, user_agent):
-        """A new record for ``user`` and the token to hand to the client (never stored)."""
+    def issue(cls, user, remember, ip, user_agent, created_at=None):
+        """A new record for ``user`` and the token to hand to the client (never stored).
+
+        ``created_at`` carries the absolute lifetime over when a session is only rotated.
+        """
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = utcnow()
         record = cls(
             public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
             token_hash=hash_token(token),
             user=user,
-            created_at=now,
+            created_at=created_at or now,
             last_seen_at=now,
             remember=bool(remember),
             ip=(ip or "")[:MAX_IP_LEN] or None,

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app, g, request, session
 from flask_login import logout_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 
 from app.common.time import as_utc, utcnow
 from app.extensions import db
@@ -68,7 +68,7 @@ def load_user(_request):
     return record.user if record is not None else None
 
 
-def start(user, remember: bool) -> str:
+def start(user, remember: bool, created_at=None) -> str:
     """Replace this request's session with a new one for ``user``; return the new CSRF token.
 
     Commits the caller's pending changes with the new record, and touches the cookie only
@@ -76,12 +76,70 @@ def start(user, remember: bool) -> str:
     """
     _delete_cookie_record()
     record, token = AuthSession.issue(
-        user, remember, request.remote_addr, request.user_agent.string
+        user, remember, request.remote_addr, request.user_agent.string, created_at
     )
     db.session.add(record)
     db.session.commit()
     g.auth_session = record
     return _rotate_cookie(token, remember)
+
+
+def restart_alone(user) -> str:
+    """End every session of ``user``, then let this client go on in a rotated one.
+
+    The new record keeps the current one's remember-me flag and absolute lifetime. Returns
+    the new CSRF token.
+    """
+    current = current_record()
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    return start(user, current.remember, created_at=current.created_at)
+
+
+def live_sessions(user):
+    """The user's sessions that are still honoured, newest first."""
+    records = db.session.scalars(
+        select(AuthSession)
+        .where(AuthSession.user_id == user.id)
+        .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
+    ).all()
+    db.session.commit()
+    now = utcnow()
+    return [record for record in records if not is_expired(record, now)]
+
+
+def revoke(user, public_id: str) -> bool:
+    """Delete ``user``'s session ``public_id``; False when there is none such."""
+    result = db.session.execute(
+        delete(AuthSession).where(
+            AuthSession.user_id == user.id, AuthSession.public_id == public_id
+        )
+    )
+    db.session.commit()
+    return result.rowcount > 0
+
+
+def purge_expired() -> int:
+    """Delete every record past its lifetime; return how many went."""
+    now = utcnow()
+    remember_cutoff = now - current_app.permanent_session_lifetime
+    absolute_cutoff = now - _duration("SESSION_ABSOLUTE_LIFETIME")
+    idle_cutoff = now - _duration("SESSION_IDLE_TIMEOUT")
+    result = db.session.execute(
+        delete(AuthSession).where(
+            or_(
+                and_(AuthSession.remember.is_(True), AuthSession.created_at <= remember_cutoff),
+                and_(
+                    AuthSession.remember.is_(False),
+                    or_(
+                        AuthSession.created_at <= absolute_cutoff,
+                        AuthSession.last_seen_at <= idle_cutoff,
+                    ),
+                ),
+            )
+        )
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def end() -> str:

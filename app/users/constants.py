@@ -16,6 +16,7 @@ MAX_EMAIL_LEN = 254
 MIN_PASSWORD_LEN = 8
 MAX_PASSWORD_LEN = 128
 MAX_LOGIN_LEN = 254
+MAX_IP_LEN = 45
 
 # Column widths: wide enough for any value the rules admit, and for an argon2id hash.
 STRING_LEN = 64

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp, Vali
 from app.common import messages
 from app.users import constants
 from app.users.passwords import normalize
+from app.users.policy import password_problem
 
 
 def _strip(value):
@@ -33,6 +34,22 @@ class PasswordLength:
     def __call__(self, form, field):
         if not self.min <= len(normalize(field.data or "")) <= self.max:
             raise ValidationError(self.message.format(min=self.min, max=self.max))
+
+
+class StrongPassword:
+    """The password rule (``app.users.policy``), against the form's ``personal_info()``.
+
+    Skipped while the length is wrong: that error says enough, and a 5,000-character
+    password is refused without being scored.
+    """
+
+    def __call__(self, form, field):
+        length = len(normalize(field.data or ""))
+        if not constants.MIN_PASSWORD_LEN <= length <= constants.MAX_PASSWORD_LEN:
+            return
+        problem = password_problem(field.data, **form.personal_info())
+        if problem:
+            raise ValidationError(problem)
 
 
 class MatchesPassword:
@@ -72,6 +89,22 @@ class LoginForm(ApiForm):
     remember_me = BooleanField("remember_me", default=False)
 
 
+def _new_password_fields():
+    """The ``password`` and ``confirm`` fields of any form that sets a password."""
+    password = PasswordField(
+        "password",
+        [
+            InputRequired(messages.FIELD_REQUIRED),
+            PasswordLength(
+                constants.MIN_PASSWORD_LEN, constants.MAX_PASSWORD_LEN, messages.PASSWORD_LENGTH
+            ),
+            StrongPassword(),
+        ],
+    )
+    confirm = PasswordField("confirm", [InputRequired(messages.FIELD_REQUIRED), MatchesPassword()])
+    return password, confirm
+
+
 def _name_field(label):
     return StringField(
         label,
@@ -109,13 +142,35 @@ class SignupForm(ApiForm):
         [DataRequired(messages.FIELD_REQUIRED), EmailAddress()],
         filters=[_strip],
     )
-    password = PasswordField(
-        "password",
+    password, confirm = _new_password_fields()
+
+    def personal_info(self):
+        return {
+            "user_name": self.user_name.data or "",
+            "email": self.email.data or "",
+            "first_name": self.first_name.data or "",
+            "last_name": self.last_name.data or "",
+        }
+
+
+class ChangePasswordForm(ApiForm):
+    current_password = PasswordField(
+        "current_password",
         [
             InputRequired(messages.FIELD_REQUIRED),
-            PasswordLength(
-                constants.MIN_PASSWORD_LEN, constants.MAX_PASSWORD_LEN, messages.PASSWORD_LENGTH
-            ),
+            PasswordLength(0, constants.MAX_PASSWORD_LEN, messages.PASSWORD_TOO_LONG),
         ],
     )
-    confirm = PasswordField("confirm", [InputRequired(messages.FIELD_REQUIRED), MatchesPassword()])
+    password, confirm = _new_password_fields()
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def personal_info(self):
+        return {
+            "user_name": self.user.user_name,
+            "email": self.user.email,
+            "first_name": self.user.first_name,
+            "last_name": self.user.last_name,
+        }

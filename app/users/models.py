@@ -5,7 +5,7 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_login import UserMixin
-from sqlalchemy import DateTime, SmallInteger, String, select
+from sqlalchemy import DateTime, Integer, SmallInteger, String, select
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.common.time import isoformat, utcnow
@@ -40,6 +40,10 @@ class User(db.Model, UserMixin):
     created_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     role_code: Mapped[int] = mapped_column(SmallInteger, default=constants.USER)
     _password: Mapped[str] = mapped_column("password", String(constants.PW_STRING_LEN))
+    # The account trail.
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_ip: Mapped[str | None] = mapped_column(String(constants.MAX_IP_LEN))
+    login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __init__(self, **fields):
         # The column default applies only at flush; the role is needed before that.
@@ -70,9 +74,19 @@ class User(db.Model, UserMixin):
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""
-        if not self._password:
-            return False
-        return passwords.verify(self._password, password)
+        return self.password_matches(self, password)
+
+    @staticmethod
+    def password_matches(user, password: str) -> bool:
+        """Check ``password`` for ``user``, or spend the same time when there is no user."""
+        if user is None or not user._password:
+            return passwords.dummy_verify(password)
+        return passwords.verify(user._password, password)
+
+    def record_login(self, ip) -> None:
+        self.last_login_at = utcnow()
+        self.last_login_ip = ip
+        self.login_count = (self.login_count or 0) + 1
 
     @property
     def role(self) -> str:
@@ -105,9 +119,7 @@ class User(db.Model, UserMixin):
         user = cls.find_by_login(login)
         # End the read transaction: a hash must never be computed while one is open.
         db.session.commit()
-        if user is None:
-            return None, passwords.dummy_verify(password)
-        return user, user.check_password(password)
+        return user, cls.password_matches(user, password)
 
     @classmethod
     def is_user_name_taken(cls, user_name: str) -> bool:

@@ -14,11 +14,32 @@ branch_labels = None
 depends_on = None
 
 
+TUTORIAL_COLUMNS = {
+    "id",
+    "first_name",
+    "last_name",
+    "user_name",
+    "email",
+    "created_on",
+    "password",
+    "role_code",
+}
+
+
 def upgrade():
     # A database made by the tutorial's own initdb, before Alembic, already holds this very
     # table (and no alembic_version): adopt it as it is, so that `db upgrade` works there too.
-    if not context.is_offline_mode() and sa.inspect(op.get_bind()).has_table("user"):
-        return
+    if not context.is_offline_mode():
+        inspector = sa.inspect(op.get_bind())
+        if inspector.has_table("user"):
+            columns = {column["name"] for column in inspector.get_columns("user")}
+            if columns != TUTORIAL_COLUMNS:
+                raise RuntimeError(
+                    'Nothing was changed. The database has a table "user" that is not the '
+                    f"tutorial's (its columns are {', '.join(sorted(columns))}); "
+                    "upgrade an empty database or one made by the tutorial or by this project."
+                )
+            return
     op.create_table(
         "user",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -38,18 +38,27 @@ def _email_key(email):
     return email.casefold()
 
 
+EXAMPLE_FIX = "UPDATE \"user\" SET user_name = 'spchuang2' WHERE id = 2;"
+
+
 def _refuse_duplicates(rows, keys):
     """Stop before any change when rows collide ignoring case: which one to keep is not ours."""
     clashes = []
     for index, column in enumerate(("user_name", "email")):
         groups = {}
         for row in rows:
-            groups.setdefault(keys[row.id][index], []).append(getattr(row, column))
-        clashes += [f"{column} {', '.join(map(repr, v))}" for v in groups.values() if len(v) > 1]
+            groups.setdefault(keys[row.id][index], []).append(row)
+        for group in groups.values():
+            if len(group) > 1:
+                listed = ", ".join(f"id {row.id} {getattr(row, column)!r}" for row in group)
+                clashes.append(f"  {column}: {listed}")
     if clashes:
         raise RuntimeError(
-            "User names and emails must now be unique ignoring case, and these rows are not: "
-            f"{'; '.join(clashes)}. Rename or remove all but one of each, then upgrade again."
+            "Nothing was changed. User names and emails must now be unique ignoring letter "
+            'case, and these rows of table "user" are not:\n'
+            + "\n".join(clashes)
+            + f"\nGive all but one row of each group another value (for example {EXAMPLE_FIX})"
+            " or delete them, then run `python manage.py db upgrade` again."
         )
 
 

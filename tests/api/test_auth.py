@@ -14,13 +14,19 @@ from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
-from tests.conftest import PASSWORD, SIGNUP_FIELDS, assert_error, count_rows
+from app.users.policy import password_problem
+from tests.conftest import PASSWORD, SIGNUP_FIELDS, STRONG_128, assert_error, count_rows
 
 MISSING = object()
 USER_KEYS = {"id", "user_name", "email", "first_name", "last_name", "role", "created_on"}
 ISO_Z = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 # U+FB03 LATIN SMALL LIGATURE FFI becomes "ffi" under NFKC: one code point typed, three counted.
 FFI = "\ufb03"
+# 128 code points after NFKC, 82 typed.
+STRONG_FFI_128 = STRONG_128[:59] + FFI * 23
+PERSONAL_INFO = {
+    name: SIGNUP_FIELDS[name] for name in ("user_name", "email", "first_name", "last_name")
+}
 # A 254-character address that email-validator accepts (64-character local part).
 EMAIL_254 = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com"
 
@@ -173,6 +179,7 @@ def test_signup_user_object(send):
         ("password", "\u00e9" * 7, PASSWORD_LENGTH),
         ("password", "x" * 129, PASSWORD_LENGTH),
         ("password", FFI * 43, PASSWORD_LENGTH),
+        ("password", STRONG_FFI_128 + "a", PASSWORD_LENGTH),
         ("password", "x" * 30_000, PASSWORD_LENGTH),
         ("confirm", PASSWORD + " ", messages.PASSWORDS_MUST_MATCH),
         ("confirm", PASSWORD.upper(), messages.PASSWORDS_MUST_MATCH),
@@ -214,21 +221,36 @@ def test_signup_accepts_and_stores(app, send, field, value, kept):
 @pytest.mark.parametrize(
     "password",
     [
-        "Zq8#vT2!",
-        "x7" * 64,
-        FFI * 3,
+        "Zq8#vT2!x",
+        STRONG_128,
+        # Seven code points typed, nine counted: strong enough only after NFKC.
+        FFI + "Zq8#vT",
+        STRONG_FFI_128,
         "\u043f\u0430\u0440\u043e\u043b\u044c \u5bc6\u7801 \U0001f511",
+        "\u5bc6\u7801\u5b89\u5168\u6d4b\u8bd5\u732b\u72d7\u26a1",
         "  spaces are kept  ",
     ],
 )
-def test_signup_password_any_unicode_8_to_128(auth, send, password):
+def test_signup_password_any_unicode_up_to_128(auth, send, password):
     assert send("/api/auth/signup", signup_fields(password=password)).status_code == 201
     auth.logout()
     assert auth.login(password=password).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "password", ["Zq8#vT2!", FFI * 2 + "Zq", "\u5bc6\u7801\u5b89\u5168\u6d4b\u8bd5\u732b\u72d7"]
+)
+def test_signup_password_of_8_code_points_passes_the_length_rule(app, send, password):
+    """Eight code points after NFKC are long enough; zxcvbn never scores eight as strong."""
+    response = send("/api/auth/signup", signup_fields(password=password))
+    reason = password_problem(password, **PERSONAL_INFO)
+    assert reason.startswith(messages.PASSWORD_WEAK)
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [reason]})
+    assert count_rows(app, User) == 0
+
+
 def test_signup_password_is_never_truncated(auth, send):
-    password = "".join(chr(ord("a") + i % 26) for i in range(constants.MAX_PASSWORD_LEN))
+    password = STRONG_128
     assert send("/api/auth/signup", signup_fields(password=password)).status_code == 201
     auth.logout()
     for prefix in (password[:72], password[:-1]):
@@ -241,6 +263,51 @@ def test_signup_password_is_not_trimmed(auth, send):
     auth.logout()
     assert auth.login(password=PASSWORD).status_code == 401
     assert auth.login(password="  " + PASSWORD).status_code == 200
+
+
+WEAK_SUGGESTION = f"{messages.PASSWORD_WEAK} Add another word or two. Uncommon words are better."
+
+
+@pytest.mark.parametrize(
+    ("changes", "password", "message"),
+    [
+        ({}, "Password1", f"{messages.PASSWORD_WEAK} This is a very common password."),
+        ({}, "Zq8#vT2!", WEAK_SUGGESTION),
+        ({}, "ALICE#Zq8vT2!x", messages.PASSWORD_PERSONAL),
+        ({}, "Zq8#vT2!x-liddell", messages.PASSWORD_PERSONAL),
+        ({}, "\uff41\uff4c\uff49\uff43\uff45Zq8#vT2!", messages.PASSWORD_PERSONAL),
+        # The names of this signup, not of any other.
+        ({"first_name": "Dinah"}, "Dinah#Zq8vT2!x", messages.PASSWORD_PERSONAL),
+        ({"email": "cheshire@example.com"}, "Zq8#vT2!x-Cheshire", messages.PASSWORD_PERSONAL),
+        # Strong for anyone else; reversed, the surname is still a word zxcvbn knows.
+        ({"last_name": "Vrzqonkt"}, "tknoqzrv!9", WEAK_SUGGESTION),
+        # The whole address is a user input, even with a local part too short to count.
+        ({"email": "jo@quixwzorv.io"}, "jo@quixwzorv.io", WEAK_SUGGESTION),
+        # A name typed decomposed matches the password's composed form.
+        ({"first_name": "Chloe\u0301"}, "Chlo\u00e9#Zq8vT2!x", messages.PASSWORD_PERSONAL),
+    ],
+)
+def test_signup_applies_the_password_rule(app, client, send, changes, password, message):
+    response = send("/api/auth/signup", signup_fields(**changes, password=password))
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [message]})
+    assert count_rows(app, User) == 0
+    assert logged_in_user(client) is None
+
+
+@pytest.mark.parametrize(
+    "password", ["Dinah#Zq8vT2!x", "tknoqzrv!9", "jo@quixwzorv.io", "Chlo\u00e9#Zq8vT2!x"]
+)
+def test_signup_rule_is_about_this_user(send, password):
+    """The passwords refused above for other names are fine for Alice."""
+    assert send("/api/auth/signup", signup_fields(password=password)).status_code == 201
+
+
+@pytest.mark.usefixtures("no_scoring")
+def test_signup_huge_password_is_refused_without_scoring(app, send):
+    password = (STRONG_128 * 40)[:5_000]
+    response = send("/api/auth/signup", signup_fields(password=password))
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [PASSWORD_LENGTH]})
+    assert count_rows(app, User) == 0
 
 
 @pytest.mark.parametrize("password", ["", MISSING])
@@ -378,6 +445,23 @@ def test_login_bad_credentials(app, auth, client, send, login, password):
     assert count_rows(app, AuthSession) == 0
 
 
+# Headers whose values differ from one request to the next, whoever logs in.
+PER_REQUEST_HEADERS = {"x-request-id", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after"}
+
+
+def header_names(response):
+    return sorted(name.lower() for name, _ in response.headers.items())
+
+
+def steady_headers(response):
+    """Every header but the per-request ones, with its value."""
+    return sorted(
+        (name.lower(), value)
+        for name, value in response.headers.items()
+        if name.lower() not in PER_REQUEST_HEADERS
+    )
+
+
 def test_unknown_user_and_wrong_password_look_the_same(app, auth):
     auth.signup()
     answers = []
@@ -390,9 +474,14 @@ def test_unknown_user_and_wrong_password_look_the_same(app, auth):
             headers={"X-CSRFToken": token},
         )
         assert_error(response, 401, messages.INVALID_CREDENTIALS)
-        answers.append((response.status, response.get_data(), sorted(response.headers.items())))
-    assert answers[0] == answers[1]
-    assert all(name != "Set-Cookie" for name, _ in answers[0][2])
+        answers.append(response)
+    unknown, wrong = answers
+    assert unknown.status == wrong.status
+    assert unknown.get_data() == wrong.get_data()
+    assert unknown.headers.getlist("Set-Cookie") == wrong.headers.getlist("Set-Cookie") == []
+    # Values like X-Request-ID differ per request by design; the set of headers must not.
+    assert header_names(unknown) == header_names(wrong)
+    assert steady_headers(unknown) == steady_headers(wrong)
 
 
 @pytest.mark.parametrize(
@@ -437,8 +526,9 @@ def test_login_missing_everything(send):
     assert_error(response, 422, messages.VALIDATION_FAILED, fields)
 
 
-def test_login_has_no_password_policy(app, auth, send):
-    """An account made under an older, weaker rule still gets in."""
+@pytest.mark.usefixtures("no_scoring")
+def test_login_has_no_password_policy(app, send):
+    """An account made under an older, weaker rule still gets in, and is never scored."""
     with app.app_context():
         db.session.add(
             User(

@@ -12,7 +12,9 @@ from app.users.models import User
 from app.users.passwords import normalize
 from tests.conftest import PASSWORD, AuthActions, make_app
 
-FULLWIDTH = "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13\uff14"
+# A strong password and its fullwidth form (U+FF01 to U+FF5E), which NFKC maps back to it.
+ASCII_FORM = "Kx9#mQ2!vLp7"
+FULLWIDTH = "\uff2b\uff58\uff19\uff03\uff4d\uff31\uff12\uff01\uff56\uff2c\uff50\uff17"
 # OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 OWASP_MEMORY_KIB = 19 * 1024
 OWASP_TIME_COST = 2
@@ -89,7 +91,7 @@ def test_each_app_keeps_its_own_parameters(app, database_path):
 @pytest.mark.parametrize(
     ("typed", "normal"),
     [
-        (FULLWIDTH, "password1234"),
+        (FULLWIDTH, ASCII_FORM),
         ("\ufb03", "ffi"),
         ("\u00bd", "1\u20442"),
         ("e\u0301", "\u00e9"),
@@ -103,14 +105,14 @@ def test_normalize_is_nfkc(typed, normal):
 
 def test_verify_normalises(ctx):
     hashed = passwords.hash(FULLWIDTH)
-    assert passwords.verify(hashed, "password1234") is True
+    assert passwords.verify(hashed, ASCII_FORM) is True
     assert passwords.verify(passwords.hash("caf\u00e9 au lait"), "cafe\u0301 au lait") is True
 
 
 def test_fullwidth_signup_ascii_login(app, auth):
     assert auth.signup(password=FULLWIDTH).status_code == 201
     auth.logout()
-    assert auth.login(password="password1234").status_code == 200
+    assert auth.login(password=ASCII_FORM).status_code == 200
     auth.logout()
     assert auth.login(password=FULLWIDTH).status_code == 200
 
@@ -118,7 +120,7 @@ def test_fullwidth_signup_ascii_login(app, auth):
 def test_model_hashes_the_normal_form(ctx):
     user = User(user_name="alice", email="a@example.com", first_name="A", last_name="L")
     user.password = FULLWIDTH
-    assert user.check_password("password1234") is True
+    assert user.check_password(ASCII_FORM) is True
 
 
 # Rehash at login when the parameters changed

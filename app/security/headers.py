@@ -1,0 +1,44 @@
+"""Security headers on every answer, from one ``after_request``.
+
+Flask-Talisman would do this too, but its defaults (``force_https`` and re-setting
+``session_cookie_secure`` on every request) fight this app's rule that all HTTPS behaviour
+follows ``SESSION_COOKIE_SECURE``; a dozen lines are easier to audit than switching those off.
+"""
+
+from flask import request
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # Bootstrap draws checkbox ticks and validation icons as data: SVG images.
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+HSTS = "max-age=31536000; includeSubDomains"
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def register(app):
+    secure = app.config["SESSION_COOKIE_SECURE"]
+
+    @app.after_request
+    def set_security_headers(response):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.path.startswith("/api/auth/"):
+            # Answers carry users and CSRF tokens: no cache may keep them.
+            response.headers["Cache-Control"] = "no-store"
+        if secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        return response

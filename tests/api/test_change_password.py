@@ -1,0 +1,345 @@
+"""POST /api/auth/change_password: the rule, the throttles, and every other session ending."""
+
+import json
+import logging
+
+import pytest
+from limits import parse
+from sqlalchemy import select
+
+from app.common import messages
+from app.extensions import db
+from app.sessions.models import AuthSession
+from app.users import constants
+from app.users.models import User
+from tests.conftest import PASSWORD, AuthActions, assert_error, count_rows
+
+PATH = "/api/auth/change_password"
+NEW_PASSWORD = "Zq8#vT2!x-new"
+PASSWORD_LENGTH = messages.PASSWORD_LENGTH.format(
+    min=constants.MIN_PASSWORD_LEN, max=constants.MAX_PASSWORD_LEN
+)
+PASSWORD_TOO_LONG = messages.PASSWORD_TOO_LONG.format(max=constants.MAX_PASSWORD_LEN)
+WEAK_SUGGESTION = f"{messages.PASSWORD_WEAK} Add another word or two. Uncommon words are better."
+MISSING = object()
+
+
+def fields(current_password=PASSWORD, password=NEW_PASSWORD, confirm=None):
+    body = {
+        "current_password": current_password,
+        "password": password,
+        "confirm": password if confirm is None else confirm,
+    }
+    return {name: value for name, value in body.items() if value is not MISSING}
+
+
+@pytest.fixture
+def alice(auth):
+    """Alice, signed up and logged in on ``client``."""
+    assert auth.signup().status_code == 201
+    return auth
+
+
+@pytest.fixture(params=["json", "form"])
+def send(request, alice):
+    """POST to change_password as alice, with a JSON or a form-encoded body."""
+
+    def send(body):
+        if request.param == "json":
+            return alice.post(PATH, json=body)
+        return alice.post(PATH, data=body)
+
+    return send
+
+
+def new_client(app, login="alice", password=PASSWORD, remember_me=False):
+    """Another client, logged in."""
+    other = AuthActions(app.test_client())
+    assert other.login(login=login, password=password, remember_me=remember_me).status_code == 200
+    return other
+
+
+def is_logged_in(actions):
+    return actions._client.get("/api/auth/verify_auth").status_code == 200
+
+
+def can_log_in(app, password, login="alice"):
+    return AuthActions(app.test_client()).login(login=login, password=password).status_code == 200
+
+
+def stored_password_is(app, password):
+    """Check the stored hash directly: a login attempt would itself count for the throttle."""
+    with app.app_context():
+        return db.session.get(User, 1).check_password(password)
+
+
+def failure_limit(app):
+    return parse(app.config["LOGIN_FAILURE_LIMIT"]).amount
+
+
+def alice_sessions(app):
+    with app.app_context():
+        return db.session.scalars(select(AuthSession).where(AuthSession.user_id == 1)).all()
+
+
+def assert_throttled(response, message):
+    assert_error(response, 429, message)
+    assert int(response.headers["Retry-After"]) > 0
+
+
+# Success
+
+
+def test_change_password(send):
+    response = send(fields())
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"success", "message", "csrf_token"}
+    assert body["success"] is True
+    assert body["message"] == messages.PASSWORD_CHANGED
+    assert body["csrf_token"]
+
+
+def test_next_post_takes_the_new_token(alice, client):
+    old_token = alice.token
+    new_token = alice.post(PATH, data=fields()).get_json()["csrf_token"]
+    assert new_token != old_token
+    response = client.post("/api/auth/logout", headers={"X-CSRFToken": old_token})
+    assert_error(response, 400, "The CSRF tokens do not match.")
+    assert client.post("/api/auth/logout", headers={"X-CSRFToken": new_token}).status_code == 200
+
+
+def test_new_password_works_and_old_does_not(app, send):
+    assert send(fields()).status_code == 200
+    assert can_log_in(app, NEW_PASSWORD)
+    assert not can_log_in(app, PASSWORD)
+
+
+def test_current_session_continues_rotated(app, alice, client):
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    old_cookie = client.get_cookie(cookie_name).value
+    assert alice.post(PATH, data=fields()).status_code == 200
+    assert client.get_cookie(cookie_name).value != old_cookie
+    assert client.get("/api/auth/verify_auth").get_json()["data"]["user_name"] == "alice"
+    replay = app.test_client()
+    replay.set_cookie(cookie_name, old_cookie)
+    assert_error(replay.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
+    assert len(alice_sessions(app)) == 1
+
+
+def test_every_other_session_ends(app, alice):
+    plain = new_client(app)
+    remembered = new_client(app, login="alice@example.com", remember_me=True)
+    assert len(alice_sessions(app)) == 3
+    assert alice.post(PATH, data=fields()).status_code == 200
+    for other in (plain, remembered):
+        assert_error(other._client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
+    assert is_logged_in(alice)
+    assert len(alice_sessions(app)) == 1
+
+
+def test_other_users_keep_their_sessions(app, alice):
+    bob = AuthActions(app.test_client())
+    assert bob.signup(user_name="bobby", email="bob@example.com").status_code == 201
+    assert alice.post(PATH, data=fields()).status_code == 200
+    assert is_logged_in(bob)
+    assert count_rows(app, AuthSession) == 2
+
+
+@pytest.mark.parametrize("remember_me", [True, False])
+def test_rotated_session_keeps_remember_me_and_lifetime(app, auth, remember_me):
+    auth.signup()
+    auth.logout()
+    auth.login(remember_me=remember_me)
+    [before] = alice_sessions(app)
+    assert auth.post(PATH, data=fields()).status_code == 200
+    [after] = alice_sessions(app)
+    assert after.public_id != before.public_id
+    assert after.token_hash != before.token_hash
+    assert after.remember is remember_me
+    # Rotating must not stretch the absolute lifetime.
+    assert after.created_at == before.created_at
+
+
+# Failures that leave everything as it was
+
+
+def test_change_password_when_logged_out(app, client):
+    token = client.get("/api/auth/csrf").get_json()["csrf_token"]
+    response = client.post(PATH, data=fields(), headers={"X-CSRFToken": token})
+    assert_error(response, 401, messages.NOT_LOGGED_IN)
+
+
+def test_wrong_current_password(app, alice, client, send):
+    other = new_client(app)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    token = alice.token
+    response = send(fields(current_password="wrong password"))
+    assert_error(response, 403, messages.WRONG_CURRENT_PASSWORD)
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie
+    assert alice.token == token
+    assert is_logged_in(alice)
+    assert is_logged_in(other)
+    assert can_log_in(app, PASSWORD)
+    assert not can_log_in(app, NEW_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (
+            fields(password="Password1"),
+            {"password": [f"{messages.PASSWORD_WEAK} This is a very common password."]},
+        ),
+        (fields(password="Zq8#vT2!"), {"password": [WEAK_SUGGESTION]}),
+        (fields(password="Zq8#vT2!x-Alice"), {"password": [messages.PASSWORD_PERSONAL]}),
+        (fields(password="LIDDELL#Zq8vT2!x"), {"password": [messages.PASSWORD_PERSONAL]}),
+        (fields(password="short"), {"password": [PASSWORD_LENGTH]}),
+        (fields(password="x" * 129), {"password": [PASSWORD_LENGTH]}),
+        (fields(confirm=NEW_PASSWORD + "!"), {"confirm": [messages.PASSWORDS_MUST_MATCH]}),
+        (fields(confirm=""), {"confirm": [messages.FIELD_REQUIRED]}),
+        (
+            fields(password=""),
+            {
+                "password": [messages.FIELD_REQUIRED],
+                "confirm": [messages.FIELD_REQUIRED],
+            },
+        ),
+        (fields(current_password=""), {"current_password": [messages.FIELD_REQUIRED]}),
+        (fields(current_password=MISSING), {"current_password": [messages.FIELD_REQUIRED]}),
+        (fields(current_password="x" * 129), {"current_password": [PASSWORD_TOO_LONG]}),
+        (
+            {},
+            {
+                "current_password": [messages.FIELD_REQUIRED],
+                "password": [messages.FIELD_REQUIRED],
+                "confirm": [messages.FIELD_REQUIRED],
+            },
+        ),
+    ],
+)
+def test_invalid_new_password(app, alice, send, body, errors):
+    other = new_client(app)
+    response = send(body)
+    assert_error(response, 422, messages.VALIDATION_FAILED, errors)
+    assert is_logged_in(alice)
+    assert is_logged_in(other)
+    assert can_log_in(app, PASSWORD)
+
+
+@pytest.mark.parametrize("field", ["current_password", "password", "confirm"])
+@pytest.mark.parametrize("value", [123, None, True, ["x"], {"x": "y"}])
+def test_wrong_json_type(app, alice, field, value):
+    body = {**fields(), field: value}
+    response = alice.post(PATH, json=body)
+    assert_error(response, 422, messages.VALIDATION_FAILED, {field: [messages.FIELD_NOT_STRING]})
+    assert can_log_in(app, PASSWORD)
+
+
+def test_huge_new_password_is_refused_without_scoring(app, send, no_scoring):
+    """``no_scoring`` comes after ``send``, whose signup must still be scored."""
+    password = ("Zq8#vT2!x-" * 500)[:5_000]
+    response = send(fields(password=password))
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [PASSWORD_LENGTH]})
+    assert can_log_in(app, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "The CSRF token is missing."),
+        ({"X-CSRFToken": "forged"}, "The CSRF token is invalid."),
+    ],
+)
+def test_csrf_token_is_required(app, alice, client, headers, message):
+    response = client.post(PATH, json=fields(), headers=headers)
+    assert_error(response, 400, message)
+    assert is_logged_in(alice)
+    assert can_log_in(app, PASSWORD)
+
+
+# Throttling
+
+
+def test_wrong_current_passwords_count_as_failed_logins(app, alice):
+    for _ in range(failure_limit(app)):
+        response = alice.post(PATH, data=fields(current_password="wrong password"))
+        assert response.status_code == 403
+    response = AuthActions(app.test_client()).login(password=PASSWORD)
+    assert_throttled(response, messages.TOO_MANY_ATTEMPTS)
+
+
+def test_failed_logins_throttle_change_password(app, alice):
+    attacker = AuthActions(app.test_client())
+    for login in ["alice", "ALICE", "alice@example.com", "Alice@Example.com", "alice"][
+        : failure_limit(app)
+    ]:
+        assert attacker.login(login=login, password="wrong password").status_code == 401
+    response = alice.post(PATH, data=fields())
+    assert_throttled(response, messages.TOO_MANY_ATTEMPTS)
+    assert stored_password_is(app, PASSWORD)
+
+
+def test_success_clears_the_failure_count(app, alice):
+    for _ in range(failure_limit(app) - 1):
+        assert alice.post(PATH, data=fields(current_password="wrong")).status_code == 403
+    assert alice.post(PATH, data=fields()).status_code == 200
+    attacker = AuthActions(app.test_client())
+    for _ in range(failure_limit(app) - 1):
+        assert attacker.login(password="wrong password").status_code == 401
+    assert can_log_in(app, NEW_PASSWORD)
+
+
+def change_password_limit(app):
+    return parse(app.config["CHANGE_PASSWORD_RATE_LIMIT"]).amount
+
+
+def test_rate_limit_per_user(app, alice):
+    other_session = new_client(app)
+    mismatched = fields(confirm="something else")
+    for _ in range(change_password_limit(app) - 1):
+        assert alice.post(PATH, data=mismatched).status_code == 422
+    assert other_session.post(PATH, data=mismatched).status_code == 422
+    for actions in (alice, other_session):
+        assert_throttled(actions.post(PATH, data=fields()), messages.TOO_MANY_REQUESTS)
+    assert can_log_in(app, PASSWORD)
+    # Another user behind the same address has a count of their own.
+    bob = AuthActions(app.test_client())
+    assert bob.signup(user_name="bobby", email="bob@example.com").status_code == 201
+    assert bob.post(PATH, data=fields()).status_code == 200
+
+
+# The security log
+
+
+def security_lines(caplog):
+    return [
+        json.loads(record.getMessage())
+        for record in caplog.records
+        if record.name == "app.security"
+    ]
+
+
+def test_password_change_is_logged_without_secrets(alice, caplog):
+    caplog.set_level(logging.INFO, logger="app.security")
+    caplog.clear()
+    response = alice.post(PATH, data=fields())
+    [line] = [line for line in security_lines(caplog) if line["event"] == "password_changed"]
+    assert line["user_name"] == "alice"
+    assert line["user_id"] == 1
+    assert line["ip"] == "127.0.0.1"
+    assert line["request_id"] == response.headers["X-Request-ID"]
+    text = caplog.text
+    for secret in (PASSWORD, NEW_PASSWORD, response.get_json()["csrf_token"], "$argon2"):
+        assert secret not in text
+
+
+def test_wrong_current_password_is_logged_without_it(alice, caplog):
+    caplog.set_level(logging.INFO, logger="app.security")
+    caplog.clear()
+    alice.post(PATH, data=fields(current_password="guessed password"))
+    events = [line["event"] for line in security_lines(caplog)]
+    assert "password_change_failed" in events
+    assert "password_changed" not in events
+    assert "guessed password" not in caplog.text
+    assert NEW_PASSWORD not in caplog.text

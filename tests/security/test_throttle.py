@@ -1,0 +1,489 @@
+"""Throttling: route limits per IP and per user, the per-account failure count, the switch,
+the storage, and the client address behind trusted proxies."""
+
+import re
+import threading
+import time
+import warnings
+
+import pytest
+from flask import request
+from limits.storage import MemoryStorage, RedisStorage
+from sqlalchemy import select
+
+from app.common import messages
+from app.extensions import db, limiter
+from app.users.models import User
+from tests.conftest import PASSWORD, AuthActions, assert_error, make_app
+
+NEW_PASSWORD = "a brand new passphrase 42"
+POSITIVE_INTEGER = re.compile(r"\A[1-9][0-9]*\Z")
+SOCKET_ADDRESS = "127.0.0.1"  # the test client's REMOTE_ADDR
+# One account, in every spelling that must share its failure count.
+ALICE_LOGINS = ["alice", "Alice", "ALICE", "alice@example.com", "Alice@Example.COM"]
+
+
+@pytest.fixture
+def build(database_path):
+    """``build(**overrides)``: an app on this test's database; engines are disposed after.
+
+    Flask-Limiter keeps one storage per process: the app built last owns the counts.
+    """
+    apps = []
+
+    def build(**overrides):
+        apps.append(make_app(database_path, **overrides))
+        return apps[-1]
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def add_user(app, user_name="alice", email="alice@example.com"):
+    with app.app_context():
+        db.session.add(
+            User(user_name=user_name, first_name="A", last_name="B", email=email, password=PASSWORD)
+        )
+        db.session.commit()
+
+
+def stored_user(app, user_name="alice"):
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.user_name == user_name))
+
+
+def client_of(app, ip=None):
+    """An AuthActions on a new client, connecting from ``ip`` when given."""
+    client = app.test_client()
+    if ip is not None:
+        client.environ_base["REMOTE_ADDR"] = ip
+    return AuthActions(client)
+
+
+def assert_throttled(response, message):
+    """The 429 envelope, with a Retry-After of whole seconds to wait."""
+    assert_error(response, 429, message)
+    assert POSITIVE_INTEGER.match(response.headers["Retry-After"])
+
+
+def assert_refused(response):
+    assert_error(response, 401, messages.INVALID_CREDENTIALS)
+
+
+def attempt(auth, login="alice", password=PASSWORD, **kwargs):
+    """A login form post; ``kwargs`` go to the test client (headers, for one)."""
+    return auth.post("/api/auth/login", {"login": login, "password": password}, **kwargs)
+
+
+def fail_logins(auth, logins, **kwargs):
+    """One wrong-password login per entry of ``logins``, each refused with a 401."""
+    for login in logins:
+        assert_refused(attempt(auth, login, "wrong password", **kwargs))
+
+
+# Login: 30 per minute per client IP
+
+
+@pytest.mark.parametrize(
+    ("login", "password"),
+    [("alice", PASSWORD), ("alice", "wrong password"), ("nobody", PASSWORD)],
+)
+def test_31st_login_in_a_minute_from_one_ip_is_429(app, auth, login, password):
+    add_user(app)
+    # Distinct unknown logins, so that no account reaches its failure limit.
+    fail_logins(auth, [f"nobody{number}" for number in range(30)])
+    assert_throttled(auth.login(login, password), messages.TOO_MANY_REQUESTS)
+
+
+def test_login_limit_is_per_ip(build):
+    app = build(LOGIN_RATE_LIMIT="2 per minute")
+    add_user(app)
+    fail_logins(client_of(app), ["nobody1", "nobody2"])
+    assert client_of(app, "198.51.100.7").login().status_code == 200
+
+
+def test_login_limit_is_configurable(build):
+    auth = client_of(build(LOGIN_RATE_LIMIT="2 per minute"))
+    fail_logins(auth, ["nobody1", "nobody2"])
+    assert_throttled(auth.login("nobody3"), messages.TOO_MANY_REQUESTS)
+
+
+def test_login_limit_is_configurable_from_the_environment(build, monkeypatch):
+    monkeypatch.setenv("FLASK_LOGIN_RATE_LIMIT", "2 per minute")
+    auth = client_of(build())
+    fail_logins(auth, ["nobody1", "nobody2"])
+    assert_throttled(auth.login("nobody3"), messages.TOO_MANY_REQUESTS)
+
+
+# Failed logins: 5 per 5 minutes per account
+
+
+def test_sixth_failure_in_any_spelling_of_the_account_is_429(app, auth):
+    add_user(app)
+    fail_logins(auth, ALICE_LOGINS)
+    for login in ALICE_LOGINS:
+        assert_throttled(auth.login(login, "wrong password"), messages.TOO_MANY_ATTEMPTS)
+
+
+@pytest.mark.parametrize("login", ALICE_LOGINS)
+def test_over_the_limit_the_right_password_is_429_too(app, client, auth, login):
+    add_user(app)
+    fail_logins(auth, ["alice"] * 5)
+    assert_throttled(auth.login(login, PASSWORD), messages.TOO_MANY_ATTEMPTS)
+    assert client.get("/api/auth/verify_auth").status_code == 401
+    assert stored_user(app).login_count == 0
+
+
+def test_the_account_limit_is_configurable(build):
+    app = build(LOGIN_FAILURE_LIMIT="2 per 5 minutes")
+    add_user(app)
+    auth = client_of(app)
+    fail_logins(auth, ["alice", "ALICE"])
+    assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
+
+
+def test_the_account_throttle_lifts_when_the_window_passes(build):
+    app = build(LOGIN_FAILURE_LIMIT="2 per 2 seconds")
+    add_user(app)
+    auth = client_of(app)
+    started = time.monotonic()
+    fail_logins(auth, ["alice", "alice@example.com"])
+    assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
+    time.sleep(max(0, started + 2.1 - time.monotonic()))
+    assert auth.login().status_code == 200
+
+
+def test_the_account_retry_after_is_within_the_window(app, auth):
+    add_user(app)
+    fail_logins(auth, ["alice"] * 5)
+    response = auth.login()
+    assert_throttled(response, messages.TOO_MANY_ATTEMPTS)
+    assert int(response.headers["Retry-After"]) <= 5 * 60
+
+
+def test_a_success_below_the_limit_clears_the_count(app, auth):
+    add_user(app)
+    fail_logins(auth, ALICE_LOGINS[:4])
+    assert auth.login("Alice@Example.com").status_code == 200
+    fail_logins(auth, ALICE_LOGINS)
+    assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
+
+
+def test_the_count_is_per_account_not_per_ip(app, auth):
+    add_user(app)
+    add_user(app, "bob1", "bob@example.com")
+    fail_logins(auth, ["alice"] * 5)
+    assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
+    assert auth.login("bob1").status_code == 200
+
+
+def test_the_count_follows_the_account_across_ips(app):
+    add_user(app)
+    for number in range(5):
+        fail_logins(client_of(app, f"198.51.100.{number}"), ["alice"])
+    response = client_of(app, "203.0.113.1").login()
+    assert_throttled(response, messages.TOO_MANY_ATTEMPTS)
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["nobody", "Nobody", "NOBODY", " nobody ", "nObOdY"],
+        ["ghost@example.com", "GHOST@example.com", "ghost@EXAMPLE.COM", "Ghost@Example.Com"] * 2,
+    ],
+)
+def test_unknown_logins_are_counted_alike_in_any_case(auth, spellings):
+    fail_logins(auth, spellings[:5])
+    assert_throttled(auth.login(spellings[-1]), messages.TOO_MANY_ATTEMPTS)
+
+
+def test_a_429_does_not_tell_known_from_unknown(app):
+    add_user(app)
+    known, unknown = client_of(app, "198.51.100.1"), client_of(app, "198.51.100.2")
+    fail_logins(known, ["alice"] * 5)
+    fail_logins(unknown, ["nobody"] * 5)
+    for password in (PASSWORD, "wrong password"):
+        from_known = known.login("alice", password)
+        from_unknown = unknown.login("nobody", password)
+        assert from_known.status_code == from_unknown.status_code == 429
+        assert from_known.get_json() == from_unknown.get_json()
+        assert from_known.headers.getlist("Set-Cookie") == []
+        assert from_unknown.headers.getlist("Set-Cookie") == []
+
+
+def test_parallel_guesses_cannot_pass_the_account_limit(build):
+    """Each guess is counted before its password is checked, in one step.
+
+    A check-then-count throttle let every one of 20 simultaneous guesses through: they all
+    passed the check before the first of them was counted. Real argon2 parameters make
+    each check slow enough for the guesses to overlap.
+    """
+    app = build(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=19 * 1024)
+    add_user(app)
+    guessers = [client_of(app, f"198.51.100.{number}") for number in range(20)]
+    for guesser in guessers:
+        guesser.fetch_token()
+    statuses = []
+    start = threading.Barrier(len(guessers))
+
+    def guess(guesser):
+        start.wait()
+        statuses.append(guesser.login("alice", "wrong password").status_code)
+
+    threads = [threading.Thread(target=guess, args=(guesser,)) for guesser in guessers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+# Signup: 10 per hour per IP
+
+
+def signup_as(auth, number):
+    return auth.signup(f"user{number}", f"user{number}@example.com")
+
+
+def test_11th_signup_in_an_hour_from_one_ip_is_429(app, auth):
+    for number in range(10):
+        assert signup_as(auth, number).status_code == 201
+    assert_throttled(signup_as(auth, 10), messages.TOO_MANY_REQUESTS)
+    assert signup_as(client_of(app, "198.51.100.7"), 10).status_code == 201
+
+
+def test_signup_limit_is_configurable(build):
+    auth = client_of(build(SIGNUP_RATE_LIMIT="1 per hour"))
+    assert signup_as(auth, 1).status_code == 201
+    assert_throttled(signup_as(auth, 2), messages.TOO_MANY_REQUESTS)
+
+
+# Change password: 5 per minute per user
+
+
+def change_password(auth, confirm=NEW_PASSWORD, current=PASSWORD):
+    fields = {"current_password": current, "password": NEW_PASSWORD, "confirm": confirm}
+    return auth.post("/api/auth/change_password", data=fields)
+
+
+def mismatched_changes(auth, count):
+    """``count`` change_password requests refused by validation, which no failure count sees."""
+    for _ in range(count):
+        response = change_password(auth, confirm="something else entirely")
+        assert_error(
+            response,
+            422,
+            messages.VALIDATION_FAILED,
+            {"confirm": [messages.PASSWORDS_MUST_MATCH]},
+        )
+
+
+def logged_in(app, user_name, ip=None):
+    add_user(app, user_name, f"{user_name}@example.com")
+    auth = client_of(app, ip)
+    assert auth.login(user_name).status_code == 200
+    return auth
+
+
+def test_sixth_change_password_in_a_minute_is_429(app):
+    auth = logged_in(app, "alice")
+    mismatched_changes(auth, 5)
+    assert_throttled(change_password(auth), messages.TOO_MANY_REQUESTS)
+
+
+def test_change_password_limit_is_per_user_not_per_ip(app):
+    alice, bob = logged_in(app, "alice"), logged_in(app, "bob1")
+    mismatched_changes(alice, 5)
+    mismatched_changes(bob, 5)
+    assert_throttled(change_password(alice), messages.TOO_MANY_REQUESTS)
+    assert_throttled(change_password(bob), messages.TOO_MANY_REQUESTS)
+
+
+def test_change_password_limit_follows_the_user_across_ips(app):
+    mismatched_changes(logged_in(app, "alice", "198.51.100.1"), 5)
+    elsewhere = client_of(app, "198.51.100.2")
+    assert elsewhere.login().status_code == 200
+    assert_throttled(change_password(elsewhere), messages.TOO_MANY_REQUESTS)
+
+
+def test_change_password_limit_is_configurable(build):
+    auth = logged_in(build(CHANGE_PASSWORD_RATE_LIMIT="1 per minute"), "alice")
+    mismatched_changes(auth, 1)
+    assert_throttled(change_password(auth), messages.TOO_MANY_REQUESTS)
+
+
+# The switch
+
+
+@pytest.fixture(params=["argument", "environment"])
+def unthrottled_app(request, build, monkeypatch):
+    """An app with throttling off, through create_app's argument or the environment."""
+    if request.param == "environment":
+        monkeypatch.setenv("FLASK_RATELIMIT_ENABLED", "false")
+        app = build()
+    else:
+        app = build(RATELIMIT_ENABLED=False)
+    assert app.config["RATELIMIT_ENABLED"] is False
+    return app
+
+
+def test_switched_off_no_login_is_throttled(unthrottled_app):
+    add_user(unthrottled_app)
+    auth = client_of(unthrottled_app)
+    fail_logins(auth, ALICE_LOGINS * 20)
+    fail_logins(auth, ["nobody"] * 10)
+    assert auth.login().status_code == 200
+
+
+def test_switched_off_no_signup_is_throttled(unthrottled_app):
+    auth = client_of(unthrottled_app)
+    for number in range(12):
+        assert signup_as(auth, number).status_code == 201
+
+
+def test_switched_off_no_password_change_is_throttled(unthrottled_app):
+    auth = logged_in(unthrottled_app, "alice")
+    mismatched_changes(auth, 7)
+    for _ in range(6):
+        response = change_password(auth, current="wrong password")
+        assert_error(response, 403, messages.WRONG_CURRENT_PASSWORD)
+    assert change_password(auth).status_code == 200
+
+
+def test_capitalised_false_in_the_environment_does_not_switch_off(build, monkeypatch):
+    """``FLASK_*`` values are parsed as JSON; ``False`` is not JSON, so it stays the (truthy)
+    string "False" and throttling stays on. The README documents the lowercase ``false``."""
+    monkeypatch.setenv("FLASK_RATELIMIT_ENABLED", "False")
+    app = build()
+    assert app.config["RATELIMIT_ENABLED"] == "False"
+    add_user(app)
+    auth = client_of(app)
+    fail_logins(auth, ["alice"] * 5)
+    assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
+
+
+# Storage
+
+
+def test_storage_is_memory_by_default_without_a_warning(build):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        app = build()
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert isinstance(limiter.storage, MemoryStorage)
+
+
+def test_an_implicit_storage_would_warn(build):
+    """Why the default names ``memory://``: Flask-Limiter warns otherwise (an error here)."""
+    with pytest.warns(UserWarning, match="in-memory storage"):
+        build(RATELIMIT_STORAGE_URI=None)
+
+
+@pytest.mark.parametrize("variable", ["REDIS_URL", "FLASK_REDIS_URL"])
+def test_redis_url_moves_the_counts_to_redis(build, monkeypatch, variable):
+    # Only the configuration: nothing connects until a limit is checked.
+    monkeypatch.setenv(variable, "redis://redis.invalid:6379/2")
+    app = build()
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://redis.invalid:6379/2"
+    assert isinstance(limiter.storage, RedisStorage)
+
+
+def test_an_explicit_storage_wins_over_redis_url(build, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://redis.invalid:6379/2")
+    app = build(RATELIMIT_STORAGE_URI="redis://other.invalid:6379/0")
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://other.invalid:6379/0"
+
+
+# Behind proxies (TRUSTED_PROXIES)
+
+
+def probed(app):
+    """Add a view that shows what the app takes for the client address and scheme."""
+    app.add_url_rule(
+        "/probe",
+        "probe",
+        lambda: {"remote_addr": request.remote_addr, "scheme": request.scheme},
+    )
+    return app.test_client()
+
+
+FORWARDED = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7", "X-Forwarded-Proto": "https"}
+
+
+def test_forwarded_headers_are_ignored_by_default(app):
+    response = probed(app).get("/probe", headers=FORWARDED)
+    assert response.get_json() == {"remote_addr": SOCKET_ADDRESS, "scheme": "http"}
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded"),
+    [
+        (1, FORWARDED),
+        ("1", FORWARDED),
+        # Each proxy appends: the outer one saw the client over HTTPS, the inner one saw it.
+        (
+            2,
+            {
+                "X-Forwarded-For": "192.0.2.1, 198.51.100.7, 10.0.0.2",
+                "X-Forwarded-Proto": "https, http",
+            },
+        ),
+    ],
+)
+def test_trusted_proxies_give_the_forwarded_client(build, proxies, forwarded):
+    response = probed(build(TRUSTED_PROXIES=proxies)).get("/probe", headers=forwarded)
+    assert response.get_json() == {"remote_addr": "198.51.100.7", "scheme": "https"}
+
+
+def test_trusted_proxies_from_the_environment(build, monkeypatch):
+    monkeypatch.setenv("FLASK_TRUSTED_PROXIES", "1")
+    response = probed(build()).get("/probe", headers=FORWARDED)
+    assert response.get_json() == {"remote_addr": "198.51.100.7", "scheme": "https"}
+
+
+def login_records(app, headers):
+    """Log in with ``headers``; return the IP of the new session and the user's last_login_ip."""
+    client = app.test_client()
+    assert attempt(AuthActions(client), headers=headers).status_code == 200
+    sessions = client.get("/api/auth/sessions").get_json()["data"]
+    return [session["ip"] for session in sessions], stored_user(app).last_login_ip
+
+
+def test_login_records_the_socket_address_by_default(app):
+    add_user(app)
+    assert login_records(app, FORWARDED) == ([SOCKET_ADDRESS], SOCKET_ADDRESS)
+
+
+def test_login_records_the_forwarded_client_behind_a_trusted_proxy(build):
+    app = build(TRUSTED_PROXIES=1)
+    add_user(app)
+    assert login_records(app, FORWARDED) == (["198.51.100.7"], "198.51.100.7")
+
+
+def test_forwarded_for_cannot_dodge_the_ip_limit_by_default(build):
+    auth = client_of(build(LOGIN_RATE_LIMIT="3 per minute"))
+    for number in range(3):
+        headers = {"X-Forwarded-For": f"192.0.2.{number}"}
+        assert_refused(attempt(auth, f"nobody{number}", headers=headers))
+    response = attempt(auth, "nobody", headers={"X-Forwarded-For": "192.0.2.99"})
+    assert_throttled(response, messages.TOO_MANY_REQUESTS)
+
+
+def test_forwarded_clients_have_their_own_ip_counts(build):
+    auth = client_of(build(TRUSTED_PROXIES=1, LOGIN_RATE_LIMIT="2 per minute"))
+    first, second = {"X-Forwarded-For": "192.0.2.1"}, {"X-Forwarded-For": "192.0.2.2"}
+    fail_logins(auth, ["nobody1", "nobody2"], headers=first)
+    assert_throttled(attempt(auth, "nobody3", headers=first), messages.TOO_MANY_REQUESTS)
+    fail_logins(auth, ["nobody4", "nobody5"], headers=second)
+
+
+def test_a_spoofed_leftmost_entry_does_not_dodge_the_ip_limit(build):
+    # The client writes the first entries; the one trusted proxy appends the real address.
+    auth = client_of(build(TRUSTED_PROXIES=1, LOGIN_RATE_LIMIT="2 per minute"))
+    for number in range(2):
+        headers = {"X-Forwarded-For": f"192.0.2.{number}, 198.51.100.7"}
+        assert_refused(attempt(auth, f"nobody{number}", headers=headers))
+    headers = {"X-Forwarded-For": "192.0.2.99, 198.51.100.7"}
+    assert_throttled(attempt(auth, "nobody", headers=headers), messages.TOO_MANY_REQUESTS)

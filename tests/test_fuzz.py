@@ -1,0 +1,337 @@
+"""Property-based attacks: any body, method or path, with or without a session and a token.
+
+Whatever arrives, no answer is a 5xx, nothing under ``/api/`` redirects, and every
+``/api/`` answer is the JSON envelope (bodiless HEAD and OPTIONS answers excepted).
+"""
+
+import json
+from urllib.parse import quote, quote_from_bytes
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from app.extensions import db
+from app.sessions.models import AuthSession
+from app.users.models import User
+from tests.conftest import PASSWORD, AuthActions, make_app, session_cookie
+
+FUZZ = settings(
+    max_examples=600,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+ENDPOINTS = [
+    ("GET", "/api/auth/csrf"),
+    ("GET", "/api/auth/verify_auth"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/logout"),
+    ("POST", "/api/auth/signup"),
+    ("POST", "/api/auth/change_password"),
+    ("GET", "/api/auth/sessions"),
+    ("DELETE", "/api/auth/sessions/SESSION"),
+    ("POST", "/api/auth/logout_all"),
+    ("GET", "/"),
+]
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+ODD_METHODS = ["PROPFIND", "TRACE", "MKCOL", "LOCK", "SEARCH", "BREW", "X-ANYTHING"]
+FIELD_NAMES = [
+    "login",
+    "password",
+    "remember_me",
+    "user_name",
+    "first_name",
+    "last_name",
+    "email",
+    "confirm",
+    "current_password",
+    "csrf_token",
+]
+NASTY_STRINGS = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "\udfff",
+    "\ufffd",
+    "\u202e",
+    "%FF",
+    "%00",
+    "\uff21\uff4c\uff49\uff43\uff45",  # fullwidth "Alice"
+    "alice",
+    "ALICE@EXAMPLE.COM",
+    "alice@example.com",
+    PASSWORD,
+    "tangerine voyage quietly 48 lanterns",
+    "x" * 300,
+    "ß" * 200,
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "y",
+    "on",
+    "true",
+]
+CONTENT_TYPES = [
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/json; charset=latin-1",
+    "application/vnd.api+json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "multipart/form-data; boundary=x",
+    "text/plain",
+    "application/xml",
+    "application/octet-stream",
+    "",
+    "*/*",
+    "application/",
+]
+ODD_SEGMENTS = ["", ".", "..", "%", "%zz", "%ff", "%00", "%2F", "%2e%2e", ";", "~", "api", "auth"]
+SESSION_STATES = ["anonymous", "logged in", "garbage cookie"]
+TOKEN_STATES = ["none", "valid", "wrong", "garbage"]
+
+strings = st.text(max_size=40) | st.sampled_from(NASTY_STRINGS)
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | strings
+json_values = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(strings, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+field_names = st.sampled_from(FIELD_NAMES) | st.text(max_size=12)
+# Objects holding the endpoints' own fields, each present or not, with any JSON value,
+# plus unknown ones: so that the checks past the first are reached too.
+json_objects = st.builds(
+    lambda known, unknown: {**unknown, **known},
+    st.fixed_dictionaries({}, optional=dict.fromkeys(FIELD_NAMES, json_values | strings)),
+    st.dictionaries(st.text(max_size=12), json_values, max_size=3),
+)
+json_bodies = (json_objects | json_values).map(json.dumps)
+# Forms: the same fields as strings, sometimes repeated, and unknown ones.
+form_pairs = st.builds(
+    lambda known, unknown: [pair for values in known for pair in values] + unknown,
+    st.lists(
+        st.builds(
+            lambda name, values: [(name, value) for value in values],
+            st.sampled_from(FIELD_NAMES),
+            st.lists(strings, min_size=1, max_size=2),
+        ),
+        max_size=len(FIELD_NAMES),
+    ),
+    st.lists(st.tuples(field_names, strings), max_size=3),
+)
+
+
+def encode_form(pairs):
+    def encoded(text):
+        return quote_from_bytes(text.encode("utf-8", "surrogatepass"), safe="")
+
+    return "&".join(f"{encoded(name)}={encoded(value)}" for name, value in pairs).encode()
+
+
+form_bodies = form_pairs.map(encode_form)
+raw_bodies = st.binary(max_size=300) | json_bodies.map(str.encode) | form_bodies
+# (content type, raw body) pairs: matching ones, and any body under any type.
+bodies = st.one_of(
+    st.just((None, None)),
+    st.tuples(st.just("application/json"), json_bodies.map(str.encode)),
+    st.tuples(st.just("application/x-www-form-urlencoded"), form_bodies),
+    st.tuples(st.sampled_from(CONTENT_TYPES), raw_bodies),
+)
+
+
+def encode_segment(text):
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
+segments = st.one_of(
+    st.text(max_size=20).map(encode_segment),
+    st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=10),
+    st.sampled_from(ODD_SEGMENTS),
+)
+paths = st.one_of(
+    st.sampled_from([path for _, path in ENDPOINTS]),
+    st.builds(
+        lambda prefix, parts: prefix + "/".join(parts),
+        st.sampled_from(["/api/", "/api/auth/", "/api/auth/sessions/", "/", "/static/"]),
+        st.lists(segments, max_size=4),
+    ),
+    st.builds(
+        lambda prefix, length: prefix + "x" * length,
+        st.sampled_from(["/api/", "/api/auth/", "/api/auth/sessions/", "/"]),
+        st.integers(min_value=1000, max_value=8000),
+    ),
+    st.sampled_from(["/api", "/api/", "/api/auth", "/api/auth/", "/api/auth/sessions"]),
+).filter(lambda path: not path.startswith("//"))  # the test client would read a host there
+
+
+@pytest.fixture
+def fuzz_app(database_path):
+    """The app, unthrottled, with one user: alice."""
+    app = make_app(database_path, RATELIMIT_ENABLED=False)
+    assert AuthActions(app.test_client()).signup().status_code == 201
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def prepare(app, session_state, token_state):
+    """A fresh client in ``session_state``; the X-CSRFToken header for ``token_state``."""
+    client = app.test_client()
+    token = client.get("/api/auth/csrf").get_json()["csrf_token"]
+    public_id = "unknown"
+    if session_state == "logged in":
+        with app.app_context():
+            user = db.session.scalar(db.select(User).filter_by(user_name_key="alice"))
+            record, sid = AuthSession.issue(user, False, "192.0.2.1", "fuzz")
+            db.session.add(record)
+            db.session.commit()
+            public_id = record.public_id
+        content = {**session_cookie(app, client), "sid": sid}
+        serializer = app.session_interface.get_signing_serializer(app)
+        client.set_cookie("session", serializer.dumps(content))
+        assert client.get("/api/auth/verify_auth").status_code == 200
+    elif session_state == "garbage cookie":
+        client.set_cookie("session", "garbage.not.signed")
+    headers = {
+        "none": {},
+        "valid": {"X-CSRFToken": token},
+        "wrong": {"X-CSRFToken": token[:-4] + "AAAA"},
+        "garbage": {"X-CSRFToken": "\x7f" * 3},
+    }[token_state]
+    return client, headers, public_id
+
+
+def is_api(path):
+    return path == "/api" or path.startswith("/api/")
+
+
+def assert_envelope(body, status):
+    """The envelope: ``success``; on errors ``errors.type``, ``message``, maybe ``fields``."""
+    assert isinstance(body, dict)
+    assert isinstance(body.get("success"), bool)
+    assert body["success"] is (status < 400)
+    if body["success"]:
+        assert "errors" not in body
+        for key in ("message", "csrf_token"):
+            assert isinstance(body.get(key, ""), str)
+        return
+    errors = body["errors"]
+    assert set(errors) <= {"type", "message", "fields"}
+    assert isinstance(errors["type"], str)
+    assert errors["type"]
+    assert isinstance(errors["message"], str)
+    assert errors["message"]
+    if "fields" in errors:
+        assert isinstance(errors["fields"], dict)
+        assert errors["fields"]
+        for name, problems in errors["fields"].items():
+            assert isinstance(name, str)
+            assert isinstance(problems, list)
+            assert problems
+            assert all(isinstance(problem, str) for problem in problems)
+
+
+def assert_sound(response, method):
+    status = response.status_code
+    assert status < 500, response.get_data()[:500]
+    path = response.request.path
+    if not is_api(path):
+        return
+    assert not 300 <= status < 400, f"{path} redirects to {response.headers.get('Location')}"
+    raw = response.get_data()
+    if method in ("HEAD", "OPTIONS") and raw == b"":
+        return
+    assert response.mimetype == "application/json", raw[:200]
+    assert_envelope(json.loads(raw), status)
+
+
+def send(client, method, path, headers, content_type, raw):
+    kwargs = {"method": method, "headers": headers}
+    if raw is not None:
+        kwargs["data"] = raw
+        kwargs["content_type"] = content_type
+    return client.open(path, **kwargs)
+
+
+FIELD_ENDPOINTS = ["/api/auth/login", "/api/auth/signup", "/api/auth/change_password"]
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(FIELD_ENDPOINTS),
+    body=st.one_of(
+        st.tuples(st.just("application/json"), json_bodies.map(str.encode)),
+        st.tuples(st.just("application/x-www-form-urlencoded"), form_bodies),
+    ),
+    logged_in=st.booleans(),
+)
+@example(
+    path="/api/auth/login",
+    body=("application/json", b'{"login": {"$ne": null}, "password": [1]}'),
+    logged_in=False,
+)
+@example(
+    path="/api/auth/change_password",
+    body=("application/json", b'{"current_password": null, "password": 1e999, "confirm": []}'),
+    logged_in=True,
+)
+def test_any_fields_with_a_valid_token(fuzz_app, path, body, logged_in):
+    """Past the CSRF check, straight at the code that reads the fields."""
+    client, headers, _ = prepare(fuzz_app, "logged in" if logged_in else "anonymous", "valid")
+    content_type, raw = body
+    assert_sound(send(client, "POST", path, headers, content_type, raw), "POST")
+
+
+@FUZZ
+@given(
+    endpoint=st.sampled_from(ENDPOINTS),
+    body=bodies,
+    session_state=st.sampled_from(SESSION_STATES),
+    token_state=st.sampled_from(TOKEN_STATES),
+)
+def test_any_body_at_any_endpoint(fuzz_app, endpoint, body, session_state, token_state):
+    client, headers, public_id = prepare(fuzz_app, session_state, token_state)
+    method, path = endpoint
+    path = path.replace("SESSION", public_id)
+    content_type, raw = body
+    assert_sound(send(client, method, path, headers, content_type, raw), method)
+
+
+@FUZZ
+@given(
+    method=st.sampled_from(METHODS + ODD_METHODS),
+    path=paths,
+    body=st.sampled_from([(None, None), ("application/json", b"{}"), ("text/plain", b"x")]),
+    session_state=st.sampled_from(SESSION_STATES),
+    token_state=st.sampled_from(TOKEN_STATES),
+)
+@example(
+    method="PROPFIND",
+    path="/api/auth/sessions",
+    body=(None, None),
+    session_state="logged in",
+    token_state="valid",
+)
+def test_any_method_at_any_path(fuzz_app, method, path, body, session_state, token_state):
+    client, headers, _ = prepare(fuzz_app, session_state, token_state)
+    content_type, raw = body
+    assert_sound(send(client, method, path, headers, content_type, raw), method)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api//auth/csrf"),
+        ("GET", "/api/auth//verify_auth"),
+        ("POST", "/api//auth/login"),
+        ("DELETE", "/api/auth/sessions//x"),
+        ("GET", "/api//nope"),
+    ],
+)
+def test_doubled_slash_under_api_is_json_not_a_redirect(client, method, path):
+    """Werkzeug's merge_slashes answers these with an HTML 308; the contract says JSON."""
+    response = client.open(path, method=method)
+    assert_sound(response, method)
