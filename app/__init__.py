@@ -13,7 +13,12 @@ from app import config as app_config
 from app.api import auth, sessions_api
 from app.common import messages
 from app.common.request import ApiRequest
-from app.errors import handle_database_error, handle_http_exception
+from app.errors import (
+    RATE_LIMIT_STORE_ERRORS,
+    handle_database_error,
+    handle_http_exception,
+    handle_rate_limit_store_error,
+)
 from app.extensions import csrf, db, limiter, login_manager, migrate, passwords
 from app.frontend import frontend
 from app.security import events, headers
@@ -85,6 +90,8 @@ def register_blueprints(app):
 def register_error_handlers(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(SQLAlchemyError, handle_database_error)
+    for error in RATE_LIMIT_STORE_ERRORS:
+        app.register_error_handler(error, handle_rate_limit_store_error)
 
 
 def register_request_hooks(app):

@@ -77,6 +77,15 @@ class Config:
 
     SECURITY_LOG_LEVEL = "INFO"
 
+    # PostgreSQL connections: checked before use, bounded waits, so that a dead or stalled
+    # database turns into quick 503s instead of workers hanging for gunicorn's 30 s.
+    DATABASE_POOL_SIZE = 5
+    DATABASE_MAX_OVERFLOW = 5
+    DATABASE_POOL_TIMEOUT = 5
+    DATABASE_POOL_RECYCLE = 1800
+    DATABASE_CONNECT_TIMEOUT = 3
+    DATABASE_STATEMENT_TIMEOUT_MS = 5000
+
 
 class DevelopmentConfig(Config):
     pass
@@ -124,6 +133,11 @@ def _finish(app, name):
         app.config["SQLALCHEMY_DATABASE_URI"]
         or "sqlite:///" + os.path.join(app.instance_path, SQLITE_FILE)
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **postgresql_engine_options(app.config),
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        }
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if name == "production":
@@ -140,6 +154,21 @@ def database_url(url: str) -> str:
         if url.startswith(scheme):
             return "postgresql+psycopg://" + url[len(scheme) :]
     return url
+
+
+def postgresql_engine_options(config) -> dict:
+    """Pool and timeout settings for PostgreSQL, from the DATABASE_* keys."""
+    return {
+        "pool_pre_ping": True,
+        "pool_size": int(config["DATABASE_POOL_SIZE"]),
+        "max_overflow": int(config["DATABASE_MAX_OVERFLOW"]),
+        "pool_timeout": float(config["DATABASE_POOL_TIMEOUT"]),
+        "pool_recycle": int(config["DATABASE_POOL_RECYCLE"]),
+        "connect_args": {
+            "connect_timeout": int(config["DATABASE_CONNECT_TIMEOUT"]),
+            "options": f"-c statement_timeout={int(config['DATABASE_STATEMENT_TIMEOUT_MS'])}",
+        },
+    }
 
 
 def check_secret_key(key):

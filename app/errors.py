@@ -1,7 +1,10 @@
 """App-level error handlers: every error under ``/api/`` becomes the JSON envelope."""
 
 from flask import request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from app.common.response import from_http_exception
@@ -21,7 +24,11 @@ CONNECTION_ERROR_MARKERS = (
     "the database system is starting up",
     "the database system is shutting down",
     "no connection to the server",
+    # A stalled server: the statement timeout fired.
+    "canceling statement due to statement timeout",
 )
+# The rate-limit store (Redis) cannot be reached: refuse rather than run unthrottled.
+RATE_LIMIT_STORE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 
 def is_api_request() -> bool:
@@ -30,7 +37,7 @@ def is_api_request() -> bool:
 
 def is_connection_error(exc: SQLAlchemyError) -> bool:
     """True for errors that mean the database cannot be reached, not that a query is wrong."""
-    if isinstance(exc, DisconnectionError):
+    if isinstance(exc, (DisconnectionError, PoolTimeoutError)):
         return True
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
@@ -52,4 +59,9 @@ def handle_database_error(exc: SQLAlchemyError):
     if not is_connection_error(exc):
         raise exc
     db.session.rollback()
+    return handle_http_exception(ServiceUnavailable())
+
+
+def handle_rate_limit_store_error(_exc):
+    """503 while Redis, which holds the throttling counts, cannot be reached."""
     return handle_http_exception(ServiceUnavailable())
