@@ -4,6 +4,7 @@ The signed Flask cookie carries only the session token (under ``SESSION_KEY``) a
 CSRF token; the ``AuthSession`` record decides whether the token is still good.
 """
 
+import re
 from datetime import timedelta
 
 from flask import current_app, g, request, session
@@ -13,9 +14,13 @@ from sqlalchemy import and_, delete, or_, select
 
 from app.common.time import as_utc, utcnow
 from app.extensions import db
+from app.sessions.lookup import find_by_token_hash
 from app.sessions.models import AuthSession, hash_token
 
 SESSION_KEY = "sid"
+# What secrets.token_urlsafe makes. Anything else names no session, and must not reach the
+# database: PostgreSQL refuses a NUL in a text parameter with an error.
+PUBLIC_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def _duration(key) -> timedelta:
@@ -46,9 +51,7 @@ def _resolve():
     token = session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
-    record = db.session.scalar(
-        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
-    )
+    record = find_by_token_hash(hash_token(token))
     now = utcnow()
     if record is not None and is_expired(record, now):
         record = None
@@ -109,6 +112,8 @@ def live_sessions(user):
 
 def revoke(user, public_id: str) -> bool:
     """Delete ``user``'s session ``public_id``; False when there is none such."""
+    if not PUBLIC_ID_SHAPE.fullmatch(public_id):
+        return False
     result = db.session.execute(
         delete(AuthSession).where(
             AuthSession.user_id == user.id, AuthSession.public_id == public_id
