@@ -6,8 +6,16 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 
-# apt_install PKG...: install the Debian packages that are not there yet.
+# apt_install [--no-start] PKG...: install the Debian packages that are not there yet.
+# With --no-start, their daemons are not started by the install (a policy-rc.d refuses it
+# for the duration, as Docker images do), so nothing is left running: for servers that the
+# caller runs itself, such as the tests' throwaway PostgreSQL and Redis.
 apt_install() {
+  local no_start=""
+  if [ "${1:-}" = "--no-start" ]; then
+    no_start=1
+    shift
+  fi
   local missing=()
   for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -18,9 +26,20 @@ apt_install() {
     command -v sudo >/dev/null || { echo "Please install: ${missing[*]} (as root)" >&2; exit 1; }
     sudo=(sudo)
   fi
+  local policy=/usr/sbin/policy-rc.d made_policy=""
+  if [ -n "$no_start" ] && [ ! -e "$policy" ]; then
+    "${sudo[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+    made_policy=1
+  fi
   echo "Installing Debian packages: ${missing[*]}"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  local status=0
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || status=$?
+  if [ "$status" -eq 0 ]; then
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null || status=$?
+  fi
+  [ -z "$made_policy" ] || "${sudo[@]}" rm -f "$policy"
+  return "$status"
 }
 
 # python_venv REQUIREMENTS: make .venv (once) and install REQUIREMENTS into it.

@@ -1,11 +1,35 @@
 #!/usr/bin/env bash
-# Run the whole test suite from a fresh clone: installs what the tests need, then pytest.
-# Extra arguments go to pytest.
+# Run the whole test suite from a fresh clone, twice: on SQLite, then on PostgreSQL with
+# Redis. Installs what the tests need, starts a throwaway PostgreSQL cluster and Redis on
+# free loopback ports (scripts/services.sh), and stops them again at the end, whatever
+# happens. Extra arguments go to both pytest runs.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+source "$ROOT/scripts/services.sh"
 
 apt_install curl ca-certificates chromium fonts-dejavu-core
+# The packages' own servers stay stopped: the tests run private ones.
+apt_install --no-start postgresql redis-server
 python_venv requirements-dev.txt
 cd "$ROOT"
 "$VENV/bin/python" -m ruff check .
-exec "$VENV/bin/python" -m pytest "$@"
+
+trap stop_services EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+start_services
+
+sqlite_status=0
+postgresql_status=0
+echo
+echo "=== Pass 1 of 2: SQLite (tests marked postgres or redis are deselected) ==="
+TEST_DATABASE=sqlite "$VENV/bin/python" -m pytest -m "not postgres and not redis" "$@" || sqlite_status=$?
+echo
+echo "=== Pass 2 of 2: PostgreSQL and Redis (tests marked sqlite are deselected) ==="
+TEST_DATABASE=postgresql "$VENV/bin/python" -m pytest -m "not sqlite" "$@" || postgresql_status=$?
+
+outcome() { [ "$1" -eq 0 ] && echo "passed" || echo "FAILED (pytest exit status $1)"; }
+echo
+echo "Pass 1, SQLite:     $(outcome "$sqlite_status")"
+echo "Pass 2, PostgreSQL: $(outcome "$postgresql_status")"
+[ "$sqlite_status" -eq 0 ] && [ "$postgresql_status" -eq 0 ]

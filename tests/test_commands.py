@@ -7,20 +7,22 @@ shell, a server, Alembic's own command line) they run as ``python manage.py`` do
 import ipaddress
 import os
 import re
-import sqlite3
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
+from sqlalchemy.pool import NullPool
 
 from app.common import messages
 from app.common.time import utcnow
+from app.config import database_url as driver_url
 from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users import constants
@@ -33,43 +35,42 @@ TIMEOUT = 60
 GENERATED_PASSWORD = re.compile(r"Its password is: (\S+)")
 # The hash that the tutorial's initdb stored for '123456' (Werkzeug 0.10, pbkdf2:sha1:1000).
 TUTORIAL_HASH = "pbkdf2:sha1:1000$x8kBSPNw$92b15d93720e001a1cf6343f2b589cff0b198024"
-# The table that the tutorial's own initdb made, before this project had migrations.
-TUTORIAL_SCHEMA = """
-CREATE TABLE user (
-    id INTEGER NOT NULL,
-    first_name VARCHAR(64) NOT NULL,
-    last_name VARCHAR(64) NOT NULL,
-    user_name VARCHAR(64) NOT NULL,
-    email VARCHAR(64) NOT NULL,
-    created_on DATETIME NOT NULL,
-    password VARCHAR(80) NOT NULL,
-    role_code SMALLINT NOT NULL,
-    PRIMARY KEY (id)
-);
-CREATE UNIQUE INDEX ix_user_user_name ON user (user_name);
-CREATE UNIQUE INDEX ix_user_email ON user (email);
-"""
+# The table that the tutorial's own initdb made (db.create_all()), before this project had
+# migrations, on whichever database it ran.
+TUTORIAL_METADATA = sa.MetaData()
+TUTORIAL_TABLE = sa.Table(
+    "user",
+    TUTORIAL_METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("first_name", sa.String(64), nullable=False),
+    sa.Column("last_name", sa.String(64), nullable=False),
+    sa.Column("user_name", sa.String(64), nullable=False, unique=True, index=True),
+    sa.Column("email", sa.String(64), nullable=False, unique=True, index=True),
+    sa.Column("created_on", sa.DateTime, nullable=False),
+    sa.Column("password", sa.String(80), nullable=False),
+    sa.Column("role_code", sa.SmallInteger, nullable=False),
+)
 TUTORIAL_ROWS = [
     (1, "Sam", "Chuang", "spchuang", "test@gmail.com", "2015-03-01 10:20:30.000000", 2),
     (2, "Ann", "Lee", "AnnLee", "Ann.Lee@Example.COM", "2015-04-02 11:00:00.000000", 0),
 ]
 
 
-def environment(database_path, **extra):
+def environment(database_url, **extra):
     return {
         **os.environ,
         "APP_CONFIG": "testing",
-        "DATABASE_URL": f"sqlite:///{database_path}",
+        "DATABASE_URL": database_url,
         **extra,
     }
 
 
-def manage(database_path, *args, stdin=None):
-    """Run ``python manage.py ARGS`` as an operator does, on the SQLite file given."""
+def manage(database_url, *args, stdin=None):
+    """Run ``python manage.py ARGS`` as an operator does, on the database given."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=environment(database_path),
+        env=environment(database_url),
         input=stdin,
         capture_output=True,
         text=True,
@@ -101,24 +102,31 @@ def authenticate(app, login, password):
         return User.authenticate(login, password)[1]
 
 
-def revision(database_path):
-    with sqlite3.connect(database_path) as connection:
-        return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+def run_on(database_url, work):
+    """``work(connection)`` on a connection of its own to ``database_url``, committed."""
+    engine = sa.create_engine(driver_url(database_url), poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            return work(connection)
+    finally:
+        engine.dispose()
 
 
-def tables(database_path):
-    with sqlite3.connect(database_path) as connection:
-        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        return {name for (name,) in rows}
+def revision(database_url):
+    query = sa.text("SELECT version_num FROM alembic_version")
+    return run_on(database_url, lambda connection: connection.scalar(query))
 
 
-def insert_tutorial_rows(database_path, rows=TUTORIAL_ROWS):
-    with sqlite3.connect(database_path) as connection:
-        connection.executemany(
-            'INSERT INTO "user" (id, first_name, last_name, user_name, email, created_on,'
-            " password, role_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(*row[:6], TUTORIAL_HASH, row[6]) for row in rows],
-        )
+def tables(database_url):
+    return run_on(database_url, lambda connection: set(inspect(connection).get_table_names()))
+
+
+def insert_tutorial_rows(database_url, rows=TUTORIAL_ROWS):
+    columns = ("id", "first_name", "last_name", "user_name", "email", "created_on", "role_code")
+    values = [{**dict(zip(columns, row, strict=True)), "password": TUTORIAL_HASH} for row in rows]
+    for value in values:
+        value["created_on"] = datetime.fromisoformat(value["created_on"])
+    run_on(database_url, lambda connection: connection.execute(TUTORIAL_TABLE.insert(), values))
 
 
 def schema_differences(app):
@@ -128,11 +136,17 @@ def schema_differences(app):
         return compare_metadata(context, db.metadata)
 
 
+def drop_every_table(connection):
+    tables = sa.MetaData()
+    tables.reflect(connection)
+    tables.drop_all(connection)
+
+
 @pytest.fixture
-def empty_database(database_path):
-    """This test's database file (the one ``app`` uses), emptied: no tables at all."""
-    database_path.unlink()
-    return database_path
+def empty_database(database_url):
+    """This test's database (the one ``app`` uses), emptied: no tables at all."""
+    run_on(database_url, drop_every_table)
+    return database_url
 
 
 # initdb
@@ -197,22 +211,22 @@ def test_initdb_drop_without_yes_deletes_nothing(app, runner):
     assert set(all_users(app)) == {"alice"}
 
 
-def test_initdb_drop_yes_starts_afresh(app, runner, database_path):
+def test_initdb_drop_yes_starts_afresh(app, runner, database_url):
     add_user(app, "alice", "alice@example.com")
     result = runner.invoke(args=["initdb", "--drop", "--yes", "--sample-password", "fresh-pw"])
     assert result.exit_code == 0, result.output
     assert "Dropped every table." in result.output
     assert set(all_users(app)) == {"spchuang"}
     assert authenticate(app, "spchuang", "fresh-pw")
-    assert revision(database_path) == HEAD
+    assert revision(database_url) == HEAD
     assert schema_differences(app) == []
 
 
 # shell
 
 
-def test_shell_runs_the_tutorials_session(tmp_path):
-    database = tmp_path / "app.db"
+def test_shell_runs_the_tutorials_session(empty_database):
+    database = empty_database
     assert manage(database, "initdb", "--sample-password", "123456").returncode == 0
     session = "\n".join(
         [
@@ -236,7 +250,7 @@ def test_shell_runs_the_tutorials_session(tmp_path):
     ]
 
 
-def test_shell_has_app_db_models_and_user(database_path):
+def test_shell_has_app_db_models_and_user(database_url):
     code = (
         "print(type(app).__name__, type(db).__name__, models.__name__, User is models.User)\n"
         "print(app.config['SQLALCHEMY_DATABASE_URI'])\n"
@@ -245,11 +259,11 @@ def test_shell_has_app_db_models_and_user(database_path):
         "    print(name, User.is_user_name_taken(name))\n"
         "\n"
     )
-    result = manage(database_path, "shell", stdin=code)
+    result = manage(database_url, "shell", stdin=code)
     assert result.returncode == 0, result.stderr
     assert shell_output(result.stdout) == [
         "Flask SQLAlchemy app.models True",
-        f"sqlite:///{database_path}",
+        driver_url(database_url),
         "alice False",
         "bob False",
     ]
@@ -365,9 +379,9 @@ def test_createuser_refuses_taken_name_or_email_in_any_case(app, runner, user_na
     assert set(all_users(app)) == {"alice"}
 
 
-def test_createuser_reads_piped_password(app, database_path):
+def test_createuser_reads_piped_password(app, database_url):
     result = manage(
-        database_path,
+        database_url,
         *("createuser", "carol1", "carol@example.com", "--first-name", "Carol"),
         *("--last-name", "Ann", "--role", "staff", "--password-stdin"),
         stdin=PASSWORD + "\n",
@@ -402,8 +416,8 @@ def start(tmp_path):
     """Start a server command on a free port; every one started is stopped afterwards."""
     servers = []
 
-    def start(command, database_path, port, **extra):
-        env = environment(database_path, **extra)
+    def start(command, database_url, port, **extra):
+        env = environment(database_url, **extra)
         log_path = tmp_path / f"server{len(servers)}.log"
         servers.append(serve(command, env, log_path, port))
         return servers[-1]
@@ -414,10 +428,10 @@ def start(tmp_path):
 
 
 @pytest.mark.parametrize("host", [[], ["--host", "127.0.0.1"]])
-def test_runserver_serves_on_loopback_only(start, database_path, host):
+def test_runserver_serves_on_loopback_only(start, database_url, host):
     port = free_port()
     command = [sys.executable, "manage.py", "runserver", *host, "--port", str(port)]
-    server = start(command, database_path, port)
+    server = start(command, database_url, port)
     assert listening_addresses(port) == {"127.0.0.1"}
     assert f"Running on http://127.0.0.1:{port}" in server.log()
 
@@ -429,9 +443,9 @@ def test_runserver_defaults(runner):
     assert re.search(r"--port INTEGER\s+\[default: 5000\]", result.output)
 
 
-def test_run_py_serves_on_loopback_port_without_debug(start, database_path):
+def test_run_py_serves_on_loopback_port_without_debug(start, database_url):
     port = free_port()
-    server = start([sys.executable, "run.py"], database_path, port, PORT=str(port))
+    server = start([sys.executable, "run.py"], database_url, port, PORT=str(port))
     assert listening_addresses(port) == {"127.0.0.1"}
     log = server.log()
     assert f"Running on http://127.0.0.1:{port}" in log
@@ -472,8 +486,7 @@ def test_db_upgrade_from_first_revision_keeps_rows(app, empty_database):
 
 
 def test_db_upgrade_adopts_the_tutorials_own_database(app, empty_database):
-    with sqlite3.connect(empty_database) as connection:
-        connection.executescript(TUTORIAL_SCHEMA)
+    run_on(empty_database, TUTORIAL_METADATA.create_all)
     insert_tutorial_rows(empty_database)
 
     result = manage(empty_database, "db", "upgrade")
@@ -511,8 +524,8 @@ def test_db_upgrade_refuses_duplicates_ignoring_case(app, empty_database, rows, 
     assert named in result.stderr
     assert revision(empty_database) == FIRST_REVISION
     assert tables(empty_database) == {"alembic_version", "user"}
-    with sqlite3.connect(empty_database) as connection:
-        assert connection.execute('SELECT count(*) FROM "user"').fetchone() == (2,)
+    count = sa.select(sa.func.count()).select_from(TUTORIAL_TABLE)
+    assert run_on(empty_database, lambda connection: connection.scalar(count)) == 2
     with app.app_context():
         assert "user_name_key" not in {c["name"] for c in inspect(db.engine).get_columns("user")}
 
@@ -564,8 +577,10 @@ def test_purge_sessions_deletes_exactly_the_expired_records(app, runner, auth, c
     assert auth.signup().status_code == 201
     ids = add_sessions(app)
     with app.app_context():
-        # SQLite hands the timestamps back naive: the purge must compare them as UTC.
-        assert db.session.scalars(select(AuthSession.created_at)).first().tzinfo is None
+        # SQLite hands the timestamps back naive (PostgreSQL aware): the purge must compare
+        # them as UTC either way.
+        stored = db.session.scalars(select(AuthSession.created_at)).first()
+        assert (stored.tzinfo is None) is (db.engine.dialect.name == "sqlite")
     result = runner.invoke(args=["purge-sessions"])
     assert result.exit_code == 0, result.output
     assert result.output == "Deleted 3 expired session(s).\n"
@@ -599,11 +614,11 @@ def test_purge_sessions_leaves_live_records_alone(app, runner):
     ],
 )
 def test_purge_sessions_follows_the_configured_lifetimes(
-    database_path, monkeypatch, key, remember, idle
+    database_url, monkeypatch, key, remember, idle
 ):
     """Each lifetime set to ten minutes: a record nine minutes along stays, eleven goes."""
     monkeypatch.setenv(f"FLASK_{key}", "600")
-    app = make_app(database_path)
+    app = make_app(database_url)
     ages = [
         (name, remember, minutes, minutes if idle else timedelta(0), expired)
         for name, minutes, expired in (
@@ -619,11 +634,11 @@ def test_purge_sessions_follows_the_configured_lifetimes(
         db.engine.dispose()
 
 
-def test_manage_py_purge_sessions(app, database_path):
+def test_manage_py_purge_sessions(app, database_url):
     ids = add_sessions(app)
     with app.app_context():
         db.engine.dispose()
-    result = manage(database_path, "purge-sessions")
+    result = manage(database_url, "purge-sessions")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Deleted 3 expired session(s).\n"
     assert session_names(app, ids) == LIVE_SESSIONS

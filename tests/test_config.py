@@ -13,6 +13,7 @@ import itsdangerous
 import pytest
 from argon2 import extract_parameters
 
+from app import config as app_config
 from app import create_app
 from app.config import (
     MIN_SECRET_KEY_LEN,
@@ -21,7 +22,6 @@ from app.config import (
     ProductionConfig,
     TestingConfig,
     check_secret_key,
-    database_url,
     instance_secret_key,
 )
 from app.extensions import db, passwords
@@ -39,12 +39,12 @@ def instance_path(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def build(database_path):
+def build(database_url):
     """``build(config)``: create_app on this test's database; engines are disposed after."""
     apps = []
 
     def build(config=None, **overrides):
-        app = create_app(config) if config is not None else make_app(database_path, **overrides)
+        app = create_app(config) if config is not None else make_app(database_url, **overrides)
         apps.append(app)
         return app
 
@@ -81,10 +81,10 @@ def test_development_is_the_default(build, monkeypatch, instance_path):
 
 
 @pytest.mark.parametrize("name", ["staging", "Production", "prod", ""])
-def test_unknown_app_config_raises(database_path, monkeypatch, name):
+def test_unknown_app_config_raises(database_url, monkeypatch, name):
     monkeypatch.setenv("APP_CONFIG", name)
     with pytest.raises(RuntimeError, match="development, testing, production"):
-        make_app(database_path)
+        make_app(database_url)
 
 
 def test_production_cookies_are_secure():
@@ -113,17 +113,17 @@ def test_argument_overrides_the_class(build):
     assert build(MAX_CONTENT_LENGTH=100).config["MAX_CONTENT_LENGTH"] == 100
 
 
-def test_argument_may_be_an_object(build, database_path):
+def test_argument_may_be_an_object(build, database_url):
     class Overrides:
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{database_path}"
+        SQLALCHEMY_DATABASE_URI = database_url
         MAX_CONTENT_LENGTH = 123
 
     assert build(Overrides).config["MAX_CONTENT_LENGTH"] == 123
 
 
-def test_environment_overrides_the_argument(build, database_path, monkeypatch, tmp_path):
+def test_environment_overrides_the_argument(build, database_url, monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "from the environment")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database_path}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     app = build(
         {
@@ -133,7 +133,7 @@ def test_environment_overrides_the_argument(build, database_path, monkeypatch, t
         }
     )
     assert app.config["SECRET_KEY"] == "from the environment"
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{database_path}"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == app_config.database_url(database_url)
     assert app.config["REDIS_URL"] == "redis://127.0.0.1:6379/0"
 
 
@@ -212,10 +212,10 @@ def test_production_cookie_security_can_be_switched_off_for_plain_http(
         "placeholder" + secrets.token_hex(16),
     ],
 )
-def test_production_refuses_a_weak_secret_key(database_path, monkeypatch, instance_path, key):
+def test_production_refuses_a_weak_secret_key(database_url, monkeypatch, instance_path, key):
     monkeypatch.setenv("APP_CONFIG", "production")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        make_app(database_path, SECRET_KEY=key)
+        make_app(database_url, SECRET_KEY=key)
 
 
 @pytest.mark.parametrize(
@@ -238,12 +238,12 @@ def test_production_accepts_a_random_key_that_happens_to_hold_a_word(
     assert build().config["SECRET_KEY"] == key
 
 
-def test_production_checks_a_prefixed_secret_key_too(database_path, monkeypatch, instance_path):
+def test_production_checks_a_prefixed_secret_key_too(database_url, monkeypatch, instance_path):
     monkeypatch.setenv("APP_CONFIG", "production")
     monkeypatch.setenv("SECRET_KEY", RANDOM_KEY)
     monkeypatch.setenv("FLASK_SECRET_KEY", "short")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        make_app(database_path)
+        make_app(database_url)
 
 
 def test_production_writes_no_secret_key_file(build, monkeypatch, instance_path):
@@ -257,6 +257,7 @@ def test_check_secret_key_accepts_a_random_key():
     check_secret_key(secrets.token_hex(32))
 
 
+@pytest.mark.sqlite
 def test_production_accepts_sqlite(build, database_path, monkeypatch, instance_path):
     monkeypatch.setenv("APP_CONFIG", "production")
     monkeypatch.setenv("SECRET_KEY", RANDOM_KEY)
@@ -280,6 +281,7 @@ def test_production_never_redirects_to_https(build, monkeypatch, instance_path):
 # SQLite settings for many workers and threads
 
 
+@pytest.mark.sqlite
 def test_sqlite_connections_are_tuned(app):
     names = ("journal_mode", "busy_timeout", "synchronous", "foreign_keys")
     with app.app_context(), db.engine.connect() as connection:
@@ -310,7 +312,7 @@ def test_sqlite_connections_are_tuned(app):
     ],
 )
 def test_database_url(url, mapped):
-    assert database_url(url) == mapped
+    assert app_config.database_url(url) == mapped
 
 
 def test_postgres_url_from_the_environment_uses_psycopg(build, monkeypatch):

@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     DisconnectionError,
     IntegrityError,
@@ -13,7 +14,16 @@ from sqlalchemy.exc import (
 from app.common import messages
 from app.errors import is_api_request, is_connection_error
 from app.extensions import db
-from tests.conftest import PASSWORD, AuthActions, assert_error, make_app
+from tests.conftest import (
+    PASSWORD,
+    POSTGRESQL,
+    TEST_DATABASE,
+    TEST_DATABASE_URL,
+    AuthActions,
+    assert_error,
+    free_port,
+    make_app,
+)
 
 NOT_FOUND = (
     "The requested URL was not found on the server. If you entered the URL manually please "
@@ -23,9 +33,9 @@ NOT_ALLOWED = "The method is not allowed for the requested URL."
 
 
 @pytest.fixture
-def failing_app(database_path):
+def failing_app(database_url):
     """An app with test-only routes that fail, and exceptions handled as in production."""
-    app = make_app(database_path, PROPAGATE_EXCEPTIONS=False)
+    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/api/boom")
     def boom():
@@ -46,8 +56,13 @@ def failing_app(database_path):
 
 @pytest.fixture
 def lost_database_app(tmp_path):
-    """An app whose SQLite file sits in a directory that does not exist."""
-    app = make_app(tmp_path / "missing" / "app.db")
+    """An app whose database cannot be reached: a SQLite file in a directory that does not
+    exist, or a PostgreSQL server on a port where nothing listens."""
+    if TEST_DATABASE == POSTGRESQL:
+        unreachable = make_url(TEST_DATABASE_URL).set(port=free_port())
+        app = make_app(unreachable.render_as_string(hide_password=False))
+    else:
+        app = make_app(tmp_path / "missing" / "app.db")
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -168,9 +168,9 @@ paths = st.one_of(
 
 
 @pytest.fixture
-def fuzz_app(database_path):
+def fuzz_app(database_url):
     """The app, unthrottled, with one user: alice."""
-    app = make_app(database_path, RATELIMIT_ENABLED=False)
+    app = make_app(database_url, RATELIMIT_ENABLED=False)
     assert AuthActions(app.test_client()).signup().status_code == 201
     yield app
     with app.app_context():

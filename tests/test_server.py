@@ -1,4 +1,4 @@
-"""The app under real gunicorn (2 workers x 4 threads, SQLite in WAL mode), over real HTTP."""
+"""The app under real gunicorn (2 workers x 4 threads) on this run's database, over real HTTP."""
 
 import http.cookiejar
 import json
@@ -103,8 +103,8 @@ def race_signups(server, bodies):
     return all_at_once(calls)
 
 
-def count_users(database_path, **where):
-    app = make_app(database_path)
+def count_users(database_url, **where):
+    app = make_app(database_url)
     try:
         with app.app_context():
             query = select(func.count()).select_from(User).filter_by(**where)
@@ -166,50 +166,50 @@ def test_readme_curl_walkthrough(live_server, tmp_path):
 
 
 @unthrottled
-def test_racing_signups_for_one_user_name(live_server, database_path):
+def test_racing_signups_for_one_user_name(live_server, database_url):
     bodies = [signup_body("racer", f"racer{i}@example.com") for i in range(RACERS)]
     results = race_signups(live_server, bodies)
     assert_one_winner(results, "user_name", live_server)
-    assert count_users(database_path, user_name_key="racer") == 1
+    assert count_users(database_url, user_name_key="racer") == 1
 
 
 @unthrottled
-def test_racing_signups_for_one_user_name_in_any_case(live_server, database_path):
+def test_racing_signups_for_one_user_name_in_any_case(live_server, database_url):
     bodies = [
         signup_body(name, f"racer{i}@example.com")
         for i, name in enumerate(letter_cases("racer", RACERS))
     ]
     results = race_signups(live_server, bodies)
     assert_one_winner(results, "user_name", live_server)
-    assert count_users(database_path, user_name_key="racer") == 1
+    assert count_users(database_url, user_name_key="racer") == 1
 
 
 @unthrottled
-def test_racing_signups_for_one_email_in_any_case(live_server, database_path):
+def test_racing_signups_for_one_email_in_any_case(live_server, database_url):
     emails = letter_cases("racer@example.com", RACERS)
     assert len(set(emails)) == RACERS
     bodies = [signup_body(f"racer{i}", email) for i, email in enumerate(emails)]
     results = race_signups(live_server, bodies)
     assert_one_winner(results, "email", live_server)
-    assert count_users(database_path, email_key="racer@example.com") == 1
+    assert count_users(database_url, email_key="racer@example.com") == 1
 
 
 @unthrottled
-def test_two_concurrent_signups_for_one_user_name(live_server, database_path):
+def test_two_concurrent_signups_for_one_user_name(live_server, database_url):
     for pair in range(PAIRS):
         name = f"pair{pair}"
         bodies = [signup_body(name, f"{name}.{i}@example.com") for i in range(2)]
         assert_one_winner(race_signups(live_server, bodies), "user_name", live_server)
-        assert count_users(database_path, user_name_key=name) == 1
+        assert count_users(database_url, user_name_key=name) == 1
 
 
 @unthrottled
-def test_two_concurrent_signups_for_one_email(live_server, database_path):
+def test_two_concurrent_signups_for_one_email(live_server, database_url):
     for pair in range(PAIRS):
         email = f"pair{pair}@example.com"
         bodies = [signup_body(f"pair{pair}x{i}", email) for i in range(2)]
         assert_one_winner(race_signups(live_server, bodies), "email", live_server)
-        assert count_users(database_path, email_key=email) == 1
+        assert count_users(database_url, email_key=email) == 1
 
 
 def test_session_holds_across_workers(live_server):

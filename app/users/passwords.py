@@ -58,7 +58,11 @@ class PasswordHasher:
     def _verify_legacy(self, stored_hash: str, password: str) -> bool:
         # The tutorial hashed the password as typed: no NFKC here. The hash is fast, so an
         # argon2 verification runs beside it and a legacy account answers no faster than others.
-        ok = check_password_hash(stored_hash, password)
+        try:
+            ok = check_password_hash(stored_hash, password)
+        except ValueError:
+            # An unknown digest or a bad iteration count: a malformed hash, so a mismatch.
+            ok = False
         self.dummy_verify(password)
         return ok
 

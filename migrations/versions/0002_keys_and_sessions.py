@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from email_validator import EmailNotValidError, validate_email
 import contextlib
+import itertools
 
 revision = "0002_keys_and_sessions"
 down_revision = "0001_tutorial_schema"
@@ -38,27 +39,58 @@ def _email_key(email):
     return email.casefold()
 
 
-EXAMPLE_FIX = "UPDATE \"user\" SET user_name = 'spchuang2' WHERE id = 2;"
+# The tutorial's width of user_name and email, which a suggested new value must fit.
+TUTORIAL_WIDTH = 64
+
+
+def _suggested_update(column, value, row_id):
+    """The statement that gives row ``row_id`` the new ``value``: printed, never run here."""
+    quoted = "'" + value.replace("'", "''") + "'"
+    return f'UPDATE "user" SET {column} = {quoted} WHERE id = {row_id};'  # noqa: S608
+
+
+def _marked(column, row, taken):
+    """A new value for ``row``'s ``column``: the old one marked with the row's id, clashing with
+    no key in ``taken`` (which it joins)."""
+    value = getattr(row, column)
+    key = _user_name_key if column == "user_name" else _email_key
+    local, at, domain = value.rpartition("@")
+    for attempt in itertools.count():
+        mark = str(row.id) if attempt == 0 else f"{row.id}x{attempt}"
+        if column == "email" and at:
+            room = TUTORIAL_WIDTH - len(f"+{mark}@{domain}")
+            candidate = f"{local[:room]}+{mark}@{domain}"
+        else:
+            candidate = value[: TUTORIAL_WIDTH - len(mark)] + mark
+        if key(candidate) not in taken:
+            taken.add(key(candidate))
+            return candidate
 
 
 def _refuse_duplicates(rows, keys):
     """Stop before any change when rows collide ignoring case: which one to keep is not ours."""
-    clashes = []
+    clashes, fixes = [], []
     for index, column in enumerate(("user_name", "email")):
         groups = {}
         for row in rows:
             groups.setdefault(keys[row.id][index], []).append(row)
+        taken = set(groups)
         for group in groups.values():
             if len(group) > 1:
                 listed = ", ".join(f"id {row.id} {getattr(row, column)!r}" for row in group)
                 clashes.append(f"  {column}: {listed}")
+                fixes += [
+                    "  " + _suggested_update(column, _marked(column, row, taken), row.id)
+                    for row in group[1:]
+                ]
     if clashes:
         raise RuntimeError(
             "Nothing was changed. User names and emails must now be unique ignoring letter "
             'case, and these rows of table "user" are not:\n'
             + "\n".join(clashes)
-            + f"\nGive all but one row of each group another value (for example {EXAMPLE_FIX})"
-            " or delete them, then run `python manage.py db upgrade` again."
+            + "\nGive all but one row of each group another value, or delete them, then run "
+            "`python manage.py db upgrade` again. For example, to keep the first row of each "
+            "group and mark the others with their id:\n" + "\n".join(fixes)
         )
 
 

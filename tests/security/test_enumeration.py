@@ -17,10 +17,10 @@ PER_REQUEST_HEADERS = {"X-Request-ID"}
 
 
 @pytest.fixture
-def real_app(database_path):
+def real_app(database_url):
     """Production's argon2id parameters, and no throttle to cut the attempts short."""
     app = make_app(
-        database_path,
+        database_url,
         ARGON2_TIME_COST=ProductionConfig.ARGON2_TIME_COST,
         ARGON2_MEMORY_COST=ProductionConfig.ARGON2_MEMORY_COST,
         ARGON2_PARALLELISM=ProductionConfig.ARGON2_PARALLELISM,

@@ -181,8 +181,8 @@ def test_failed_requests_log_nothing_else(alice, events):
     assert [e for e in events() if e["request_id"] == request_id] == []
 
 
-def test_events_carry_the_forwarded_client_behind_a_trusted_proxy(database_path, events):
-    app = make_app(database_path, TRUSTED_PROXIES=1)
+def test_events_carry_the_forwarded_client_behind_a_trusted_proxy(database_url, events):
+    app = make_app(database_url, TRUSTED_PROXIES=1)
     try:
         auth = AuthActions(app.test_client())
         fields = {"login": "nobody", "password": PASSWORD}

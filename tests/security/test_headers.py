@@ -24,9 +24,9 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 @pytest.fixture
-def app(database_path):
+def app(database_url):
     """The testing app, with a failing route, errors handled as in production, a low limit."""
-    app = make_app(database_path, PROPAGATE_EXCEPTIONS=False, LOGIN_RATE_LIMIT="2 per minute")
+    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False, LOGIN_RATE_LIMIT="2 per minute")
 
     @app.get("/api/auth/boom")
     def boom():
@@ -42,7 +42,7 @@ def app(database_path):
 
 
 @pytest.fixture
-def build(database_path, tmp_path, monkeypatch):
+def build(database_url, tmp_path, monkeypatch):
     """``build(config_name, **env)``: an app under APP_CONFIG and ``FLASK_*``-style env."""
     monkeypatch.setattr(flask.Flask, "auto_find_instance_path", lambda self: str(tmp_path / "i"))
     apps = []
@@ -52,7 +52,7 @@ def build(database_path, tmp_path, monkeypatch):
         monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
-        app = make_app(database_path, **(overrides or {}))
+        app = make_app(database_url, **(overrides or {}))
         apps.append(app)
         return app
 
@@ -287,9 +287,9 @@ def test_production_answers_plain_http_without_redirecting(build, proxies):
         assert "Location" not in response.headers
 
 
-def test_gunicorn_in_production_sends_hsts_over_plain_http(database_path, tmp_path):
+def test_gunicorn_in_production_sends_hsts_over_plain_http(database_url, tmp_path):
     server = start_server(
-        f"sqlite:///{database_path}",
+        database_url,
         tmp_path / "gunicorn.log",
         workers=1,
         threads=1,

@@ -2,11 +2,13 @@
 the storage, and the client address behind trusted proxies."""
 
 import re
+import subprocess
 import threading
 import time
 import warnings
 
 import pytest
+import redis
 from flask import request
 from limits.storage import MemoryStorage, RedisStorage
 from sqlalchemy import select
@@ -24,7 +26,7 @@ ALICE_LOGINS = ["alice", "Alice", "ALICE", "alice@example.com", "Alice@Example.C
 
 
 @pytest.fixture
-def build(database_path):
+def build(database_url):
     """``build(**overrides)``: an app on this test's database; engines are disposed after.
 
     Flask-Limiter keeps one storage per process: the app built last owns the counts.
@@ -32,7 +34,7 @@ def build(database_path):
     apps = []
 
     def build(**overrides):
-        apps.append(make_app(database_path, **overrides))
+        apps.append(make_app(database_url, **overrides))
         return apps[-1]
 
     yield build
@@ -394,6 +396,52 @@ def test_an_explicit_storage_wins_over_redis_url(build, monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://redis.invalid:6379/2")
     app = build(RATELIMIT_STORAGE_URI="redis://other.invalid:6379/0")
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://other.invalid:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("storage", "shared"),
+    [("memory", False), pytest.param("redis", True, marks=pytest.mark.redis)],
+)
+def test_counts_outlive_the_app_only_in_redis(build, request, monkeypatch, storage, shared):
+    """With REDIS_URL, a new app (another worker, server or restart) sees the same counts;
+    with memory:// each app starts from nothing."""
+    if storage == "redis":
+        monkeypatch.setenv("REDIS_URL", request.getfixturevalue("redis_url"))
+    first = build()
+    add_user(first)
+    fail_logins(client_of(first), ["alice"] * 5)
+    response = client_of(build()).login()
+    if shared:
+        assert_throttled(response, messages.TOO_MANY_ATTEMPTS)
+    else:
+        assert response.status_code == 200
+
+
+@pytest.mark.redis
+def test_redis_holds_the_counts_under_their_keys(build, redis_url, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    app = build()
+    add_user(app)
+    fail_logins(client_of(app), ["alice", "ALICE", "nobody"])
+    user_id = stored_user(app).id
+    # What an operator sees with redis-cli: the per-IP route count and each login's failures.
+    listed = subprocess.run(
+        ["redis-cli", "-u", redis_url, "--raw", "KEYS", "LIMITS:*"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        counts = {key: store.llen(key) for key in listed.stdout.split()}
+    finally:
+        store.close()
+    assert counts == {
+        "LIMITS:LIMITER/127.0.0.1/auth.login/30/1/minute": 3,
+        f"LIMITS:LIMITER/failed-login/user:{user_id}/5/5/minute": 2,
+        "LIMITS:LIMITER/failed-login/login:nobody/5/5/minute": 1,
+    }
 
 
 # Behind proxies (TRUSTED_PROXIES)

@@ -343,10 +343,10 @@ def test_cookie_flags(auth):
     assert "Secure" not in header
 
 
-def test_cookie_is_secure_in_production(database_path, monkeypatch):
+def test_cookie_is_secure_in_production(database_url, monkeypatch):
     monkeypatch.setenv("APP_CONFIG", "production")
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
-    app = make_app(database_path)
+    app = make_app(database_url)
     response = browser(app)[1].signup()
     assert response.status_code == 201
     header = set_cookie_header(response)
@@ -422,8 +422,8 @@ def test_cookie_with_unknown_or_odd_sid_is_logged_out(app, alice, client, sid):
     assert_error(client.get(VERIFY), 401, messages.NOT_LOGGED_IN)
 
 
-def test_cookie_signed_with_another_key_is_ignored(app, alice, client, database_path):
-    other_app = make_app(database_path)
+def test_cookie_signed_with_another_key_is_ignored(app, alice, client, database_url):
+    other_app = make_app(database_url)
     content = session_cookie(app, client)
     forged = other_app.session_interface.get_signing_serializer(other_app).dumps(content)
     client.set_cookie("session", forged)
@@ -465,9 +465,9 @@ def test_expired_session_cannot_log_out(app, alice, client):
     assert_error(alice.logout(), 401, messages.NOT_LOGGED_IN)
 
 
-def test_durations_from_the_environment_are_seconds(database_path, monkeypatch):
+def test_durations_from_the_environment_are_seconds(database_url, monkeypatch):
     monkeypatch.setenv("FLASK_SESSION_IDLE_TIMEOUT", "60")
-    app = make_app(database_path)
+    app = make_app(database_url)
     assert app.config["SESSION_IDLE_TIMEOUT"] == 60
     client, auth = browser(app)
     assert auth.signup().status_code == 201
@@ -520,6 +520,7 @@ def test_is_expired_takes_naive_datetimes(app):
         assert service.is_expired(remembered, now) is False
 
 
+@pytest.mark.sqlite
 def test_stored_datetimes_come_back_naive_and_still_work(app, alice, client):
     (record,) = records(app)
     assert record.created_at.tzinfo is None

@@ -202,7 +202,7 @@ def test_created_on_is_aware_utc(alice):
     assert abs((datetime.now(UTC) - alice.created_on).total_seconds()) < 60
 
 
-def test_created_on_reloaded_from_sqlite_serialises_the_same(alice):
+def test_created_on_reloaded_from_the_database_serialises_the_same(alice):
     before = alice.to_json()["created_on"]
     db.session.expunge_all()
     reloaded = db.session.get(User, alice.id)

@@ -73,8 +73,8 @@ def test_dummy_hash_uses_the_app_parameters(app, ctx):
     assert extract_parameters(dummy) == extract_parameters(passwords.hash(PASSWORD))
 
 
-def test_each_app_keeps_its_own_parameters(app, database_path):
-    other = make_app(database_path, ARGON2_TIME_COST=3)
+def test_each_app_keeps_its_own_parameters(app, database_url):
+    other = make_app(database_url, ARGON2_TIME_COST=3)
     with app.app_context():
         cheap = passwords.hash(PASSWORD)
     with other.app_context():
@@ -130,10 +130,10 @@ def login_on(app, password=PASSWORD):
     return AuthActions(app.test_client()).login(password=password)
 
 
-def test_login_rehashes_when_parameters_changed(app, auth, database_path):
+def test_login_rehashes_when_parameters_changed(app, auth, database_url):
     auth.signup()
     old = stored_hash(app)
-    stronger = make_app(database_path, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=128)
+    stronger = make_app(database_url, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=128)
     assert login_on(stronger).status_code == 200
     new = stored_hash(app)
     assert new != old
@@ -153,19 +153,19 @@ def test_login_does_not_rehash_when_parameters_are_the_same(app, auth):
     assert stored_hash(app) == old
 
 
-def test_failed_login_does_not_rehash(app, auth, database_path):
+def test_failed_login_does_not_rehash(app, auth, database_url):
     auth.signup()
     old = stored_hash(app)
-    stronger = make_app(database_path, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=128)
+    stronger = make_app(database_url, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=128)
     assert login_on(stronger, password="wrong password").status_code == 401
     assert stored_hash(app) == old
     with stronger.app_context():
         db.engine.dispose()
 
 
-def test_login_rehashes_a_weaker_hash_downwards_too(app, database_path):
+def test_login_rehashes_a_weaker_hash_downwards_too(app, database_url):
     """Any change of parameters counts, so an operator can also tune them down."""
-    dear = make_app(database_path, ARGON2_TIME_COST=3, ARGON2_MEMORY_COST=256)
+    dear = make_app(database_url, ARGON2_TIME_COST=3, ARGON2_MEMORY_COST=256)
     assert AuthActions(dear.test_client()).signup().status_code == 201
     assert login_on(app).status_code == 200
     assert extract_parameters(stored_hash(app)).time_cost == app.config["ARGON2_TIME_COST"]
@@ -188,10 +188,10 @@ def test_testing_config_is_cheap_but_still_argon2id(app, ctx):
     assert passwords.hash(PASSWORD).startswith("$argon2id$")
 
 
-def test_production_app_hashes_at_the_owasp_minimum(database_path, monkeypatch):
+def test_production_app_hashes_at_the_owasp_minimum(database_url, monkeypatch):
     monkeypatch.setenv("APP_CONFIG", "production")
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
-    app = make_app(database_path)
+    app = make_app(database_url)
     with app.app_context():
         parameters = extract_parameters(passwords.hash(PASSWORD))
         db.engine.dispose()
