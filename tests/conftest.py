@@ -239,31 +239,22 @@ def redis_url(request):
 
 @pytest.fixture
 def app(database_url):
-    app = make_app(database_url)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    # make_app's apps are disposed of with the test's database (database_url).
+    return make_app(database_url)
 
 
 @pytest.fixture(params=["argument", "environment"])
 def configured(request, database_url, monkeypatch):
     """``configured(key, value, text)``: an app with ``key`` set to ``value`` through
     create_app's argument, or to ``text`` through the environment as ``FLASK_<key>``."""
-    apps = []
 
     def build(key, value, text):
         if request.param == "environment":
             monkeypatch.setenv(f"FLASK_{key}", text)
-            app = make_app(database_url)
-        else:
-            app = make_app(database_url, **{key: value})
-        apps.append(app)
-        return app
+            return make_app(database_url)
+        return make_app(database_url, **{key: value})
 
-    yield build
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
+    return build
 
 
 @pytest.fixture

@@ -45,21 +45,15 @@ def app(database_url):
 def build(database_url, tmp_path, monkeypatch):
     """``build(config_name, **env)``: an app under APP_CONFIG and ``FLASK_*``-style env."""
     monkeypatch.setattr(flask.Flask, "auto_find_instance_path", lambda self: str(tmp_path / "i"))
-    apps = []
 
     def build(config_name, overrides=None, **environment):
         monkeypatch.setenv("APP_CONFIG", config_name)
         monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
-        app = make_app(database_url, **(overrides or {}))
-        apps.append(app)
-        return app
+        return make_app(database_url, **(overrides or {}))
 
-    yield build
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
+    return build
 
 
 def csp(response):
