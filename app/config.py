@@ -5,8 +5,10 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 
-# Fragments that mark a key copied from documentation rather than generated. Long enough
-# (or with a separator) that a random key practically never contains one by chance.
+# Fragments that mark a key copied from documentation rather than generated. Each is at
+# least seven characters long, so a random key of 64 characters contains one by chance with
+# a probability near one in a billion; shorter ones ("dev_", "your-") rejected about one
+# generated key in 25,000.
 PLACEHOLDER_MARKERS = (
     "change-me",
     "changeme",
@@ -14,14 +16,17 @@ PLACEHOLDER_MARKERS = (
     "replace",
     "placeholder",
     "example",
-    "your-",
-    "your_",
+    "your-secret",
+    "your_secret",
+    "yoursecret",
     "secret-key",
     "secret_key",
+    "secretkey",
     "not-secret",
     "insecure",
-    "dev-",
-    "dev_",
+    "dev-key",
+    "dev_key",
+    "development",
 )
 MIN_SECRET_KEY_LEN = 32
 MIN_DISTINCT_CHARACTERS = 10
