@@ -145,7 +145,7 @@ def signup():
 )
 def change_password():
     """Set a new password; every other session of the user ends."""
-    user = current_user._get_current_object()
+    user = sessions.current_account()
     form = validated(ChangePasswordForm, user=user)
     # A wrong current password is a failed login: same count, same throttle.
     key = throttle.account_key(user, user.user_name)

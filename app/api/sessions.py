@@ -42,7 +42,7 @@ def delete_session(public_id):
 @login_required
 def logout_all():
     """End every other session of the user; this one goes on, rotated."""
-    user = current_user._get_current_object()
+    user = sessions.current_account()
     token = sessions.restart_alone(user)
     security_event(SESSION_REVOKED, user=user, session="all-others")
     return success(messages.OTHER_SESSIONS_ENDED, csrf_token=token)

@@ -5,13 +5,15 @@ CSRF token; the ``AuthSession`` record decides whether the token is still good.
 """
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
-from flask import current_app, g, request, session
-from flask_login import logout_user
+from flask import abort, current_app, g, request, session
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 
+from app.common import messages
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.sessions.lookup import find_by_token_hash
@@ -53,15 +55,16 @@ def _resolve():
         return None
     record = find_by_token_hash(hash_token(token))
     now = utcnow()
-    if record is not None and is_expired(record, now):
-        record = None
-    elif record is not None and now - as_utc(record.last_seen_at) >= _duration(
-        "SESSION_TOUCH_INTERVAL"
-    ):
+    if record is None or is_expired(record, now):
+        return None
+    if now - as_utc(record.last_seen_at) >= _duration("SESSION_TOUCH_INTERVAL"):
         # Touch at most once per interval, so reads do not turn into writes.
-        record.last_seen_at = now
-    # Close the transaction now: the view may hash a password next.
-    db.session.commit()
+        db.session.execute(
+            update(AuthSession).where(AuthSession.id == record.id).values(last_seen_at=now)
+        )
+        # Close the transaction now: the view may hash a password next.
+        db.session.commit()
+        record = replace(record, last_seen_at=now)
     return record
 
 
@@ -71,8 +74,21 @@ def load_user(_request):
     return record.user if record is not None else None
 
 
+def current_account():
+    """The ORM ``User`` of this request's session, for a view that changes it."""
+    user = current_user.load()
+    if user is None:
+        # Deleted since its session was read: the session ended with it.
+        abort(401, messages.NOT_LOGGED_IN)
+    # End the read transaction: the view may hash a password next.
+    db.session.commit()
+    return user
+
+
 def start(user, remember: bool, created_at=None) -> str:
-    """Replace this request's session with a new one for ``user``; return the new CSRF token.
+    """Replace this request's session with a new one for ``user`` (an ORM ``User``).
+
+    Returns the new CSRF token.
 
     Commits the caller's pending changes with the new record, and touches the cookie only
     once that commit succeeded, so a failure leaves the old session as it was.
@@ -88,7 +104,7 @@ def start(user, remember: bool, created_at=None) -> str:
 
 
 def restart_alone(user) -> str:
-    """End every session of ``user``, then let this client go on in a rotated one.
+    """End every session of ``user`` (an ORM ``User``), then go on in a rotated one.
 
     The new record keeps the current one's remember-me flag and absolute lifetime. Returns
     the new CSRF token.

@@ -1,6 +1,7 @@
 """The ``User`` model: the tutorial's columns, casefolded unique keys and argon2id hashes."""
 
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -26,7 +27,27 @@ def email_key(email: str) -> str:
     return email.casefold()
 
 
-class User(db.Model, UserMixin):
+class PublicUser:
+    """What a user shows of itself: the role by name and the public JSON."""
+
+    @property
+    def role(self) -> str:
+        return constants.USER_ROLE[self.role_code]
+
+    def to_json(self) -> dict:
+        """The public view of a user: never the hash, never a session secret."""
+        return {
+            "id": self.id,
+            "user_name": self.user_name,
+            "email": self.email,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "role": self.role,
+            "created_on": isoformat(self.created_on),
+        }
+
+
+class User(db.Model, PublicUser, UserMixin):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,22 +109,6 @@ class User(db.Model, UserMixin):
         self.last_login_ip = ip
         self.login_count = (self.login_count or 0) + 1
 
-    @property
-    def role(self) -> str:
-        return constants.USER_ROLE[self.role_code]
-
-    def to_json(self) -> dict:
-        """The public view of a user: never the hash, never a session secret."""
-        return {
-            "id": self.id,
-            "user_name": self.user_name,
-            "email": self.email,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "role": self.role,
-            "created_on": isoformat(self.created_on),
-        }
-
     @classmethod
     def find_by_login(cls, login: str):
         """The user whose user name or email is ``login``, ignoring case; or None."""
@@ -130,3 +135,24 @@ class User(db.Model, UserMixin):
     def is_email_taken(cls, email: str) -> bool:
         key = email_key(email)
         return db.session.scalar(select(db.exists().where(cls.email_key == key)))
+
+
+# eq=False: Flask-Login's UserMixin compares users by id.
+@dataclass(frozen=True, slots=True, eq=False)
+class ActiveUser(PublicUser, UserMixin):
+    """The read-only user of a request's session, as ``current_user`` holds it."""
+
+    id: int
+    first_name: str
+    last_name: str
+    user_name: str
+    email: str
+    created_on: datetime
+    role_code: int
+
+    def __repr__(self):
+        return f"<ActiveUser {self.user_name!r}>"
+
+    def load(self) -> User | None:
+        """The ORM ``User`` behind this snapshot, for a view that changes it or logs it in."""
+        return db.session.get(User, self.id)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from flask_login.utils import encode_cookie
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 
 from app.common import messages
 from app.common.time import as_utc, utcnow
@@ -526,3 +526,69 @@ def test_stored_datetimes_come_back_naive_and_still_work(app, alice, client):
     assert record.created_at.tzinfo is None
     set_times(app, ago_seen=timedelta(minutes=5))
     assert client.get(VERIFY).status_code == 200
+
+
+# The per-request lookup: one read, outside the ORM session
+
+
+@pytest.fixture
+def statements(app):
+    """Every SQL statement the app's engine runs, as a list."""
+    seen = []
+
+    def collect(_conn, _cursor, statement, _parameters, _context, _executemany):
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", collect)
+    yield seen
+    event.remove(engine, "before_cursor_execute", collect)
+
+
+def test_an_authenticated_request_is_one_select(app, alice, client, statements):
+    assert client.get(VERIFY).status_code == 200
+    (statement,) = statements
+    assert statement.startswith("SELECT ")
+    assert "auth_session" in statement
+
+
+def test_the_lookup_never_reads_the_password_hash(app, alice, client, statements):
+    assert client.get(VERIFY).status_code == 200
+    (statement,) = statements
+    columns = statement.split(" FROM ")[0]
+    assert "password" not in columns
+    assert "token_hash" not in columns
+
+
+def test_current_user_has_the_same_json_as_the_model(app, alice, client):
+    body = client.get(VERIFY).get_json()
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert body["data"] == user.to_json()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/auth/change_password", {"current_password": PASSWORD, "password": "Zq8#vT2!x-new"}),
+        ("/api/auth/logout_all", {}),
+    ],
+)
+def test_user_deleted_after_the_lookup_is_logged_out(app, alice, client, monkeypatch, path, body):
+    """The account goes between reading the session and the view that changes it."""
+    lookup = service.find_by_token_hash
+
+    def lookup_then_delete(token_hash):
+        found = lookup(token_hash)
+        with db.engine.begin() as connection:
+            connection.execute(delete(User))
+        return found
+
+    monkeypatch.setattr(service, "find_by_token_hash", lookup_then_delete)
+    if "password" in body:
+        body["confirm"] = body["password"]
+    response = alice.post(path, json=body)
+    assert_error(response, 401, messages.NOT_LOGGED_IN)
+    assert count_rows(app, User) == 0
+    assert count_rows(app, AuthSession) == 0
