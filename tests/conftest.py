@@ -27,6 +27,7 @@ import flask_migrate
 import psycopg
 import pytest
 import redis
+from hypothesis import settings
 from psycopg import sql
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -43,6 +44,12 @@ for _variable in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
 for _variable in [name for name in os.environ if name.startswith("FLASK_")]:
     os.environ.pop(_variable)
 os.environ["APP_CONFIG"] = "testing"
+
+# The fuzz tests draw the same examples on every run, so that CI and a newcomer's run pass or
+# fail alike; HYPOTHESIS_PROFILE=explore draws new ones each time, to search further.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
