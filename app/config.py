@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 # Fragments that mark a key copied from documentation rather than generated. Each is at
-# least seven characters long, so a random key of 64 characters contains one by chance with
-# a probability near one in a billion; shorter ones ("dev_", "your-") rejected about one
-# generated key in 25,000.
+# least seven characters long, so a random 64-character key contains one by chance with a
+# probability below one in a hundred million; shorter ones ("dev_", "your-") refused about one
+# generated key in 40,000.
 PLACEHOLDER_MARKERS = (
     "change-me",
     "changeme",

@@ -241,7 +241,7 @@ def test_production_accepts_a_random_key_that_happens_to_hold_a_word(
 
 @pytest.mark.parametrize("make_key", [secrets.token_urlsafe, secrets.token_hex])
 def test_production_accepts_every_generated_key(make_key):
-    # Short markers such as "dev_" once refused about one urlsafe key in 25,000.
+    # Short markers such as "dev_" once refused about one urlsafe key in 40,000.
     refused = []
     for _ in range(100_000):
         key = make_key(32)
