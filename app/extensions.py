@@ -1,9 +1,10 @@
 """Extension objects, created unbound and attached to an app in ``create_app``."""
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_login.config import COOKIE_NAME
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -38,6 +39,12 @@ class RecordLoginManager(LoginManager):
 
     def _load_user(self):
         return self._update_request_context_with_user(self._load_user_from_request(request))
+
+    def _update_remember_cookie(self, response):
+        """Never set the remember cookie; delete one that a browser still sends."""
+        if current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies:
+            self._clear_cookie(response)
+        return response
 
 
 # expire_on_commit=False: views commit early (so no transaction stays open while a

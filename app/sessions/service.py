@@ -127,16 +127,24 @@ def live_sessions(user):
 
 
 def revoke(user, public_id: str) -> bool:
-    """Delete ``user``'s session ``public_id``; False when there is none such."""
+    """End ``user``'s session ``public_id``; False when there is no live session such.
+
+    An expired record is no session (it is never honoured or listed), so it answers like an
+    unknown id; the dead record is deleted all the same.
+    """
     if not PUBLIC_ID_SHAPE.fullmatch(public_id):
         return False
-    result = db.session.execute(
-        delete(AuthSession).where(
+    record = db.session.scalar(
+        select(AuthSession).where(
             AuthSession.user_id == user.id, AuthSession.public_id == public_id
         )
     )
+    if record is None:
+        db.session.commit()
+        return False
+    db.session.delete(record)
     db.session.commit()
-    return result.rowcount > 0
+    return not is_expired(record, utcnow())
 
 
 def purge_expired() -> int:

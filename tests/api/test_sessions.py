@@ -314,6 +314,24 @@ def test_delete_needs_login(app, client, alice):
     assert alice.verify() == 200
 
 
+@pytest.mark.parametrize(
+    ("remember", "created", "seen"),
+    [
+        (False, timedelta(minutes=5), timedelta(hours=2)),
+        (False, timedelta(hours=13), timedelta(minutes=5)),
+        (True, timedelta(days=31), timedelta(minutes=5)),
+    ],
+)
+def test_delete_own_expired_session_is_404_and_the_record_goes(app, alice, remember, created, seen):
+    """Expired is not listed and never honoured: deleting it answers like an unknown id."""
+    other = Device(app).login(remember_me=remember)
+    age(app, other.public_id, created=created, seen=seen)
+    assert [item["id"] for item in alice.sessions()] == [alice.public_id]
+    assert_error(alice.delete(other.public_id), 404, messages.SESSION_NOT_FOUND)
+    assert records(app, public_id=other.public_id) == []
+    assert alice.verify() == 200
+
+
 def test_expired_session_cannot_delete(app, alice):
     other = Device(app).login()
     age(app, alice.public_id, seen=timedelta(hours=2))

@@ -289,6 +289,27 @@ def test_stale_remember_cookie_does_not_hide_the_session(app, auth, client):
     assert set(session_cookie(app, client)) == COOKIE_KEYS
 
 
+@pytest.mark.parametrize("logged_in", [True, False])
+def test_stale_remember_cookie_is_deleted(app, auth, client, logged_in):
+    if logged_in:
+        auth.signup()
+    client.set_cookie("remember_token", "1|" + "0" * 128)
+    response = client.get(VERIFY)
+    assert response.status_code == (200 if logged_in else 401)
+    (deletion,) = [
+        header
+        for header in response.headers.getlist("Set-Cookie")
+        if header.startswith("remember_token=")
+    ]
+    assert deletion.startswith("remember_token=; Expires=Thu, 01 Jan 1970")
+    assert client.get_cookie("remember_token") is None
+    # Deleted once: the next answer has nothing more to say about it.
+    assert not any(
+        header.startswith("remember_token=")
+        for header in client.get(VERIFY).headers.getlist("Set-Cookie")
+    )
+
+
 def test_tutorial_remember_cookie_logs_nobody_in(app, auth, client):
     """A validly signed Flask-Login cookie is not a session: only the record is."""
     auth.signup()
