@@ -29,12 +29,14 @@ import pytest
 import redis
 from hypothesis import settings
 from psycopg import sql
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.common.response import ERROR_TYPES
+from app.common.time import utcnow
 from app.extensions import db
+from app.sessions.models import AuthSession
 from app.users import policy
 from tests.services import stop_process
 
@@ -349,6 +351,37 @@ def count_rows(app, model):
     """How many rows the table of ``model`` holds now."""
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
+
+
+def age(app, public_id=None, created=None, seen=None):
+    """Move session records' timestamps back (one record, or every one), as if time had passed."""
+    now = utcnow()
+    values = {}
+    if created is not None:
+        values["created_at"] = now - created
+    if seen is not None:
+        values["last_seen_at"] = now - seen
+    statement = update(AuthSession).values(**values)
+    if public_id is not None:
+        statement = statement.where(AuthSession.public_id == public_id)
+    with app.app_context():
+        db.session.execute(statement)
+        db.session.commit()
+
+
+@pytest.fixture
+def statements(app):
+    """Every SQL statement the app's engine runs, whitespace collapsed, in a list."""
+    seen = []
+
+    def collect(_conn, _cursor, statement, _parameters, _context, _executemany):
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", collect)
+    yield seen
+    event.remove(engine, "before_cursor_execute", collect)
 
 
 def session_cookie(app, client):

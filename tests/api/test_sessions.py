@@ -5,13 +5,13 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app.common import messages
 from app.common.time import as_utc, isoformat, utcnow
 from app.extensions import db
 from app.sessions.models import AuthSession, hash_token
-from tests.conftest import PASSWORD, AuthActions, assert_error, session_cookie
+from tests.conftest import PASSWORD, AuthActions, age, assert_error, session_cookie
 
 SESSIONS = "/api/auth/sessions"
 LOGOUT_ALL = "/api/auth/logout_all"
@@ -89,21 +89,6 @@ def records(app, **where):
 def record(app, public_id):
     (found,) = records(app, public_id=public_id)
     return found
-
-
-def age(app, public_id, created=None, seen=None):
-    """Move one record's timestamps back, as if that much time had passed."""
-    now = utcnow()
-    values = {}
-    if created is not None:
-        values["created_at"] = now - created
-    if seen is not None:
-        values["last_seen_at"] = now - seen
-    with app.app_context():
-        db.session.execute(
-            update(AuthSession).where(AuthSession.public_id == public_id).values(**values)
-        )
-        db.session.commit()
 
 
 @pytest.fixture
@@ -486,36 +471,25 @@ def test_expired_record_is_not_revived(app, alice):
 # last_seen_at is written at most once per touch interval
 
 
-@pytest.fixture
-def session_updates(app):
-    """A list that collects every UPDATE statement on ``auth_session``."""
-    seen = []
-
-    def collect(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if statement.lstrip().upper().startswith("UPDATE AUTH_SESSION"):
-            seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", collect)
-    yield seen
-    event.remove(engine, "before_cursor_execute", collect)
+def session_updates(statements):
+    """The UPDATE statements on ``auth_session`` among ``statements``."""
+    return [item for item in statements if item.upper().startswith("UPDATE AUTH_SESSION")]
 
 
-def test_requests_within_a_minute_write_nothing(app, alice, session_updates):
+def test_requests_within_a_minute_write_nothing(app, alice, statements):
     for _ in range(5):
         assert alice.verify() == 200
         alice.sessions()
-    assert session_updates == []
+    assert session_updates(statements) == []
 
 
-def test_last_seen_is_written_once_after_a_minute(app, alice, session_updates):
+def test_last_seen_is_written_once_after_a_minute(app, alice, statements):
     age(app, alice.public_id, seen=timedelta(minutes=1, seconds=5))
-    session_updates.clear()
+    statements.clear()
     before = utcnow()
     for _ in range(5):
         assert alice.verify() == 200
-    assert len(session_updates) == 1
+    assert len(session_updates(statements)) == 1
     seen = as_utc(record(app, alice.public_id).last_seen_at)
     assert seen >= before - timedelta(seconds=1)
     (item,) = alice.sessions()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from flask_login.utils import encode_cookie
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, select
 
 from app.common import messages
 from app.common.time import as_utc, utcnow
@@ -18,6 +18,7 @@ from tests.conftest import (
     PASSWORD,
     SIGNUP_FIELDS,
     AuthActions,
+    age,
     assert_error,
     count_rows,
     make_app,
@@ -42,19 +43,6 @@ def replay(app, value):
 def records(app):
     with app.app_context():
         return db.session.scalars(select(AuthSession).order_by(AuthSession.id)).all()
-
-
-def set_times(app, ago_created=None, ago_seen=None):
-    """Move the record's timestamps back, as if time had passed."""
-    now = utcnow()
-    values = {}
-    if ago_created is not None:
-        values["created_at"] = now - ago_created
-    if ago_seen is not None:
-        values["last_seen_at"] = now - ago_seen
-    with app.app_context():
-        db.session.execute(update(AuthSession).values(**values))
-        db.session.commit()
 
 
 def set_cookie_header(response):
@@ -473,7 +461,7 @@ def test_cookie_signed_with_another_key_is_ignored(app, alice, client, database_
 def test_expiry(app, auth, client, remember, ago_created, ago_seen, alive):
     auth.signup()
     auth.login(remember_me=remember)
-    set_times(app, ago_created, ago_seen)
+    age(app, created=ago_created, seen=ago_seen)
     response = client.get(VERIFY)
     if alive:
         assert response.status_code == 200
@@ -482,7 +470,7 @@ def test_expiry(app, auth, client, remember, ago_created, ago_seen, alive):
 
 
 def test_expired_session_cannot_log_out(app, alice, client):
-    set_times(app, ago_seen=timedelta(hours=2))
+    age(app, seen=timedelta(hours=2))
     assert_error(alice.logout(), 401, messages.NOT_LOGGED_IN)
 
 
@@ -493,7 +481,7 @@ def test_durations_from_the_environment_are_seconds(database_url, monkeypatch):
     client, auth = browser(app)
     assert auth.signup().status_code == 201
     assert client.get(VERIFY).status_code == 200
-    set_times(app, ago_seen=timedelta(seconds=61))
+    age(app, seen=timedelta(seconds=61))
     assert client.get(VERIFY).status_code == 401
     with app.app_context():
         db.engine.dispose()
@@ -506,13 +494,13 @@ def test_last_seen_is_touched_at_most_once_per_interval(app, alice, client):
         assert client.get(VERIFY).status_code == 200
     assert records(app)[0].last_seen_at == first_seen
 
-    set_times(app, ago_seen=timedelta(seconds=50))
+    age(app, seen=timedelta(seconds=50))
     (record,) = records(app)
     kept = record.last_seen_at
     client.get(VERIFY)
     assert records(app)[0].last_seen_at == kept
 
-    set_times(app, ago_seen=timedelta(minutes=1, seconds=5))
+    age(app, seen=timedelta(minutes=1, seconds=5))
     before = utcnow()
     client.get(VERIFY)
     touched = as_utc(records(app)[0].last_seen_at)
@@ -545,26 +533,11 @@ def test_is_expired_takes_naive_datetimes(app):
 def test_stored_datetimes_come_back_naive_and_still_work(app, alice, client):
     (record,) = records(app)
     assert record.created_at.tzinfo is None
-    set_times(app, ago_seen=timedelta(minutes=5))
+    age(app, seen=timedelta(minutes=5))
     assert client.get(VERIFY).status_code == 200
 
 
 # The per-request lookup: one read, outside the ORM session
-
-
-@pytest.fixture
-def statements(app):
-    """Every SQL statement the app's engine runs, as a list."""
-    seen = []
-
-    def collect(_conn, _cursor, statement, _parameters, _context, _executemany):
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", collect)
-    yield seen
-    event.remove(engine, "before_cursor_execute", collect)
 
 
 def test_an_authenticated_request_is_one_select(app, alice, client, statements):
