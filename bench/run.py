@@ -571,40 +571,42 @@ def turn_bare(logdir):
         return {**throughput(srv), "rss": srv.peak_rss_mib(), "shape": shape(payload)}
 
 
+def measure_sessions(srv, session_login, timed_login, what, floor) -> dict:
+    """A turn's figures for an app with logins: ``session_login()`` gives wrk's session."""
+    jar, _ = session_login()
+    status, payload, _ = call(srv.port, "GET", VERIFY_PATH, jar=jar)
+    expect(status, 200, what, payload)
+    warm(srv.port, jar)
+    verify = verify_latency(srv.port, jar)
+    logins = paired_logins(lambda: timed_login()[1], floor)
+    load = throughput(srv, jar.header()["Cookie"])
+    return {
+        **load,
+        "verify": verify,
+        **logins,
+        "rss": srv.peak_rss_mib(),
+        "shape": shape(payload),
+    }
+
+
 def turn_ours(logdir, name, url, users, rng, floor):
     with Server(f"ours-{name}", "app:create_app()", ROOT, ours_env(url), logdir) as srv:
-        jar, _ = ours_login(srv.port, SESSION_USER)
-        status, payload, _ = call(srv.port, "GET", VERIFY_PATH, jar=jar)
-        expect(status, 200, "verify_auth", payload)
-        warm(srv.port, jar)
-        verify = verify_latency(srv.port, jar)
-        logins = paired_logins(lambda: ours_login(srv.port, rng.randint(1, users))[1], floor)
-        load = throughput(srv, jar.header()["Cookie"])
-        return {
-            **load,
-            "verify": verify,
-            **logins,
-            "rss": srv.peak_rss_mib(),
-            "shape": shape(payload),
-        }
+        return measure_sessions(
+            srv,
+            lambda: ours_login(srv.port, SESSION_USER),
+            lambda: ours_login(srv.port, rng.randint(1, users)),
+            "verify_auth",
+            floor,
+        )
 
 
 def turn_fst(logdir, env, floor):
     with Server("fst", "fst_app:create_app()", BENCH, env, logdir) as srv:
-        jar, _ = fst_login(srv.port, email(SESSION_USER))
-        status, payload, _ = call(srv.port, "GET", VERIFY_PATH, jar=jar)
-        expect(status, 200, "FST verify_auth", payload)
-        warm(srv.port, jar)
-        verify = verify_latency(srv.port, jar)
-        logins = paired_logins(lambda: fst_login(srv.port, email(SESSION_USER))[1], floor)
-        load = throughput(srv, jar.header()["Cookie"])
-        return {
-            **load,
-            "verify": verify,
-            **logins,
-            "rss": srv.peak_rss_mib(),
-            "shape": shape(payload),
-        }
+
+        def login():
+            return fst_login(srv.port, email(SESSION_USER))
+
+        return measure_sessions(srv, login, login, "FST verify_auth", floor)
 
 
 def profile_ours(logdir, url, tmp):
