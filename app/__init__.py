@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask, abort
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -18,6 +19,7 @@ from app.errors import (
     handle_database_error,
     handle_http_exception,
     handle_rate_limit_store_error,
+    handle_route_limit,
 )
 from app.extensions import csrf, db, limiter, login_manager, migrate, passwords
 from app.frontend import frontend
@@ -89,6 +91,7 @@ def register_blueprints(app):
 
 def register_error_handlers(app):
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(RateLimitExceeded, handle_route_limit)
     app.register_error_handler(SQLAlchemyError, handle_database_error)
     for error in RATE_LIMIT_STORE_ERRORS:
         app.register_error_handler(error, handle_rate_limit_store_error)

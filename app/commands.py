@@ -108,6 +108,11 @@ def createuser(user_name, email, first_name, last_name, role, password_stdin):
         _fail(f"user_name: {user_name} is already taken.")
     if User.is_email_taken(form.email.data):
         _fail(f"email: {form.email.data} is already taken.")
+    # End the read transaction: the password is scored and hashed next.
+    db.session.commit()
+    problem = form.password_problem()
+    if problem:
+        _fail(f"password: {problem}")
     user = User(
         user_name=form.user_name.data,
         email=form.email.data,

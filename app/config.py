@@ -37,6 +37,9 @@ ENVIRONMENT_KEYS = {
     "REDIS_URL": "REDIS_URL",
 }
 SECRET_KEY_FILE = "secret_key"
+HOST_COOKIE_NAME = "__Host-session"
+# The tutorial's name, kept where cookies are not Secure.
+PLAIN_COOKIE_NAME = "session"
 SQLITE_FILE = "app.db"
 
 
@@ -52,7 +55,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = False
 
-    SESSION_COOKIE_NAME = "session"
+    # None: ``__Host-session`` where cookies are Secure and host-only (production), else
+    # ``session``. Set it to choose a name.
+    SESSION_COOKIE_NAME = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -71,12 +76,17 @@ class Config:
     # Throttling (Flask-Limiter). Counts live in memory (per process) unless REDIS_URL is set.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    # Off: Flask-Limiter would put Retry-After on every answer of a limited route. Every 429
+    # carries its own Retry-After (app.errors, app.security.throttle).
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_RATE_LIMIT = "30 per minute"
-    LOGIN_FAILURE_LIMIT = "5 per 5 minutes"
+    # Per login string; an account has two (user name, email). See app/security/throttle.py.
+    LOGIN_FAILURE_LIMIT = "5 per 5 minutes; 50 per day"
     SIGNUP_RATE_LIMIT = "10 per hour"
     CHANGE_PASSWORD_RATE_LIMIT = "5 per minute"
+    # logout_all and DELETE /sessions/<id>, per user, together.
+    SESSION_REVOKE_RATE_LIMIT = "10 per 10 minutes"
     # How many proxies in front set X-Forwarded-For / -Proto; 0 trusts none of them.
     TRUSTED_PROXIES = 0
 
@@ -143,6 +153,8 @@ def _finish(app, name):
             **postgresql_engine_options(app.config),
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
         }
+    if not app.config["SESSION_COOKIE_NAME"]:
+        app.config["SESSION_COOKIE_NAME"] = session_cookie_name(app.config)
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if name == "production":
@@ -151,6 +163,14 @@ def _finish(app, name):
         app.config["SECRET_KEY"] = (
             secrets.token_hex(32) if app.testing else instance_secret_key(app.instance_path)
         )
+
+
+def session_cookie_name(config) -> str:
+    """``__Host-session`` when the cookie is Secure, host-only and for path ``/`` (a browser
+    then refuses it from any other origin, subdomains included); ``session`` otherwise."""
+    path = config.get("SESSION_COOKIE_PATH") or config.get("APPLICATION_ROOT") or "/"
+    host_only = not config.get("SESSION_COOKIE_DOMAIN") and path == "/"
+    return HOST_COOKIE_NAME if config["SESSION_COOKIE_SECURE"] and host_only else PLAIN_COOKIE_NAME
 
 
 def database_url(url: str) -> str:

@@ -1,6 +1,7 @@
 """App-level error handlers: every error under ``/api/`` becomes the JSON envelope."""
 
 from flask import request
+from flask_limiter.errors import RateLimitExceeded
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
@@ -8,7 +9,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from app.common.response import from_http_exception
-from app.extensions import db
+from app.common.time import seconds_until
+from app.extensions import db, limiter
 
 # Fragments of driver messages that mean "no connection", as opposed to a bad query.
 CONNECTION_ERROR_MARKERS = (
@@ -52,6 +54,17 @@ def handle_http_exception(exc: HTTPException):
     if is_api_request():
         return from_http_exception(exc)
     return exc
+
+
+def handle_route_limit(exc: RateLimitExceeded):
+    """A route limit's 429, with the ``Retry-After`` to wait.
+
+    Flask-Limiter's own headers are off: they would put ``Retry-After`` and the remaining
+    count on every answer of a limited route, 200s included.
+    """
+    breached = limiter.current_limit
+    exc.retry_after = seconds_until(breached.window[0]) if breached else 1
+    return handle_http_exception(exc)
 
 
 def handle_database_error(exc: SQLAlchemyError):

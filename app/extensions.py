@@ -2,7 +2,6 @@
 
 from flask import current_app, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_login.config import COOKIE_NAME
 from flask_migrate import Migrate
@@ -11,6 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.config import PLAIN_COOKIE_NAME
+from app.security.client import rate_limit_key
 from app.security.events import log_route_breach
 from app.users.passwords import PasswordHasher
 
@@ -41,9 +42,13 @@ class RecordLoginManager(LoginManager):
         return self._update_request_context_with_user(self._load_user_from_request(request))
 
     def _update_remember_cookie(self, response):
-        """Never set the remember cookie; delete one that a browser still sends."""
+        """Never set the remember cookie. Delete the cookies of the tutorial's that a browser
+        still sends: its remember cookie, and its ``session`` where ours has another name."""
         if current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies:
             self._clear_cookie(response)
+        name = current_app.config["SESSION_COOKIE_NAME"]
+        if name != PLAIN_COOKIE_NAME and PLAIN_COOKIE_NAME in request.cookies:
+            response.delete_cookie(PLAIN_COOKIE_NAME)
         return response
 
 
@@ -53,6 +58,7 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = RecordLoginManager()
 csrf = CSRFProtect()
-# Keyed by client IP; behind proxies, ProxyFix (TRUSTED_PROXIES) makes that the real client.
-limiter = Limiter(key_func=get_remote_address, on_breach=log_route_breach)
+# Keyed by client IP (an IPv6 client by its /64); behind proxies, ProxyFix (TRUSTED_PROXIES)
+# makes that the real client.
+limiter = Limiter(key_func=rate_limit_key, on_breach=log_route_breach)
 passwords = PasswordHasher()

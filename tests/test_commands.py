@@ -496,6 +496,60 @@ def test_db_upgrade_adopts_the_tutorials_own_database(app, empty_database):
     assert set(all_users(app)) == {"spchuang", "AnnLee"}
 
 
+PRE_VERSIONS = "0003_account_trail"
+SHARP_S_EMAIL = "Stra\u00dfe@example.com"
+
+
+def insert_user_at_0003(connection):
+    """A user whose 0003 email key is case-folded (``strasse@``), with one session."""
+    connection.execute(
+        sa.text(
+            'INSERT INTO "user" (id, first_name, last_name, user_name, email, user_name_key,'
+            " email_key, created_on, role_code, password, login_count) VALUES (1, 'A', 'B',"
+            " 'alice', :email, 'alice', 'strasse@example.com', :now, 2, 'x', 1)"
+        ),
+        {"email": SHARP_S_EMAIL, "now": utcnow()},
+    )
+    connection.execute(
+        sa.text(
+            "INSERT INTO auth_session (id, public_id, token_hash, user_id, created_at,"
+            " last_seen_at, remember) VALUES (1, 'p', 't', 1, :now, :now, false)"
+        ),
+        {"now": utcnow()},
+    )
+
+
+def user_row(database_url):
+    query = sa.text('SELECT email_key, credential_version FROM "user"')
+    return tuple(run_on(database_url, lambda connection: connection.execute(query).one()))
+
+
+def test_db_upgrade_to_credential_versions_rekeys_emails(app, empty_database):
+    assert manage(empty_database, "db", "upgrade", PRE_VERSIONS).returncode == 0
+    run_on(empty_database, insert_user_at_0003)
+    result = manage(empty_database, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert user_row(empty_database) == ("stra\u00dfe@example.com", 0)
+    query = sa.text("SELECT credential_version FROM auth_session")
+    assert run_on(empty_database, lambda connection: connection.scalar(query)) == 0
+    assert schema_differences(app) == []
+    with app.app_context():
+        assert not User.is_email_taken("strasse@example.com")
+        assert User.is_email_taken("STRA\u00dfE@example.com")
+
+
+def test_db_downgrade_from_credential_versions_case_folds_again(app, empty_database):
+    assert manage(empty_database, "db", "upgrade", PRE_VERSIONS).returncode == 0
+    run_on(empty_database, insert_user_at_0003)
+    assert manage(empty_database, "db", "upgrade").returncode == 0
+    result = manage(empty_database, "db", "downgrade", PRE_VERSIONS)
+    assert result.returncode == 0, result.stderr
+    query = sa.text('SELECT email_key FROM "user"')
+    assert run_on(empty_database, lambda connection: connection.scalar(query)) == (
+        "strasse@example.com"
+    )
+
+
 @pytest.mark.parametrize(
     ("rows", "named"),
     [
@@ -559,7 +613,9 @@ def add_sessions(app, ages=SESSION_AGES, user_name="bobby"):
         )
         ids = {}
         for name, remember, created, seen, _ in ages:
-            record, _token = AuthSession.issue(user, remember, "192.0.2.1", "test", now - created)
+            record, _token = AuthSession.issue(
+                user, remember, "192.0.2.1", "test", user.credential_version, now - created
+            )
             record.last_seen_at = now - seen
             db.session.add(record)
             ids[name] = record.public_id

@@ -185,7 +185,9 @@ def prepare(app, session_state, token_state):
     if session_state == "logged in":
         with app.app_context():
             user = db.session.scalar(db.select(User).filter_by(user_name_key="alice"))
-            record, sid = AuthSession.issue(user, False, "192.0.2.1", "fuzz")
+            record, sid = AuthSession.issue(
+                user, False, "192.0.2.1", "fuzz", user.credential_version
+            )
             db.session.add(record)
             db.session.commit()
             public_id = record.public_id

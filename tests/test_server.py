@@ -3,9 +3,11 @@
 import http.cookiejar
 import json
 import os
+import random
 import re
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -227,3 +229,125 @@ def test_session_holds_across_workers(live_server):
     results = all_at_once(verify)
     assert [status for status, _ in results] == [401] * RACERS
     assert {answer["errors"]["message"] for _, answer in results} == {messages.NOT_LOGGED_IN}
+
+
+# Races with a password change (security review, issue 8)
+
+CHANGED_PASSWORD = "Zq8#vT2!x-changed-42"
+CHANGE = {"current_password": PASSWORD, "password": CHANGED_PASSWORD, "confirm": CHANGED_PASSWORD}
+TRIALS = 3
+# Logins with the old password start this far apart, from the moment the change is sent: a
+# change costs two argon2 hashes, so some of them check the old hash before it commits.
+LOGINS, STEP = 8, 0.008
+PASSWORD_PATH = "/api/auth/change_password"
+# Before the fix, the thief's rotation outlived the change in about one trial of four.
+THIEF_TRIALS = 16
+
+
+def staggered(calls, step):
+    """Start ``calls[i]`` ``i * step`` seconds after the first, each on its own thread."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(index, call):
+        barrier.wait(timeout=TIMEOUT)
+        time.sleep(index * step)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(run, index, call) for index, call in enumerate(calls)]
+        return [future.result(timeout=TIMEOUT) for future in futures]
+
+
+def signed_up(server, name):
+    client = Client(server.url).fetch_token()
+    status, _ = client.call("POST", "/api/auth/signup", signup_body(name, f"{name}@example.com"))
+    assert status == 201
+    return client
+
+
+def logged_in(server, name, password=PASSWORD):
+    client = Client(server.url).fetch_token()
+    status, _ = client.call("POST", "/api/auth/login", {"login": name, "password": password})
+    assert status == 200
+    return client
+
+
+def assert_clean_log(server):
+    log = server.log()
+    assert "Traceback" not in log
+    assert "deadlock" not in log
+
+
+@unthrottled
+def test_no_login_with_the_old_password_outlives_the_change(live_server):
+    for trial in range(TRIALS):
+        name = f"changer{trial}"
+        owner = signed_up(live_server, name)
+        racers = [Client(live_server.url).fetch_token() for _ in range(LOGINS)]
+        old_login = {"login": name, "password": PASSWORD}
+        calls = [lambda owner=owner: owner.call("POST", "/api/auth/change_password", CHANGE)]
+        calls += [
+            lambda racer=racer, body=old_login: racer.call("POST", "/api/auth/login", body)
+            for racer in racers
+        ]
+        (changed, _), *logins = staggered(calls, STEP)
+        assert changed == 200
+        assert {status for status, _ in logins} <= {200, 401}
+        # Every session a racer got with the old password has ended with the change.
+        assert [racer.call("GET", "/api/auth/verify_auth")[0] for racer in racers] == [401] * LOGINS
+        assert owner.call("GET", "/api/auth/verify_auth")[0] == 200
+    assert_clean_log(live_server)
+
+
+def timed_call(client, method, path, body=None):
+    """``(status, seconds)`` of one call."""
+    started = time.monotonic()
+    status, _ = client.call(method, path, body)
+    return status, time.monotonic() - started
+
+
+@unthrottled
+def test_a_logout_all_racing_the_change_does_not_outlive_it(live_server):
+    """A stolen copy of the owner's session rotates itself through logout_all just as the
+    owner's password change commits: looked up before the commit, committed after it.
+
+    The thief's call is sent at a random moment around the end of the change; it wins (and
+    ends the owner's session, a 401) when it commits first. In every trial where the change
+    went through, the thief's session must be dead.
+    """
+    rng = random.Random(8)
+    _, change_time = timed_call(signed_up(live_server, "calibrate"), "POST", PASSWORD_PATH, CHANGE)
+    changed = 0
+    for trial in range(THIEF_TRIALS):
+        name = f"victim{trial}"
+        owner = signed_up(live_server, name)
+        thief = logged_in(live_server, name)
+        delay = change_time * rng.uniform(0.6, 1.1)
+        calls = [
+            lambda owner=owner: owner.call("POST", PASSWORD_PATH, CHANGE)[0],
+            lambda thief=thief, delay=delay: (
+                time.sleep(delay) or thief.call("POST", "/api/auth/logout_all")[0]
+            ),
+        ]
+        owner_status, thief_status = all_at_once(calls)
+        # One of the two wins; before the fix, both did.
+        assert (owner_status, thief_status) in {(200, 401), (401, 200)}
+        if owner_status == 200:
+            changed += 1
+            assert thief.call("GET", "/api/auth/verify_auth")[0] == 401
+            assert owner.call("GET", "/api/auth/verify_auth")[0] == 200
+    assert changed >= THIEF_TRIALS // 4
+    assert_clean_log(live_server)
+
+
+@unthrottled
+def test_parallel_logins_are_all_counted(live_server, database_url):
+    signed_up(live_server, "counted")
+    clients = [Client(live_server.url).fetch_token() for _ in range(RACERS)]
+    body = {"login": "counted", "password": PASSWORD}
+    results = all_at_once([lambda c=c: c.call("POST", "/api/auth/login", body) for c in clients])
+    assert [status for status, _ in results] == [200] * RACERS
+    app = make_app(database_url)
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(user_name="counted"))
+    assert user.login_count == RACERS + 1

@@ -4,9 +4,11 @@ Flask-WTF would take a JSON list in a field as its first item and crash on a num
 every field is checked against the form's declared type here first.
 """
 
+import json
+from collections import Counter
+
 from flask import abort, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest
 from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
 
@@ -53,14 +55,25 @@ def _refuse_cut_off_body():
         request.stream.read(1)
 
 
+class JsonObject(dict):
+    """A decoded JSON object that remembers which keys it was given more than once."""
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        counts = Counter(key for key, _ in pairs)
+        self.repeated = {key for key, count in counts.items() if count > 1}
+
+
 def _json_body():
-    request.get_data()
+    data = request.get_data()
     _refuse_cut_off_body()
     try:
-        body = request.get_json()
-    except (BadRequest, RecursionError):
+        # The last of two equal keys would win silently; a repeated form field is a 422, and
+        # so is a repeated JSON key (``_read``).
+        body = json.loads(data, object_pairs_hook=JsonObject)
+    except (ValueError, RecursionError):
         abort(400, messages.BODY_MALFORMED)
-    if not isinstance(body, dict):
+    if not isinstance(body, JsonObject):
         abort(400, messages.BODY_NOT_OBJECT)
     return body
 
@@ -81,7 +94,9 @@ def _read(kinds):
     if request.mimetype in JSON_TYPES or request.is_json:
         body = _json_body()
         for name, is_bool in kinds.items():
-            if name in body:
+            if name in body.repeated:
+                yield name, None, messages.FIELD_REPEATED
+            elif name in body:
                 yield name, *_check(body[name], is_bool)
     elif request.mimetype in FORM_TYPES or not (request.mimetype or request.content_length):
         form = request.form

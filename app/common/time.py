@@ -1,5 +1,7 @@
 """One notion of time: aware UTC datetimes, serialised as ISO 8601 with a trailing ``Z``."""
 
+import math
+import time
 from datetime import UTC, datetime
 
 
@@ -18,3 +20,8 @@ def as_utc(value: datetime) -> datetime:
 def isoformat(value: datetime) -> str:
     """Serialise a datetime as UTC ISO 8601 with second precision and a ``Z`` suffix."""
     return as_utc(value).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def seconds_until(timestamp: float) -> int:
+    """Whole seconds from now until the Unix time ``timestamp``, at least 1: a Retry-After."""
+    return max(1, math.ceil(timestamp - time.time()))

@@ -1,15 +1,16 @@
-"""The single page, served for ``/`` and every path outside ``/api/``."""
+"""The single page, served for ``/`` and every path outside ``/api/`` and ``/static/``."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template
 from werkzeug.routing import PathConverter
 
 frontend = Blueprint("frontend", __name__)
 
 
 class PagePathConverter(PathConverter):
-    """Any path not under ``api/``, so that unknown API routes 404/405 as JSON."""
+    """Any path not under ``api/`` or ``static/``, so that unknown API routes 404/405 as JSON
+    and a static path that names no file (``/static//js/api.js``) is a 404, not the page."""
 
-    regex = r"(?!api(?:/|$))[^/].*?"
+    regex = r"(?!(?:api|static)(?:/|$))[^/].*?"
 
 
 @frontend.record_once
@@ -21,4 +22,7 @@ def _register_converter(state):
 @frontend.get("/<page:path>")
 def index(path=None):
     """Serve the page; the client decides what to show from verify_auth."""
-    return render_template("app.html")
+    response = make_response(render_template("app.html"))
+    # The page carries this session's CSRF token: no cache may keep it.
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -9,15 +9,17 @@ import logging
 import re
 import uuid
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
 from app.common.time import utcnow
+from app.security.client import client_ip
 
 logger = logging.getLogger("app.security")
 
 REQUEST_ID_HEADER = "X-Request-ID"
-# A proxy's request id is kept when it is short and plain, so that log lines can be joined.
+# A trusted proxy's request id is kept when it is short and plain, so that log lines can be
+# joined. From anyone else it is ignored: a client could reuse another request's id.
 _SAFE_REQUEST_ID = re.compile(r"\A[A-Za-z0-9._-]{1,64}\Z")
 MAX_LOGGED_LOGIN_LEN = 254
 
@@ -33,7 +35,9 @@ SESSION_REVOKED = "session_revoked"
 
 def request_id() -> str:
     if "request_id" not in g:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        incoming = ""
+        if int(current_app.config["TRUSTED_PROXIES"]) > 0:
+            incoming = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
     return g.request_id
 
@@ -47,7 +51,7 @@ def security_event(event: str, user=None, login=None, **details) -> None:
     if login is not None:
         record["login"] = login[:MAX_LOGGED_LOGIN_LEN]
     if has_request_context():
-        record["ip"] = request.remote_addr
+        record["ip"] = client_ip()
         record["request_id"] = request_id()
     record.update(details)
     # json.dumps escapes newlines and control characters: one event stays one line.

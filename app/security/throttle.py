@@ -1,17 +1,22 @@
-"""The per-account throttle on failed logins, kept in Flask-Limiter's storage.
+"""The throttle on failed logins, kept in Flask-Limiter's storage.
 
-Route limits (per IP, per user) are decorators in ``app.api.auth``; this one needs the
+Counts are kept per login string, normalised the way accounts are looked up: ``Alice`` and
+``alice`` share a count, an account's user name and its email do not, and an unknown login
+is counted exactly like a known one. So nothing in a 429 depends on whether, or how, strings
+belong to accounts: a count shared by an account's two names would tell an attacker that they
+belong together. The limit's longer window caps what any one account can be guessed at: it
+has exactly two names, so at most twice that window's count.
+
+Route limits (per IP, per user) are decorators (``app.api.limits``); this one needs the
 outcome of the password check, so the view drives it by hand. Every call honours
 ``RATELIMIT_ENABLED``: with it off, the limiter's storage must not be touched at all.
 """
 
-import math
-import time
-
 from flask import abort, current_app
-from limits import parse
+from limits import parse_many
 
 from app.common import messages
+from app.common.time import seconds_until
 from app.extensions import limiter
 from app.security.events import THROTTLED, security_event
 from app.users.models import email_key, user_name_key
@@ -19,41 +24,49 @@ from app.users.models import email_key, user_name_key
 SCOPE = "failed-login"
 
 
-def account_key(user, login: str) -> str:
-    """The user id when ``login`` names an account, else the normalised login itself.
-
-    So ``Alice``, ``alice`` and ``alice@example.com`` share one count, and an unknown login
-    is counted (and throttled) exactly like a known one.
-    """
-    if user is not None:
-        return f"user:{user.id}"
+def login_key(login: str) -> str:
+    """The count of the login string ``login``: its user name or email key."""
     return "login:" + (email_key(login) if "@" in login else user_name_key(login))
 
 
-def _limit():
-    return parse(current_app.config["LOGIN_FAILURE_LIMIT"])
+def account_keys(user) -> list[str]:
+    """The counts of both names of ``user``, for a failure that is known to be theirs."""
+    return [login_key(user.user_name), login_key(user.email)]
 
 
-def count_attempt(key: str, user=None, login=None) -> None:
-    """Count one attempt against ``key``, or answer 429 when it is over its failure limit.
+def _limits():
+    return parse_many(current_app.config["LOGIN_FAILURE_LIMIT"])
 
-    Counted before the password is checked, in one atomic step of the storage: a check
-    made first and a count made after the password was wrong let every one of a burst of
-    parallel guesses through. A success then clears the count (``clear``).
+
+def count_attempt(keys, user=None, login=None) -> None:
+    """Count one attempt against each of ``keys``, or answer 429 when one is over its limit.
+
+    Counted before the password is checked, in one atomic step of the storage per window: a
+    check made first and a count made after the password was wrong let every one of a burst
+    of parallel guesses through. A success then clears the counts (``clear``). The windows
+    are counted in the order the config lists them, shortest first.
     """
     if not limiter.enabled:
         return
-    limit = _limit()
     strategy = limiter.limiter
-    if strategy.hit(limit, SCOPE, key):
+    over = []
+    for key in keys:
+        for limit in _limits():
+            # Past one window, the attempt is refused unchecked: it counts in no later one.
+            if not strategy.hit(limit, SCOPE, key):
+                over.append((limit, key))
+                break
+    if not over:
         return
-    security_event(THROTTLED, user=user, login=login, limit=str(limit))
-    reset_time = strategy.get_window_stats(limit, SCOPE, key).reset_time
-    retry_after = max(1, math.ceil(reset_time - time.time()))
-    abort(429, description=messages.TOO_MANY_ATTEMPTS, retry_after=retry_after)
+    security_event(THROTTLED, user=user, login=login, limit=str(over[0][0]))
+    reset_time = max(strategy.get_window_stats(limit, SCOPE, key).reset_time for limit, key in over)
+    abort(429, description=messages.TOO_MANY_ATTEMPTS, retry_after=seconds_until(reset_time))
 
 
-def clear(key: str) -> None:
-    """Forget ``key``'s attempts after a success below the limit."""
-    if limiter.enabled:
-        limiter.limiter.clear(_limit(), SCOPE, key)
+def clear(keys) -> None:
+    """Forget the attempts of ``keys`` after a success below the limit."""
+    if not limiter.enabled:
+        return
+    for key in keys:
+        for limit in _limits():
+            limiter.limiter.clear(limit, SCOPE, key)

@@ -10,7 +10,7 @@ Views that change the user or start a session load the ORM objects by id.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from app.extensions import db
 from app.sessions.models import AuthSession
@@ -23,6 +23,7 @@ _SESSION_COLUMNS = (
     AuthSession.created_at,
     AuthSession.last_seen_at,
     AuthSession.remember,
+    AuthSession.credential_version,
 )
 # Never the password hash: the hot path has no use for it.
 _USER_COLUMNS = (
@@ -36,7 +37,16 @@ _USER_COLUMNS = (
 )
 _STATEMENT = (
     select(*_SESSION_COLUMNS, *_USER_COLUMNS)
-    .join_from(AuthSession, User, AuthSession.user_id == User.id)
+    # A session made before the user's last password change names an older credential
+    # version: it is no session any more, whenever it was made.
+    .join_from(
+        AuthSession,
+        User,
+        and_(
+            AuthSession.user_id == User.id,
+            AuthSession.credential_version == User.credential_version,
+        ),
+    )
     .where(AuthSession.token_hash == bindparam("token_hash"))
 )
 _SPLIT = len(_SESSION_COLUMNS)
@@ -52,6 +62,7 @@ class SessionView:
     created_at: datetime
     last_seen_at: datetime
     remember: bool
+    credential_version: int
     user: ActiveUser
 
 

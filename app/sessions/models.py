@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.time import isoformat, utcnow
@@ -34,6 +34,8 @@ class AuthSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     remember: Mapped[bool] = mapped_column(default=False)
     ip: Mapped[str | None] = mapped_column(String(MAX_IP_LEN))
+    # The user's credential version when the session began (see ``User.credential_version``).
+    credential_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     user_agent: Mapped[str | None] = mapped_column(String(MAX_USER_AGENT_LEN))
 
     user: Mapped[User] = relationship(lazy="joined")
@@ -54,9 +56,11 @@ class AuthSession(db.Model):
         }
 
     @classmethod
-    def issue(cls, user, remember, ip, user_agent, created_at=None):
+    def issue(cls, user, remember, ip, user_agent, credential_version, created_at=None):
         """A new record for ``user`` and the token to hand to the client (never stored).
 
+        ``ip`` is a parsed address (``app.security.client``) or None. ``credential_version`` is
+        the version of the credential that was checked, or of the session that is rotated;
         ``created_at`` carries the absolute lifetime over when a session is only rotated.
         """
         token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -68,7 +72,8 @@ class AuthSession(db.Model):
             created_at=created_at or now,
             last_seen_at=now,
             remember=bool(remember),
-            ip=(ip or "")[:MAX_IP_LEN] or None,
+            ip=ip,
+            credential_version=credential_version,
             user_agent=(user_agent or "")[:MAX_USER_AGENT_LEN] or None,
         )
         return record, token

@@ -16,8 +16,10 @@ from sqlalchemy import and_, delete, or_, select, update
 from app.common import messages
 from app.common.time import as_utc, utcnow
 from app.extensions import db
+from app.security.client import client_ip
 from app.sessions.lookup import find_by_token_hash
 from app.sessions.models import AuthSession, hash_token
+from app.users.models import User
 
 SESSION_KEY = "sid"
 # What secrets.token_urlsafe makes. Anything else names no session, and must not reach the
@@ -76,26 +78,52 @@ def load_user(_request):
 
 def current_account():
     """The ORM ``User`` of this request's session, for a view that changes it."""
+    record = current_record()
     user = current_user.load()
-    if user is None:
-        # Deleted since its session was read: the session ended with it.
+    if user is None or user.credential_version != record.credential_version:
+        # Deleted, or its password changed, since the session was read: the session ended.
+        db.session.rollback()
         abort(401, messages.NOT_LOGGED_IN)
     # End the read transaction: the view may hash a password next.
     db.session.commit()
     return user
 
 
-def start(user, remember: bool, created_at=None) -> str:
+def start(user, remember: bool) -> str:
     """Replace this request's session with a new one for ``user`` (an ORM ``User``).
 
-    Returns the new CSRF token.
+    The new record carries the credential version that ``user`` was loaded with: the version
+    of the password that was just checked. Returns the new CSRF token.
 
     Commits the caller's pending changes with the new record, and touches the cookie only
     once that commit succeeded, so a failure leaves the old session as it was.
     """
     _delete_cookie_record()
+    return _issue(user, remember, user.credential_version)
+
+
+def restart_alone(user) -> str:
+    """End every session of ``user`` (an ORM ``User``), then go on in a rotated one.
+
+    The rotated record keeps the current one's remember-me flag and absolute lifetime, at the
+    credential version ``user`` holds: the current one's, or the new one after a password
+    change. It happens only while that version is still the stored one, and the current
+    record must be deleted by this very transaction: when another request moved the version
+    or ended the record first (a password change, a logout), the answer is a 401 and nothing
+    changes. Returns the new CSRF token.
+    """
+    current = current_record()
+    ends_current = delete(AuthSession).where(AuthSession.id == current.id)
+    if not user.hold_if_current() or db.session.execute(ends_current).rowcount != 1:
+        db.session.rollback()
+        abort(401, messages.NOT_LOGGED_IN)
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    return _issue(user, current.remember, user.credential_version, created_at=current.created_at)
+
+
+def _issue(user, remember, credential_version, created_at=None) -> str:
     record, token = AuthSession.issue(
-        user, remember, request.remote_addr, request.user_agent.string, created_at
+        user, remember, client_ip(), request.user_agent.string, credential_version, created_at
     )
     db.session.add(record)
     db.session.commit()
@@ -103,40 +131,36 @@ def start(user, remember: bool, created_at=None) -> str:
     return _rotate_cookie(token, remember)
 
 
-def restart_alone(user) -> str:
-    """End every session of ``user`` (an ORM ``User``), then go on in a rotated one.
-
-    The new record keeps the current one's remember-me flag and absolute lifetime. Returns
-    the new CSRF token.
-    """
-    current = current_record()
-    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
-    return start(user, current.remember, created_at=current.created_at)
+def _is_live(record, current, now) -> bool:
+    """True when ``record`` is a session still honoured beside ``current``, the request's."""
+    return record.credential_version == current.credential_version and not is_expired(record, now)
 
 
-def live_sessions(user):
-    """The user's sessions that are still honoured, newest first."""
+def live_sessions(current):
+    """The sessions still honoured for the user of ``current`` (a ``SessionView``), newest first."""
     records = db.session.scalars(
         select(AuthSession)
-        .where(AuthSession.user_id == user.id)
+        .where(AuthSession.user_id == current.user_id)
         .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
     ).all()
     db.session.commit()
     now = utcnow()
-    return [record for record in records if not is_expired(record, now)]
+    return [record for record in records if _is_live(record, current, now)]
 
 
-def revoke(user, public_id: str) -> bool:
-    """End ``user``'s session ``public_id``; False when there is no live session such.
+def revoke(current, public_id: str) -> bool:
+    """End the session ``public_id`` of the user of ``current``; False when there is no live
+    session such.
 
-    An expired record is no session (it is never honoured or listed), so it answers like an
-    unknown id; the dead record is deleted all the same.
+    An expired record, or one of an older credential version, is no session (it is never
+    honoured or listed), so it answers like an unknown id; the dead record is deleted all the
+    same.
     """
     if not PUBLIC_ID_SHAPE.fullmatch(public_id):
         return False
     record = db.session.scalar(
         select(AuthSession).where(
-            AuthSession.user_id == user.id, AuthSession.public_id == public_id
+            AuthSession.user_id == current.user_id, AuthSession.public_id == public_id
         )
     )
     if record is None:
@@ -144,18 +168,22 @@ def revoke(user, public_id: str) -> bool:
         return False
     db.session.delete(record)
     db.session.commit()
-    return not is_expired(record, utcnow())
+    return _is_live(record, current, utcnow())
 
 
 def purge_expired() -> int:
-    """Delete every record past its lifetime; return how many went."""
+    """Delete every record past its lifetime or its credential version; return how many went."""
     now = utcnow()
     remember_cutoff = now - current_app.permanent_session_lifetime
     absolute_cutoff = now - _duration("SESSION_ABSOLUTE_LIFETIME")
     idle_cutoff = now - _duration("SESSION_IDLE_TIMEOUT")
+    current_version = (
+        select(User.credential_version).where(User.id == AuthSession.user_id).scalar_subquery()
+    )
     result = db.session.execute(
         delete(AuthSession).where(
             or_(
+                AuthSession.credential_version != current_version,
                 and_(AuthSession.remember.is_(True), AuthSession.created_at <= remember_cutoff),
                 and_(
                     AuthSession.remember.is_(False),

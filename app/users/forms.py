@@ -36,22 +36,6 @@ class PasswordLength:
             raise ValidationError(self.message.format(min=self.min, max=self.max))
 
 
-class StrongPassword:
-    """The password rule (``app.users.policy``), against the form's ``personal_info()``.
-
-    Skipped while the length is wrong: that error says enough, and a 5,000-character
-    password is refused without being scored.
-    """
-
-    def __call__(self, form, field):
-        length = len(normalize(field.data or ""))
-        if not constants.MIN_PASSWORD_LEN <= length <= constants.MAX_PASSWORD_LEN:
-            return
-        problem = password_problem(field.data, **form.personal_info())
-        if problem:
-            raise ValidationError(problem)
-
-
 class MatchesPassword:
     """Equal to the ``password`` field once both are normalised."""
 
@@ -89,22 +73,6 @@ class LoginForm(ApiForm):
     remember_me = BooleanField("remember_me", default=False)
 
 
-def _new_password_fields():
-    """The ``password`` and ``confirm`` fields of any form that sets a password."""
-    password = PasswordField(
-        "password",
-        [
-            InputRequired(messages.FIELD_REQUIRED),
-            PasswordLength(
-                constants.MIN_PASSWORD_LEN, constants.MAX_PASSWORD_LEN, messages.PASSWORD_LENGTH
-            ),
-            StrongPassword(),
-        ],
-    )
-    confirm = PasswordField("confirm", [InputRequired(messages.FIELD_REQUIRED), MatchesPassword()])
-    return password, confirm
-
-
 def _name_field(label):
     return StringField(
         label,
@@ -119,7 +87,31 @@ def _name_field(label):
     )
 
 
-class SignupForm(ApiForm):
+class NewPasswordForm(ApiForm):
+    """A form that sets a password: ``password`` and ``confirm``, and the password rule.
+
+    The rule is not among the validators: scoring is the dearest check, so views ask for it
+    (``password_problem``) only once the cheap ones (a taken name, the current password) pass.
+    Each subclass says whose words the password must not contain (``personal_info``).
+    """
+
+    password = PasswordField(
+        "password",
+        [
+            InputRequired(messages.FIELD_REQUIRED),
+            PasswordLength(
+                constants.MIN_PASSWORD_LEN, constants.MAX_PASSWORD_LEN, messages.PASSWORD_LENGTH
+            ),
+        ],
+    )
+    confirm = PasswordField("confirm", [InputRequired(messages.FIELD_REQUIRED), MatchesPassword()])
+
+    def password_problem(self) -> str | None:
+        """Why the validated new password breaks the password rule, or None."""
+        return password_problem(self.password.data, **self.personal_info())
+
+
+class SignupForm(NewPasswordForm):
     user_name = StringField(
         "user_name",
         [
@@ -142,7 +134,6 @@ class SignupForm(ApiForm):
         [DataRequired(messages.FIELD_REQUIRED), EmailAddress()],
         filters=[_strip],
     )
-    password, confirm = _new_password_fields()
 
     def personal_info(self):
         return {
@@ -153,7 +144,7 @@ class SignupForm(ApiForm):
         }
 
 
-class ChangePasswordForm(ApiForm):
+class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         "current_password",
         [
@@ -161,7 +152,6 @@ class ChangePasswordForm(ApiForm):
             PasswordLength(0, constants.MAX_PASSWORD_LEN, messages.PASSWORD_TOO_LONG),
         ],
     )
-    password, confirm = _new_password_fields()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

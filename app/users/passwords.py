@@ -3,7 +3,7 @@
 import unicodedata
 
 from argon2 import PasswordHasher as Argon2Hasher
-from argon2 import Type
+from argon2 import Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from werkzeug.security import check_password_hash
@@ -20,7 +20,13 @@ def normalize(password: str) -> str:
 
 
 class _AppHasher:
-    """One app's argon2id hasher and a dummy hash made with the same parameters."""
+    """One app's argon2id hasher, a dummy hash made with the same parameters, and padding.
+
+    A verification costs about memory x passes. A hash made before the parameters were raised
+    costs less to check than the dummy hash of an unknown login, which would tell a dormant
+    account from no account. So such a check is followed by a padding verification that costs
+    the difference: a dummy hash per older parameter set, made the first time one is met.
+    """
 
     def __init__(self, config):
         self.hasher = Argon2Hasher(
@@ -30,6 +36,35 @@ class _AppHasher:
             type=Type.ID,
         )
         self.dummy_hash = self.hasher.hash(_DUMMY_PASSWORD)
+        self._padding = {}
+
+    def padding_for(self, stored_hash: str) -> str | None:
+        """The dummy hash that tops a check of ``stored_hash`` up to the current cost, or None."""
+        try:
+            stored = extract_parameters(stored_hash)
+        except InvalidHashError:
+            return None
+        key = (stored.time_cost, stored.memory_cost)
+        if key not in self._padding:
+            self._padding[key] = self._make_padding(stored)
+        return self._padding[key]
+
+    def _make_padding(self, stored) -> str | None:
+        current = self.hasher
+        missing = current.memory_cost * current.time_cost - stored.memory_cost * stored.time_cost
+        memory_cost = missing // current.time_cost
+        # Under a twentieth of the cost, the extra call would overshoot more than it makes up.
+        if missing * 20 < current.memory_cost * current.time_cost or memory_cost < 8 * (
+            current.parallelism
+        ):
+            return None
+        padding = Argon2Hasher(
+            time_cost=current.time_cost,
+            memory_cost=memory_cost,
+            parallelism=current.parallelism,
+            type=Type.ID,
+        )
+        return padding.hash(_DUMMY_PASSWORD)
 
 
 class PasswordHasher:
@@ -50,6 +85,13 @@ class PasswordHasher:
         """Check ``password`` against ``stored_hash``; a malformed hash is a mismatch."""
         if stored_hash.startswith(LEGACY_PREFIX):
             return self._verify_legacy(stored_hash, password)
+        ok = self._check(stored_hash, password)
+        padding = self._state().padding_for(stored_hash)
+        if padding is not None:
+            self._check(padding, password)
+        return ok
+
+    def _check(self, stored_hash: str, password: str) -> bool:
         try:
             return self._state().hasher.verify(stored_hash, normalize(password))
         except (VerificationError, InvalidHashError):
@@ -68,7 +110,7 @@ class PasswordHasher:
 
     def dummy_verify(self, password: str) -> bool:
         """Spend the time of one verification, for logins that match no account."""
-        self.verify(self._state().dummy_hash, password)
+        self._check(self._state().dummy_hash, password)
         return False
 
     def needs_rehash(self, stored_hash: str) -> bool:

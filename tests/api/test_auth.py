@@ -12,7 +12,7 @@ from app.api.auth import _conflict_from
 from app.common import messages
 from app.extensions import db
 from app.sessions.models import AuthSession
-from app.users import constants
+from app.users import constants, policy
 from app.users.models import User
 from app.users.policy import password_problem
 from tests.conftest import PASSWORD, SIGNUP_FIELDS, STRONG_128, assert_error, count_rows
@@ -279,10 +279,10 @@ WEAK_SUGGESTION = f"{messages.PASSWORD_WEAK} Add another word or two. Uncommon w
         # The names of this signup, not of any other.
         ({"first_name": "Dinah"}, "Dinah#Zq8vT2!x", messages.PASSWORD_PERSONAL),
         ({"email": "cheshire@example.com"}, "Zq8#vT2!x-Cheshire", messages.PASSWORD_PERSONAL),
-        # Strong for anyone else; reversed, the surname is still a word zxcvbn knows.
-        ({"last_name": "Vrzqonkt"}, "tknoqzrv!9", WEAK_SUGGESTION),
-        # The whole address is a user input, even with a local part too short to count.
-        ({"email": "jo@quixwzorv.io"}, "jo@quixwzorv.io", WEAK_SUGGESTION),
+        # Strong for anyone else; reversed, the surname is still this user's word.
+        ({"last_name": "Vrzqonkt"}, "tknoqzrv!9", messages.PASSWORD_PERSONAL),
+        # The whole address counts, even with a local part too short to count.
+        ({"email": "jo@quixwzorv.io"}, "jo@quixwzorv.io", messages.PASSWORD_PERSONAL),
         # A name typed decomposed matches the password's composed form.
         ({"first_name": "Chloe\u0301"}, "Chlo\u00e9#Zq8vT2!x", messages.PASSWORD_PERSONAL),
     ],
@@ -360,6 +360,54 @@ def test_signup_conflict_ignores_case(app, auth, client, send, user_name, email,
     assert count_rows(app, User) == 1
     assert count_rows(app, AuthSession) == 1
     assert logged_in_user(client) == "alice"
+
+
+@pytest.mark.parametrize(
+    ("user_name", "email", "field"),
+    [("ALICE", "other@example.com", "user_name"), ("bobby", "ALICE@example.com", "email")],
+)
+def test_a_taken_name_is_refused_before_the_password_is_scored(
+    auth, send, monkeypatch, user_name, email, field
+):
+    """A 409 costs no scoring (nor a hash), whatever password the body carries."""
+    assert auth.signup().status_code == 201
+    monkeypatch.setattr(policy, "zxcvbn", no_zxcvbn)
+    response = send("/api/auth/signup", signup_fields(user_name=user_name, email=email))
+    assert response.status_code == 409
+    assert list(response.get_json()["errors"]["fields"]) == [field]
+
+
+def no_zxcvbn(*args, **kwargs):
+    raise AssertionError("zxcvbn must not score this password")
+
+
+# Addresses that case-folding would merge, or make longer than the column.
+SHARP_S, DOUBLE_S = "stra\u00dfe@example.com", "strasse@example.com"
+FF_LIGATURE, FF = "e\ufb00ort@example.com", "effort@example.com"
+# 64 x U+0390 (two bytes each, three code points case-folded) and a domain: 254 bytes.
+GREEK_254 = "\u0390" * 64 + "@" + ".".join(["d" * 63, "e" * 57, "com"])
+
+
+@pytest.mark.parametrize(("first", "second"), [(SHARP_S, DOUBLE_S), (FF_LIGATURE, FF)])
+def test_addresses_that_differ_beyond_letter_case_are_two_accounts(app, auth, send, first, second):
+    assert auth.signup(email=first).status_code == 201
+    auth.logout()
+    response = send("/api/auth/signup", signup_fields(user_name="bobby", email=second))
+    assert response.status_code == 201
+    auth.logout()
+    assert auth.login(login=second.upper()).get_json()["data"]["user_name"] == "bobby"
+    auth.logout()
+    assert auth.login(login=first).get_json()["data"]["user_name"] == "alice"
+    assert count_rows(app, User) == 2
+
+
+def test_an_address_whose_case_folding_outgrows_the_column_signs_up(app, auth):
+    assert len(GREEK_254.encode()) == constants.MAX_EMAIL_LEN
+    assert len(GREEK_254.casefold()) > constants.MAX_EMAIL_LEN
+    response = auth.signup(email=GREEK_254)
+    assert response.status_code == 201, response.get_json()
+    auth.logout()
+    assert auth.login(login=GREEK_254.replace("d", "D")).status_code == 200
 
 
 def test_signup_conflict_lost_race_is_409(app, auth, monkeypatch, send):

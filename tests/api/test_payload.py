@@ -194,6 +194,35 @@ def test_form_field_given_twice_is_422(app, auth, path, field, second):
     assert_nothing_written(app)
 
 
+def json_with_repeat(body, field, second):
+    """``body`` as raw JSON with ``field`` given a second time, as ``second``."""
+    pairs = [f"{json.dumps(name)}: {json.dumps(value)}" for name, value in body.items()]
+    pairs.append(f"{json.dumps(field)}: {json.dumps(second)}")
+    return ("{" + ", ".join(pairs) + "}").encode()
+
+
+@pytest.mark.parametrize(("path", "field"), [*STRING_FIELDS, (LOGIN, "remember_me")])
+@pytest.mark.parametrize("second", ["other", "same"])
+def test_json_key_given_twice_is_422(app, auth, path, field, second):
+    """Like a form field sent twice: neither value is silently dropped."""
+    body = {**BODIES[path], "remember_me": False} if field == "remember_me" else BODIES[path]
+    value = body[field] if second == "same" else (True if field == "remember_me" else second)
+    response = post_raw(auth, path, json_with_repeat(body, field, value))
+    assert_error(response, 422, messages.VALIDATION_FAILED, {field: [messages.FIELD_REPEATED]})
+    assert_nothing_written(app)
+
+
+def test_unknown_json_key_given_twice_is_ignored(alice, auth):
+    raw = json_with_repeat({**BODIES[LOGIN], "extra": 1}, "extra", 2)
+    assert post_raw(auth, LOGIN, raw).status_code == 200
+
+
+def test_a_repeated_key_inside_a_nested_value_is_still_a_type_error(auth):
+    raw = b'{"login": {"a": 1, "a": 2}, "password": "x"}'
+    response = post_raw(auth, LOGIN, raw)
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"login": [messages.FIELD_NOT_STRING]})
+
+
 @pytest.mark.parametrize("word", ["y", "on", "true", "1", "Y", "ON", "True", " on "])
 def test_form_remember_me_true(app, alice, auth, word):
     assert auth.post(LOGIN, data={**BODIES[LOGIN], "remember_me": word}).status_code == 200

@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from limits import parse
 from sqlalchemy import select, update
 
 from app.common import messages
@@ -18,6 +19,7 @@ LOGOUT_ALL = "/api/auth/logout_all"
 VERIFY = "/api/auth/verify_auth"
 SESSION_KEYS = {"id", "created_at", "last_seen_at", "ip", "user_agent", "remember", "current"}
 TIMESTAMP = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+POSITIVE = re.compile(r"\A[1-9][0-9]*\Z")
 CSRF_MISSING = "The CSRF token is missing."
 CSRF_MISMATCH = "The CSRF tokens do not match."
 
@@ -398,6 +400,55 @@ def test_logout_all_from_an_expired_session_is_401(app, alice):
     age(app, alice.public_id, created=timedelta(hours=13))
     assert_error(alice.logout_all(), 401, messages.NOT_LOGGED_IN)
     assert other.verify() == 200
+
+
+# Ending sessions is throttled per user: logout_all and DELETE together
+
+
+def revoke_limit(app):
+    return parse(app.config["SESSION_REVOKE_RATE_LIMIT"]).amount
+
+
+def test_the_default_revoke_limit(app):
+    assert app.config["SESSION_REVOKE_RATE_LIMIT"] == "10 per 10 minutes"
+
+
+def test_logout_all_past_the_limit_is_429_and_ends_nothing(app, alice):
+    for _ in range(revoke_limit(app)):
+        assert alice.logout_all().status_code == 200
+    other = Device(app).login()
+    response = alice.logout_all()
+    assert_error(response, 429, messages.TOO_MANY_REQUESTS)
+    assert POSITIVE.match(response.headers["Retry-After"])
+    assert other.verify() == 200
+    assert alice.verify() == 200
+
+
+def test_deleting_and_logout_all_share_the_count(app, alice):
+    spare = [Device(app).login() for _ in range(revoke_limit(app) // 2)]
+    for device in spare:
+        assert alice.delete(device.public_id).status_code == 200
+    for _ in range(revoke_limit(app) - len(spare)):
+        assert alice.logout_all().status_code == 200
+    survivor = Device(app).login()
+    assert_error(alice.delete(survivor.public_id), 429, messages.TOO_MANY_REQUESTS)
+    assert_error(alice.logout_all(), 429, messages.TOO_MANY_REQUESTS)
+    assert survivor.verify() == 200
+
+
+def test_the_revoke_limit_is_per_user_across_devices(app, alice, bob):
+    devices = [Device(app, ip=f"198.51.100.{number}").login() for number in range(2)]
+    for number in range(revoke_limit(app)):
+        assert devices[number % 2].delete("no-such-session").status_code == 404
+    assert_error(alice.logout_all(), 429, messages.TOO_MANY_REQUESTS)
+    assert bob.logout_all().status_code == 200
+
+
+def test_the_revoke_limit_is_configurable(configured):
+    app = configured("SESSION_REVOKE_RATE_LIMIT", "1 per minute", '"1 per minute"')
+    device = Device(app).signup("carol", "carol@example.com")
+    assert device.logout_all().status_code == 200
+    assert device.logout_all().status_code == 429
 
 
 # Expiry: defaults, configuration, the record decides

@@ -1,10 +1,11 @@
 """One notion of time: aware UTC, stored values treated as UTC, ISO 8601 with ``Z``."""
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from app.common.time import as_utc, isoformat, utcnow
+from app.common.time import as_utc, isoformat, seconds_until, utcnow
 
 
 def test_utcnow_is_aware_utc():
@@ -64,3 +65,8 @@ def test_isoformat_has_no_offset():
     assert text.endswith("Z")
     assert "+" not in text
     assert datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is not None
+
+
+@pytest.mark.parametrize(("ahead", "seconds"), [(59.5, 60), (0.1, 1), (-5, 1), (299.5, 300)])
+def test_seconds_until_rounds_up_to_at_least_one(ahead, seconds):
+    assert seconds_until(time.time() + ahead) == seconds

@@ -55,3 +55,25 @@ def test_page_sets_a_session_cookie_with_the_token(app, client):
         value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")
     )
     assert "HttpOnly" in header
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/some/deep/path"])
+def test_page_is_never_cached(client, path):
+    """It carries the session's CSRF token, and sets the cookie."""
+    assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static//js/api.js", "/static/nope.js", "/static/", "/static", "/static//vendor/x.css"],
+)
+def test_a_static_path_that_names_no_file_is_a_404_not_the_page(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert not CSRF_META.search(response.get_data(as_text=True))
+
+
+def test_static_files_are_still_served(client):
+    with client.get("/static/js/api.js") as response:
+        assert response.status_code == 200
+        assert "javascript" in response.mimetype

@@ -12,6 +12,7 @@ from tests.conftest import AuthActions, assert_error, make_app
 
 # Interleaved pairs of timed attempts; each costs one real argon2id verification.
 ROUNDS = 15
+ARGON2_KEYS = ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
 # Headers that differ between any two answers.
 PER_REQUEST_HEADERS = {"X-Request-ID"}
 
@@ -95,4 +96,26 @@ def test_an_unknown_user_takes_as_long_as_a_wrong_password(real_app):
     dummy hash made at cheaper parameters, to about 0.1.
     """
     ratio = failure_time_ratio(AuthActions(real_app.test_client()), "nobody", "alice")
+    assert 0.5 <= ratio <= 2, ratio
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [
+        {"ARGON2_MEMORY_COST": 4 * ProductionConfig.ARGON2_MEMORY_COST},
+        {"ARGON2_TIME_COST": 3 * ProductionConfig.ARGON2_TIME_COST},
+    ],
+    ids=["memory", "passes"],
+)
+def test_a_dormant_account_takes_as_long_as_no_account_after_the_cost_is_raised(
+    real_app, database_url, raised
+):
+    """Alice's hash keeps the old parameters until she logs in; a wrong password for her must
+    still take as long as an unknown login checked against the raised dummy hash."""
+    app = make_app(
+        database_url,
+        **{**{key: real_app.config[key] for key in ARGON2_KEYS}, **raised},
+        RATELIMIT_ENABLED=False,
+    )
+    ratio = failure_time_ratio(AuthActions(app.test_client()), "nobody", "alice")
     assert 0.5 <= ratio <= 2, ratio

@@ -304,23 +304,41 @@ def test_every_answer_carries_a_fresh_request_id(client):
     assert len(set(ids)) == len(ids)
 
 
-@pytest.mark.parametrize(
-    "incoming", ["abc-123", "req.1_2-3", "a" * 64, "0f6c1e4b-5b1a-4c47-9a7e-1d2c3b4a5e6f"]
-)
-def test_a_safe_incoming_request_id_is_kept(auth, events, incoming):
+SAFE_REQUEST_IDS = ["abc-123", "req.1_2-3", "a" * 64, "0f6c1e4b-5b1a-4c47-9a7e-1d2c3b4a5e6f"]
+
+
+@pytest.fixture
+def behind_proxy(database_url):
+    """AuthActions on an app behind one trusted proxy."""
+    app = make_app(database_url, TRUSTED_PROXIES=1)
+    return AuthActions(app.test_client())
+
+
+@pytest.mark.parametrize("incoming", SAFE_REQUEST_IDS)
+def test_a_trusted_proxys_safe_request_id_is_kept(behind_proxy, events, incoming):
     fields = {"login": "nobody", "password": "wrong password"}
-    response = auth.post("/api/auth/login", fields, headers={"X-Request-ID": incoming})
+    response = behind_proxy.post("/api/auth/login", fields, headers={"X-Request-ID": incoming})
     assert response.headers["X-Request-ID"] == incoming
     assert event_of(events, response, "login_failed")["request_id"] == incoming
+
+
+@pytest.mark.parametrize("incoming", SAFE_REQUEST_IDS)
+def test_a_clients_request_id_is_ignored_without_a_trusted_proxy(auth, events, incoming):
+    """Any client could otherwise give its request another request's id in the log."""
+    fields = {"login": "nobody", "password": "wrong password"}
+    response = auth.post("/api/auth/login", fields, headers={"X-Request-ID": incoming})
+    assert GENERATED_ID.match(response.headers["X-Request-ID"])
+    event = event_of(events, response, "login_failed")
+    assert incoming not in json.dumps(event)
 
 
 @pytest.mark.parametrize(
     "incoming",
     ["has space", "a" * 65, "x" * 200, "a\nb", "a\r\nSet-Cookie: x=1", "semi;colon", "ü", ""],
 )
-def test_an_unsafe_incoming_request_id_is_replaced(auth, events, incoming):
+def test_an_unsafe_incoming_request_id_is_replaced(behind_proxy, events, incoming):
     # Through the environ: the test client itself refuses a header with a newline.
-    response = auth.post(
+    response = behind_proxy.post(
         "/api/auth/login",
         {"login": "nobody", "password": "wrong password"},
         environ_overrides={"HTTP_X_REQUEST_ID": incoming},

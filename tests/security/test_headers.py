@@ -256,7 +256,9 @@ def test_hsts_goes_with_the_secure_cookie(build, config_name, environment, secur
     app = build(config_name, **environment)
     response = AuthActions(app.test_client()).signup()
     assert response.status_code == 201
-    (cookie,) = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    name = "__Host-session" if secure else "session"
+    assert app.config["SESSION_COOKIE_NAME"] == name
+    (cookie,) = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
     assert ("; Secure" in cookie) is secure
     assert ("Strict-Transport-Security" in response.headers) is secure
 

@@ -1,5 +1,5 @@
-"""Throttling: route limits per IP and per user, the per-account failure count, the switch,
-the storage, and the client address behind trusted proxies."""
+"""Throttling: route limits per IP and per user, the failure count per login string, the
+switch, the storage, and the client address behind trusted proxies."""
 
 import re
 import subprocess
@@ -21,8 +21,15 @@ from tests.conftest import PASSWORD, AuthActions, assert_error, make_app
 NEW_PASSWORD = "a brand new passphrase 42"
 POSITIVE_INTEGER = re.compile(r"\A[1-9][0-9]*\Z")
 SOCKET_ADDRESS = "127.0.0.1"  # the test client's REMOTE_ADDR
-# One account, in every spelling that must share its failure count.
-ALICE_LOGINS = ["alice", "Alice", "ALICE", "alice@example.com", "Alice@Example.COM"]
+# Each of Alice's names, in spellings that share its failure count.
+ALICE_NAMES = ["alice", "Alice", "ALICE", " alice ", "aLiCe"]
+ALICE_EMAILS = [
+    "alice@example.com",
+    "Alice@Example.COM",
+    "ALICE@example.com",
+    "alice@EXAMPLE.com",
+    " Alice@example.com ",
+]
 
 
 @pytest.fixture
@@ -68,6 +75,11 @@ def assert_throttled(response, message):
     """The 429 envelope, with a Retry-After of whole seconds to wait."""
     assert_error(response, 429, message)
     assert POSITIVE_INTEGER.match(response.headers["Retry-After"])
+
+
+def wait_out_the_window(started, seconds=2):
+    """Sleep until a window of ``seconds`` that opened at ``started`` (monotonic) has passed."""
+    time.sleep(max(0, started + seconds + 0.1 - time.monotonic()))
 
 
 def assert_refused(response):
@@ -119,17 +131,52 @@ def test_login_limit_is_configurable_from_the_environment(build, monkeypatch):
     assert_throttled(auth.login("nobody3"), messages.TOO_MANY_REQUESTS)
 
 
-# Failed logins: 5 per 5 minutes per account
+# Failed logins: 5 per 5 minutes and 50 per day, per login string
 
 
-def test_sixth_failure_in_any_spelling_of_the_account_is_429(app, auth):
+def test_sixth_failure_in_any_letter_case_of_a_name_is_429(app, auth):
     add_user(app)
-    fail_logins(auth, ALICE_LOGINS)
-    for login in ALICE_LOGINS:
+    fail_logins(auth, ALICE_NAMES)
+    for login in ALICE_NAMES:
         assert_throttled(auth.login(login, "wrong password"), messages.TOO_MANY_ATTEMPTS)
 
 
-@pytest.mark.parametrize("login", ALICE_LOGINS)
+def test_sixth_failure_in_any_letter_case_of_an_email_is_429(app, auth):
+    add_user(app)
+    fail_logins(auth, ALICE_EMAILS)
+    for login in ALICE_EMAILS:
+        assert_throttled(auth.login(login, "wrong password"), messages.TOO_MANY_ATTEMPTS)
+
+
+@pytest.mark.parametrize(
+    ("spent", "other"), [("alice", "alice@example.com"), ("ALICE@example.com", "Alice")]
+)
+def test_an_accounts_name_and_email_are_counted_apart(app, auth, spent, other):
+    """A count shared by both names of an account would tell that they belong together."""
+    add_user(app)
+    fail_logins(auth, [spent] * 5)
+    assert_throttled(auth.login(spent), messages.TOO_MANY_ATTEMPTS)
+    assert auth.login(other).status_code == 200
+
+
+def pairing_probe(app, ip, name, email):
+    """What an attacker without the password sees: 3 failures on a name, 3 on an email."""
+    auth = client_of(app, ip)
+    answers = [attempt(auth, login, "wrong password") for login in [name, email] * 3]
+    return [(answer.status_code, answer.get_json()) for answer in answers]
+
+
+def test_failures_on_a_name_and_an_email_do_not_tell_if_they_are_one_account(app):
+    add_user(app)
+    add_user(app, "bob1", "bob@example.com")
+    same = pairing_probe(app, "198.51.100.1", "alice", "alice@example.com")
+    different = pairing_probe(app, "198.51.100.2", "bob1", "nobody@example.com")
+    unknown = pairing_probe(app, "198.51.100.3", "nobody", "ghost@example.com")
+    assert same == different == unknown
+    assert {status for status, _ in same} == {401}
+
+
+@pytest.mark.parametrize("login", ALICE_NAMES)
 def test_over_the_limit_the_right_password_is_429_too(app, client, auth, login):
     add_user(app)
     fail_logins(auth, ["alice"] * 5)
@@ -138,7 +185,7 @@ def test_over_the_limit_the_right_password_is_429_too(app, client, auth, login):
     assert stored_user(app).login_count == 0
 
 
-def test_the_account_limit_is_configurable(build):
+def test_the_failure_limit_is_configurable(build):
     app = build(LOGIN_FAILURE_LIMIT="2 per 5 minutes")
     add_user(app)
     auth = client_of(app)
@@ -146,18 +193,48 @@ def test_the_account_limit_is_configurable(build):
     assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
 
 
-def test_the_account_throttle_lifts_when_the_window_passes(build):
+def test_the_default_limit_has_a_short_and_a_daily_window(app):
+    assert app.config["LOGIN_FAILURE_LIMIT"] == "5 per 5 minutes; 50 per day"
+
+
+def test_the_longer_window_holds_when_the_shorter_lifts(build):
+    app = build(LOGIN_FAILURE_LIMIT="2 per 2 seconds; 3 per day")
+    add_user(app)
+    auth = client_of(app)
+    started = time.monotonic()
+    fail_logins(auth, ["alice", "alice"])
+    assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
+    wait_out_the_window(started)
+    fail_logins(auth, ["alice"])
+    response = auth.login()
+    assert_throttled(response, messages.TOO_MANY_ATTEMPTS)
+    assert int(response.headers["Retry-After"]) > 2
+
+
+def test_attempts_refused_by_the_short_window_do_not_count_in_the_long_one(build):
+    app = build(LOGIN_FAILURE_LIMIT="2 per 2 seconds; 4 per day")
+    add_user(app)
+    auth = client_of(app)
+    started = time.monotonic()
+    fail_logins(auth, ["alice", "alice"])
+    for _ in range(5):
+        assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
+    wait_out_the_window(started)
+    assert auth.login().status_code == 200
+
+
+def test_the_throttle_lifts_when_the_window_passes(build):
     app = build(LOGIN_FAILURE_LIMIT="2 per 2 seconds")
     add_user(app)
     auth = client_of(app)
     started = time.monotonic()
-    fail_logins(auth, ["alice", "alice@example.com"])
+    fail_logins(auth, ["alice", "ALICE"])
     assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
-    time.sleep(max(0, started + 2.1 - time.monotonic()))
+    wait_out_the_window(started)
     assert auth.login().status_code == 200
 
 
-def test_the_account_retry_after_is_within_the_window(app, auth):
+def test_the_retry_after_is_within_the_window(app, auth):
     add_user(app)
     fail_logins(auth, ["alice"] * 5)
     response = auth.login()
@@ -167,13 +244,13 @@ def test_the_account_retry_after_is_within_the_window(app, auth):
 
 def test_a_success_below_the_limit_clears_the_count(app, auth):
     add_user(app)
-    fail_logins(auth, ALICE_LOGINS[:4])
-    assert auth.login("Alice@Example.com").status_code == 200
-    fail_logins(auth, ALICE_LOGINS)
-    assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
+    fail_logins(auth, ALICE_NAMES[:4])
+    assert auth.login("Alice").status_code == 200
+    fail_logins(auth, ALICE_NAMES[:4])
+    assert auth.login("alice").status_code == 200
 
 
-def test_the_count_is_per_account_not_per_ip(app, auth):
+def test_the_count_is_per_login_not_per_ip(app, auth):
     add_user(app)
     add_user(app, "bob1", "bob@example.com")
     fail_logins(auth, ["alice"] * 5)
@@ -181,7 +258,7 @@ def test_the_count_is_per_account_not_per_ip(app, auth):
     assert auth.login("bob1").status_code == 200
 
 
-def test_the_count_follows_the_account_across_ips(app):
+def test_the_count_follows_the_login_across_ips(app):
     add_user(app)
     for number in range(5):
         fail_logins(client_of(app, f"198.51.100.{number}"), ["alice"])
@@ -240,6 +317,35 @@ def test_parallel_guesses_cannot_pass_the_account_limit(build):
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+# Retry-After: on a 429 only
+
+
+def limit_headers(response):
+    return [name for name, _ in response.headers if name == "Retry-After" or "RateLimit" in name]
+
+
+def test_answers_of_limited_routes_carry_no_limit_headers(app, auth):
+    answers = [auth.signup(), auth.logout(), auth.login(), auth.login(password="wrong password")]
+    answers.append(
+        auth.post(
+            "/api/auth/change_password",
+            {"current_password": "wrong", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        )
+    )
+    answers.append(auth.post("/api/auth/logout_all"))
+    assert [answer.status_code for answer in answers] == [201, 200, 200, 401, 403, 200]
+    assert [limit_headers(answer) for answer in answers] == [[]] * len(answers)
+
+
+def test_a_route_limit_429_carries_retry_after_within_its_window(build):
+    auth = client_of(build(LOGIN_RATE_LIMIT="1 per minute"))
+    fail_logins(auth, ["nobody1"])
+    response = auth.login("nobody2")
+    assert_throttled(response, messages.TOO_MANY_REQUESTS)
+    assert limit_headers(response) == ["Retry-After"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
 # Signup: 10 per hour per IP
@@ -334,7 +440,7 @@ def unthrottled_app(request, build, monkeypatch):
 def test_switched_off_no_login_is_throttled(unthrottled_app):
     add_user(unthrottled_app)
     auth = client_of(unthrottled_app)
-    fail_logins(auth, ALICE_LOGINS * 20)
+    fail_logins(auth, (ALICE_NAMES + ALICE_EMAILS) * 10)
     fail_logins(auth, ["nobody"] * 10)
     assert auth.login().status_code == 200
 
@@ -423,7 +529,6 @@ def test_redis_holds_the_counts_under_their_keys(build, redis_url, monkeypatch):
     app = build()
     add_user(app)
     fail_logins(client_of(app), ["alice", "ALICE", "nobody"])
-    user_id = stored_user(app).id
     # What an operator sees with redis-cli: the per-IP route count and each login's failures.
     listed = subprocess.run(
         ["redis-cli", "-u", redis_url, "--raw", "KEYS", "LIMITS:*"],
@@ -439,8 +544,10 @@ def test_redis_holds_the_counts_under_their_keys(build, redis_url, monkeypatch):
         store.close()
     assert counts == {
         "LIMITS:LIMITER/127.0.0.1/auth.login/30/1/minute": 3,
-        f"LIMITS:LIMITER/failed-login/user:{user_id}/5/5/minute": 2,
+        "LIMITS:LIMITER/failed-login/login:alice/5/5/minute": 2,
+        "LIMITS:LIMITER/failed-login/login:alice/50/1/day": 2,
         "LIMITS:LIMITER/failed-login/login:nobody/5/5/minute": 1,
+        "LIMITS:LIMITER/failed-login/login:nobody/50/1/day": 1,
     }
 
 
@@ -535,3 +642,48 @@ def test_a_spoofed_leftmost_entry_does_not_dodge_the_ip_limit(build):
         assert_refused(attempt(auth, f"nobody{number}", headers=headers))
     headers = {"X-Forwarded-For": "192.0.2.99, 198.51.100.7"}
     assert_throttled(attempt(auth, "nobody", headers=headers), messages.TOO_MANY_REQUESTS)
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "stored"),
+    [
+        # A zone id makes an address as long as the proxy lets it be; it means nothing here.
+        ("fe80::1%" + "z" * 60, "fe80::1"),
+        ("2001:DB8:0:0:0:0:0:1", "2001:db8::1"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("not-an-address-" + "x" * 60, None),
+        ("198.51.100.7:443", None),
+    ],
+)
+def test_a_forwarded_address_is_stored_parsed_or_not_at_all(build, forwarded, stored):
+    app = build(TRUSTED_PROXIES=1)
+    add_user(app)
+    assert login_records(app, {"X-Forwarded-For": forwarded}) == ([stored], stored)
+
+
+def ipv6_clients(app, prefix, count):
+    return [client_of(app, f"{prefix}::{number + 1}") for number in range(count)]
+
+
+def test_ipv6_clients_are_limited_by_their_64(build):
+    app = build(LOGIN_RATE_LIMIT="2 per minute")
+    first, second, third = ipv6_clients(app, "2001:db8:1:2", 3)
+    fail_logins(first, ["nobody1"])
+    fail_logins(second, ["nobody2"])
+    assert_throttled(attempt(third, "nobody3"), messages.TOO_MANY_REQUESTS)
+    (elsewhere,) = ipv6_clients(app, "2001:db8:1:3", 1)
+    fail_logins(elsewhere, ["nobody4"])
+
+
+def test_ipv4_clients_are_limited_one_by_one(build):
+    app = build(LOGIN_RATE_LIMIT="1 per minute")
+    fail_logins(client_of(app, "198.51.100.1"), ["nobody1"])
+    fail_logins(client_of(app, "198.51.100.2"), ["nobody2"])
+
+
+def test_unparsed_addresses_share_one_count(build):
+    auth = client_of(build(TRUSTED_PROXIES=1, LOGIN_RATE_LIMIT="2 per minute"))
+    fail_logins(auth, ["nobody1"], headers={"X-Forwarded-For": "garbage-one"})
+    fail_logins(auth, ["nobody2"], headers={"X-Forwarded-For": "garbage-two"})
+    response = attempt(auth, "nobody3", headers={"X-Forwarded-For": "garbage-three"})
+    assert_throttled(response, messages.TOO_MANY_REQUESTS)

@@ -45,9 +45,9 @@ def records(app):
         return db.session.scalars(select(AuthSession).order_by(AuthSession.id)).all()
 
 
-def set_cookie_header(response):
+def set_cookie_header(response, name="session"):
     (header,) = [
-        value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")
+        value for value in response.headers.getlist("Set-Cookie") if value.startswith(f"{name}=")
     ]
     return header
 
@@ -352,18 +352,52 @@ def test_cookie_flags(auth):
     assert "Secure" not in header
 
 
-def test_cookie_is_secure_in_production(database_url, monkeypatch):
+@pytest.fixture
+def production_app(database_url, monkeypatch):
     monkeypatch.setenv("APP_CONFIG", "production")
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
-    app = make_app(database_url)
-    response = browser(app)[1].signup()
+    return make_app(database_url)
+
+
+def test_cookie_is_secure_and_host_only_in_production(production_app):
+    response = browser(production_app)[1].signup()
     assert response.status_code == 201
-    header = set_cookie_header(response)
+    header = set_cookie_header(response, "__Host-session")
     assert "; Secure" in header
+    assert "; Path=/" in header
+    assert "Domain" not in header
     assert "HttpOnly" in header
     assert "SameSite=Lax" in header
-    with app.app_context():
-        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("config", "name"),
+    [
+        ({}, "__Host-session"),
+        ({"SESSION_COOKIE_SECURE": False}, "session"),
+        ({"SESSION_COOKIE_DOMAIN": "example.com"}, "session"),
+        ({"SESSION_COOKIE_PATH": "/app"}, "session"),
+        ({"SESSION_COOKIE_NAME": "auth"}, "auth"),
+    ],
+)
+def test_the_host_prefix_only_where_the_cookie_qualifies(database_url, monkeypatch, config, name):
+    monkeypatch.setenv("APP_CONFIG", "production")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    assert make_app(database_url, **config).config["SESSION_COOKIE_NAME"] == name
+
+
+def test_the_tutorials_session_cookie_is_ignored_and_deleted(production_app):
+    """A browser that still holds the tutorial's ``session`` cookie signs up as usual."""
+    client, auth = browser(production_app)
+    client.set_cookie("session", "eyJfZnJlc2giOmZhbHNlLCJfdXNlcl9pZCI6IjEifQ.tutorial.cookie")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/" in (
+        page.headers.getlist("Set-Cookie")
+    )
+    assert client.get_cookie("session") is None
+    assert auth.signup().status_code == 201
+    assert client.get("/api/auth/verify_auth").status_code == 200
 
 
 # The record

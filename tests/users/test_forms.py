@@ -95,15 +95,21 @@ FFI = "\ufb03"
     ],
 )
 def test_password_length_is_counted_after_nfkc(ctx, password, outcome):
-    errors = signup(password=password, confirm=password).errors
+    form = signup(password=password, confirm=password)
+    if outcome == "length":
+        assert form.errors == {"password": [PASSWORD_LENGTH]}
+        return
+    assert form.errors == {}
     if outcome == "ok":
-        assert errors == {}
-    elif outcome == "length":
-        assert errors == {"password": [PASSWORD_LENGTH]}
+        assert form.password_problem() is None
     else:
-        [message] = errors.pop("password")
-        assert message.startswith(messages.PASSWORD_WEAK)
-        assert errors == {}
+        assert form.password_problem().startswith(messages.PASSWORD_WEAK)
+
+
+@pytest.mark.usefixtures("no_scoring")
+def test_validation_never_scores_the_password(ctx):
+    """Scoring is the dearest check: views ask for it once the cheap ones have passed."""
+    assert signup(password="password", confirm="password").errors == {}
 
 
 def test_confirm_is_compared_after_nfkc(ctx):

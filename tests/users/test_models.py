@@ -1,5 +1,6 @@
-"""The User model: casefolded unique keys in the database, authentication, the public view."""
+"""The User model: case-insensitive unique keys in the database, authentication, the public view."""
 
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -73,7 +74,7 @@ def test_the_unique_keys_are_unique_constraints(app):
     }
 
 
-def test_keys_are_casefolded(alice):
+def test_keys_ignore_letter_case(alice):
     assert alice.user_name_key == "alice"
     assert alice.email_key == "alice@example.com"
     alice.user_name = "ALICE"
@@ -96,10 +97,25 @@ def test_user_name_key(value, key):
         ("Alice@Example.COM", "alice@example.com"),
         (" alice@example.com ", "alice@example.com"),
         ("not an email", "not an email"),
+        # Lower-cased, never case-folded: these are other mailboxes than "ss" and "ff".
+        ("Stra\u00dfe@example.com", "stra\u00dfe@example.com"),
+        ("STRA\u1e9eE@example.com", "stra\u00dfe@example.com"),
+        ("E\ufb00ort@example.com", "e\ufb00ort@example.com"),
+        # Upper-cased, U+0390 is three code points; the key composes them again.
+        ("\u0390@example.com".upper(), "\u0390@example.com"),
     ],
 )
 def test_email_key(value, key):
     assert email_key(value) == key
+
+
+def test_no_character_grows_past_its_utf8_length_when_lower_cased():
+    """So a key never outgrows the 254 bytes that email-validator allows an address."""
+    for code_point in range(sys.maxunicode + 1):
+        if 0xD800 <= code_point <= 0xDFFF:
+            continue
+        char = chr(code_point)
+        assert len(char.lower()) <= len(char.encode()), hex(code_point)
 
 
 def test_is_user_name_taken_ignores_case(alice):

@@ -3,6 +3,7 @@
 import secrets
 
 import pytest
+from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import extract_parameters
 from sqlalchemy import select
 
@@ -198,3 +199,67 @@ def test_production_app_hashes_at_the_owasp_minimum(database_url, monkeypatch):
     assert parameters.memory_cost >= OWASP_MEMORY_KIB
     assert parameters.time_cost >= OWASP_TIME_COST
     assert parameters.parallelism >= 1
+
+
+# Padding: a hash made before the parameters were raised costs the current price to check
+
+
+def hash_with(time_cost, memory_cost):
+    return Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1).hash(PASSWORD)
+
+
+@pytest.fixture
+def raised(database_url):
+    """An app at t=2, m=512 KiB, in its context."""
+    app = make_app(database_url, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=512)
+    with app.app_context():
+        yield app.extensions["passwords"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "padding"),
+    [
+        ((2, 128), (2, 384)),
+        ((1, 512), (2, 256)),
+        ((1, 256), (2, 384)),
+    ],
+)
+def test_an_older_hash_is_padded_up_to_the_current_cost(raised, stored, padding):
+    padded = raised.padding_for(hash_with(*stored))
+    parameters = extract_parameters(padded)
+    assert (parameters.time_cost, parameters.memory_cost) == padding
+    time_cost, memory_cost = stored
+    assert time_cost * memory_cost + parameters.time_cost * parameters.memory_cost == 2 * 512
+
+
+@pytest.mark.parametrize("stored", [(2, 512), (2, 500), (3, 512), (2, 1024)])
+def test_a_hash_at_or_near_the_current_cost_is_not_padded(raised, stored):
+    assert raised.padding_for(hash_with(*stored)) is None
+
+
+@pytest.mark.parametrize("stored", ["", "not a hash", "pbkdf2:sha1:1000$ab$cd"])
+def test_a_malformed_hash_is_not_padded(raised, stored):
+    assert raised.padding_for(stored) is None
+
+
+def test_one_padding_hash_per_parameter_set(raised):
+    assert raised.padding_for(hash_with(2, 128)) == raised.padding_for(hash_with(2, 128))
+    assert raised.padding_for(hash_with(2, 128)) != raised.padding_for(hash_with(1, 128))
+
+
+def test_checking_an_older_hash_also_checks_its_padding(raised, monkeypatch):
+    checked = []
+    check = passwords._check
+
+    def spy(stored, password):
+        checked.append(stored)
+        return check(stored, password)
+
+    monkeypatch.setattr(passwords, "_check", spy)
+    stored = hash_with(2, 128)
+    assert passwords.verify(stored, PASSWORD) is True
+    assert checked == [stored, raised.padding_for(stored)]
+    checked.clear()
+    current = passwords.hash(PASSWORD)
+    assert passwords.verify(current, "wrong") is False
+    assert checked == [current]
