@@ -113,7 +113,11 @@ def restart_alone(user) -> str:
     changes. Returns the new CSRF token.
     """
     current = current_record()
-    ends_current = delete(AuthSession).where(AuthSession.id == current.id)
+    # By its public id too: SQLite gives a deleted row's id to the next insert, which may be
+    # another request's new session.
+    ends_current = delete(AuthSession).where(
+        AuthSession.id == current.id, AuthSession.public_id == current.public_id
+    )
     if not user.hold_if_current() or db.session.execute(ends_current).rowcount != 1:
         db.session.rollback()
         abort(401, messages.NOT_LOGGED_IN)

@@ -160,6 +160,27 @@ def test_logout_all_from_a_session_ended_meanwhile_is_401(app, alice, client, mo
     assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie_before
 
 
+def replace_with_a_stranger_at_the_same_id(app):
+    """Another request ends the session and starts one that SQLite gives the freed id."""
+    with app.app_context(), db.engine.begin() as connection:
+        (row,) = connection.execute(select(AuthSession.__table__)).mappings().all()
+        connection.execute(AuthSession.__table__.delete())
+        connection.execute(
+            AuthSession.__table__.insert(),
+            {**row, "public_id": "stranger", "token_hash": "0" * 64},
+        )
+
+
+def test_logout_all_never_ends_a_new_session_that_took_the_current_ones_id(
+    app, alice, client, monkeypatch
+):
+    right_after_lookup(monkeypatch, lambda: replace_with_a_stranger_at_the_same_id(app))
+    response = alice.post("/api/auth/logout_all")
+    assert_error(response, 401, messages.NOT_LOGGED_IN)
+    with app.app_context():
+        assert db.session.scalars(select(AuthSession.public_id)).all() == ["stranger"]
+
+
 def test_logout_all_racing_a_password_change_leaves_no_live_session(
     app, alice, client, monkeypatch
 ):
