@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import commands
 from app import config as app_config
-from app.api import auth, sessions_api
+from app.api import auth, contract, sessions_api
 from app.common import messages
 from app.common.request import ApiRequest
 from app.errors import (
@@ -86,6 +86,7 @@ def register_blueprints(app):
     app.url_map.merge_slashes = False
     app.register_blueprint(auth)
     app.register_blueprint(sessions_api)
+    app.register_blueprint(contract)
     app.register_blueprint(frontend)
 
 

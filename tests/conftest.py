@@ -27,6 +27,7 @@ import flask_migrate
 import psycopg
 import pytest
 import redis
+from flask import Flask
 from hypothesis import settings
 from psycopg import sql
 from sqlalchemy import event, func, select, update
@@ -38,6 +39,7 @@ from app.common.time import utcnow
 from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users import policy
+from tests.contract import ContractClient
 from tests.services import stop_process
 
 # The suite decides its database and secrets; a developer's environment must not leak in.
@@ -46,6 +48,8 @@ for _variable in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
 for _variable in [name for name in os.environ if name.startswith("FLASK_")]:
     os.environ.pop(_variable)
 os.environ["APP_CONFIG"] = "testing"
+# Every app the suite builds, however it is built, answers its test client through openapi.yaml.
+Flask.test_client_class = ContractClient
 
 # The fuzz tests draw the same examples on every run, so that CI and a newcomer's run pass or
 # fail alike; HYPOTHESIS_PROFILE=explore draws new ones each time, to search further.

@@ -30,20 +30,26 @@ NOT_FOUND = (
     "check your spelling and try again."
 )
 NOT_ALLOWED = "The method is not allowed for the requested URL."
+# The routes whose views failing_app replaces.
+BOOM = "/api/auth/csrf"
+BAD_QUERY = "/api/auth/verify_auth"
 
 
 @pytest.fixture
 def failing_app(database_url):
-    """An app with test-only routes that fail, and exceptions handled as in production."""
+    """An app whose csrf view fails and whose verify_auth view runs a bad query, a test-only
+    page route that fails, and exceptions handled as in production. Real API routes, so that
+    their 500s are held to openapi.yaml like any answer."""
     app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
 
-    @app.get("/api/boom")
     def boom():
         raise RuntimeError("secret detail: /srv/app/config.py line 12")
 
-    @app.get("/api/bad-query")
     def bad_query():
         db.session.execute(text("SELECT * FROM no_such_table"))
+
+    app.view_functions["auth.csrf"] = boom
+    app.view_functions["auth.verify_auth"] = bad_query
 
     @app.get("/boom")
     def page_boom():
@@ -129,7 +135,7 @@ def test_error_outside_the_api_stays_html(client):
 
 
 def test_unexpected_error_is_generic_json_500(failing_app):
-    response = failing_app.test_client().get("/api/boom")
+    response = failing_app.test_client().get(BOOM)
     assert_error(response, 500, messages.SERVER_ERROR)
     body = response.get_data(as_text=True)
     assert "secret detail" not in body
@@ -138,12 +144,12 @@ def test_unexpected_error_is_generic_json_500(failing_app):
 
 
 def test_unexpected_error_goes_to_the_log(failing_app, caplog):
-    failing_app.test_client().get("/api/boom")
+    failing_app.test_client().get(BOOM)
     assert "secret detail" in caplog.text
 
 
 def test_database_error_that_is_not_a_lost_connection_is_500(failing_app):
-    response = failing_app.test_client().get("/api/bad-query")
+    response = failing_app.test_client().get(BAD_QUERY)
     assert_error(response, 500, messages.SERVER_ERROR)
     assert "no_such_table" not in response.get_data(as_text=True)
 

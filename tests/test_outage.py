@@ -15,8 +15,8 @@ from app.common.response import ERROR_TYPES
 from app.extensions import db
 from app.users.models import User
 from tests.conftest import PASSWORD, free_port, make_app
+from tests.live import Client, signup_body
 from tests.services import PostgresCluster, RedisServer
-from tests.test_server import Client, signup_body
 
 # Far below gunicorn's 30 s worker timeout: the connect timeout (3 s) is the bound.
 QUICK = 5

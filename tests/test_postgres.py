@@ -15,7 +15,7 @@ from app.common.time import utcnow
 from app.extensions import db
 from app.users.models import User, email_key, user_name_key
 from tests.conftest import AuthActions, assert_error, make_app
-from tests.test_server import Client, signup_body
+from tests.live import Client, signup_body
 
 pytestmark = pytest.mark.postgres
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.common import messages
 from tests.conftest import PASSWORD
-from tests.test_server import Client, signup_body
+from tests.live import Client, signup_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

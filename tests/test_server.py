@@ -1,6 +1,5 @@
 """The app under real gunicorn (2 workers x 4 threads) on this run's database, over real HTTP."""
 
-import http.cookiejar
 import json
 import os
 import random
@@ -8,8 +7,6 @@ import re
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -19,10 +16,10 @@ from app.common import messages
 from app.extensions import db
 from app.users.models import User
 from tests.conftest import PASSWORD, ROOT, make_app
+from tests.live import TIMEOUT, Client, signup_body
 
 RACERS = 20
 PAIRS = 5
-TIMEOUT = 60
 # Races send more signups from one IP than the signup limit allows in an hour.
 unthrottled = pytest.mark.parametrize(
     "server_env", [{"FLASK_RATELIMIT_ENABLED": "false"}], ids=["unthrottled"]
@@ -37,50 +34,6 @@ def walkthrough_script():
     found = WALKTHROUGH.search((ROOT / "README.md").read_text())
     assert found, "README.md has no ```bash block between the curl-walkthrough markers"
     return found.group(1)
-
-
-class Client:
-    """One HTTP client with its own cookie jar and CSRF token, as a separate user agent."""
-
-    def __init__(self, base_url):
-        self.base_url = base_url
-        jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        self.opener = urllib.request.build_opener(jar)
-        self.token = None
-
-    def call(self, method, path, body=None):
-        """``(status, json)``; a successful answer's new CSRF token is kept for the next one."""
-        headers = {"X-CSRFToken": self.token} if self.token else {}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(
-            self.base_url + path, data=data, headers=headers, method=method
-        )
-        try:
-            with self.opener.open(request, timeout=TIMEOUT) as response:
-                status, answer = response.status, json.load(response)
-        except urllib.error.HTTPError as error:
-            with error:
-                status, answer = error.code, json.load(error)
-        self.token = answer.get("csrf_token") or self.token
-        return status, answer
-
-    def fetch_token(self):
-        assert self.call("GET", "/api/auth/csrf")[0] == 200
-        return self
-
-
-def signup_body(user_name, email):
-    return {
-        "user_name": user_name,
-        "first_name": "Race",
-        "last_name": "Runner",
-        "email": email,
-        "password": PASSWORD,
-        "confirm": PASSWORD,
-    }
 
 
 def all_at_once(calls):

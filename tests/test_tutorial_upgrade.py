@@ -1,8 +1,8 @@
 """``db upgrade`` on the database the tutorial itself made, and its users' old passwords.
 
 Each test builds the database that the tutorial's ``initdb`` created, from
-``tests/fixtures/tutorial-schema.sql`` (a copy of ``../shared/reference/tutorial-schema.sql``,
-so that a clone anywhere can run the suite): on SQLite that file as it stands; with
+``tests/fixtures/tutorial-schema.sql`` (the schema the tutorial's SQLite database holds, kept in
+the repository so that a clone anywhere can run the suite): on SQLite that file as it stands; with
 ``TEST_DATABASE=postgresql``, the same DDL translated, in a fresh database of the test's own on
 the server at ``TEST_DATABASE_URL``. The upgrade runs as an operator runs it.
 """

@@ -1,4 +1,5 @@
-"""The single page, served for ``/`` and every path outside ``/api/`` and ``/static/``."""
+"""The single page, served for ``/`` and every path outside ``/api/`` and ``/static/``; and the
+API reference at ``/docs``."""
 
 from flask import Blueprint, make_response, render_template
 from werkzeug.routing import PathConverter
@@ -16,6 +17,12 @@ class PagePathConverter(PathConverter):
 @frontend.record_once
 def _register_converter(state):
     state.app.url_map.converters["page"] = PagePathConverter
+
+
+@frontend.get("/docs")
+def docs():
+    """Serve the API reference: Swagger UI on /api/openapi.json."""
+    return render_template("docs.html")
 
 
 @frontend.get("/")

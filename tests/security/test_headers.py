@@ -25,12 +25,14 @@ ONE_YEAR = 365 * 24 * 3600
 
 @pytest.fixture
 def app(database_url):
-    """The testing app, with a failing route, errors handled as in production, a low limit."""
+    """The testing app, errors handled as in production, a low limit, a failing page route, and
+    a failing openapi.json (a real API route, whose 500 is held to openapi.yaml)."""
     app = make_app(database_url, PROPAGATE_EXCEPTIONS=False, LOGIN_RATE_LIMIT="2 per minute")
 
-    @app.get("/api/auth/boom")
     def boom():
         raise RuntimeError("boom")
+
+    app.view_functions["contract.openapi"] = boom
 
     @app.get("/boom")
     def page_boom():
@@ -157,7 +159,7 @@ ANSWERS = [
     ),
     ("422", "/api/auth/login", 422, lambda c: AuthActions(c).post("/api/auth/login")),
     ("429", "/api/auth/login", 429, too_many_logins),
-    ("500", "/api/auth/boom", 500, lambda c: c.get("/api/auth/boom")),
+    ("500", "/api/openapi.json", 500, lambda c: c.get("/api/openapi.json")),
 ]
 
 
