@@ -2,29 +2,21 @@
 
 import os
 
-from flask import Flask, abort
-from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import commands
+from app import commands, database, log
 from app import config as app_config
-from app.api import auth, contract, sessions_api
-from app.common import messages
-from app.common.request import ApiRequest
-from app.errors import (
-    RATE_LIMIT_STORE_ERRORS,
-    handle_database_error,
-    handle_http_exception,
-    handle_rate_limit_store_error,
-    handle_route_limit,
-)
-from app.extensions import csrf, db, limiter, login_manager, migrate, passwords
+from app.api import errors
+from app.api.auth import auth
+from app.api.contract import contract
+from app.api.request import ApiRequest
+from app.api.sessions import sessions_api
+from app.extensions import csrf, db, limiter, migrate
 from app.frontend import frontend
-from app.security import events, headers
-from app.sessions import service as sessions
+from app.security import headers
+from app.sessions import login
+from app.users.passwords import passwords
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -51,33 +43,12 @@ def register_proxy(app):
 
 
 def register_extensions(app):
-    db.init_app(app)
+    database.register(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     passwords.init_app(app)
     limiter.init_app(app)
-
-    login_manager.init_app(app)
-    # The server-side record is the session's identity: Flask-Login's own session keys,
-    # remember cookie and session protection stay unused.
-    login_manager.session_protection = None
-    login_manager.request_loader(sessions.load_user)
-    login_manager.unauthorized_handler(lambda: abort(401, messages.NOT_LOGGED_IN))
-
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_pragmas)
-
-
-def _sqlite_pragmas(dbapi_connection, _record):
-    # WAL lets readers run beside the one writer; busy_timeout makes writers queue instead
-    # of failing with "database is locked"; NORMAL is safe under WAL and commits faster.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+    login.register(app)
 
 
 def register_blueprints(app):
@@ -91,15 +62,11 @@ def register_blueprints(app):
 
 
 def register_error_handlers(app):
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(RateLimitExceeded, handle_route_limit)
-    app.register_error_handler(SQLAlchemyError, handle_database_error)
-    for error in RATE_LIMIT_STORE_ERRORS:
-        app.register_error_handler(error, handle_rate_limit_store_error)
+    errors.register(app)
 
 
 def register_request_hooks(app):
-    events.register(app)
+    log.register(app)
     headers.register(app)
 
 

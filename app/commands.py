@@ -8,13 +8,15 @@ import flask_migrate
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import MetaData
-from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
 from werkzeug.serving import run_simple
 
 from app import models
+from app.accounts import service as accounts
+from app.common import messages
 from app.extensions import db
-from app.sessions import service as sessions
+from app.sessions import store
 from app.users import constants
 from app.users.forms import SignupForm
 from app.users.models import User
@@ -38,6 +40,20 @@ def register(app):
 def _fail(message):
     click.echo(message, err=True)
     sys.exit(1)
+
+
+def _field_lines(errors):
+    return "\n".join(f"{name}: {' '.join(texts)}" for name, texts in errors.items())
+
+
+def _taken_as_typed(errors, form):
+    """The refusal's fields, a taken name or email said with the value the operator typed."""
+    values = {"user_name": form.user_name.data, "email": form.email.data}
+    taken = {messages.USER_NAME_TAKEN, messages.EMAIL_TAKEN}
+    return {
+        name: [f"{values[name]} is already taken." if text in taken else text for text in texts]
+        for name, texts in errors.items()
+    }
 
 
 def _drop_everything():
@@ -67,7 +83,8 @@ def initdb(sample_password, drop, yes):
         click.echo(f"Sample user {SAMPLE_USER['user_name']} already exists; left as it is.")
         return
     password = sample_password or secrets.token_urlsafe(12)
-    db.session.add(User(**SAMPLE_USER, password=password, role_code=constants.USER))
+    # The operator's own choice of password: no rule is checked.
+    accounts.add_user({**SAMPLE_USER, "password": password})
     db.session.commit()
     click.echo(f"Created sample user {SAMPLE_USER['user_name']} <{SAMPLE_USER['email']}>.")
     if sample_password is None:
@@ -103,30 +120,11 @@ def createuser(user_name, email, first_name, last_name, role, password_stdin):
         )
     )
     if not form.validate():
-        _fail("\n".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items()))
-    if User.is_user_name_taken(form.user_name.data):
-        _fail(f"user_name: {user_name} is already taken.")
-    if User.is_email_taken(form.email.data):
-        _fail(f"email: {form.email.data} is already taken.")
-    # End the read transaction: the password is scored and hashed next.
-    db.session.commit()
-    problem = form.password_problem()
-    if problem:
-        _fail(f"password: {problem}")
-    user = User(
-        user_name=form.user_name.data,
-        email=form.email.data,
-        first_name=form.first_name.data,
-        last_name=form.last_name.data,
-        password=password,
-        role_code=constants.ROLE_BY_NAME[role],
-    )
-    db.session.add(user)
+        _fail(_field_lines(form.errors))
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        _fail("The user name or email was taken while this command ran.")
+        user = accounts.create_account(form, constants.ROLE_BY_NAME[role])
+    except HTTPException as refusal:
+        _fail(_field_lines(_taken_as_typed(getattr(refusal, "fields", {}), form)))
     click.echo(f"Created user {user.user_name} <{user.email}> with role {role}.")
 
 
@@ -144,4 +142,4 @@ def runserver(host, port):
 @with_appcontext
 def purge_sessions():
     """Delete expired session records (they are never honoured anyway)."""
-    click.echo(f"Deleted {sessions.purge_expired()} expired session(s).")
+    click.echo(f"Deleted {store.purge_expired()} expired session(s).")

@@ -5,38 +5,15 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 
-# Fragments that mark a key copied from documentation rather than generated. Each is at
-# least seven characters long, so a random 64-character key contains one by chance with a
-# probability below one in a hundred million; shorter ones ("dev_", "your-") refused about one
-# generated key in 40,000.
-PLACEHOLDER_MARKERS = (
-    "change-me",
-    "changeme",
-    "change_me",
-    "replace",
-    "placeholder",
-    "example",
-    "your-secret",
-    "your_secret",
-    "yoursecret",
-    "secret-key",
-    "secret_key",
-    "secretkey",
-    "not-secret",
-    "insecure",
-    "dev-key",
-    "dev_key",
-    "development",
-)
-MIN_SECRET_KEY_LEN = 32
-MIN_DISTINCT_CHARACTERS = 10
+from app.database import postgresql_engine_options
+from app.secret_key import check_secret_key, instance_secret_key
+
 # Environment variables read directly, and the config keys they set.
 ENVIRONMENT_KEYS = {
     "SECRET_KEY": "SECRET_KEY",
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "REDIS_URL": "REDIS_URL",
 }
-SECRET_KEY_FILE = "secret_key"
 HOST_COOKIE_NAME = "__Host-session"
 # The tutorial's name, kept where cookies are not Secure.
 PLAIN_COOKIE_NAME = "session"
@@ -92,8 +69,7 @@ class Config:
 
     SECURITY_LOG_LEVEL = "INFO"
 
-    # PostgreSQL connections: checked before use, bounded waits, so that a dead or stalled
-    # database turns into quick 503s instead of workers hanging for gunicorn's 30 s.
+    # PostgreSQL's pool and timeouts (app.database).
     DATABASE_POOL_SIZE = 5
     DATABASE_MAX_OVERFLOW = 5
     DATABASE_POOL_TIMEOUT = 5
@@ -179,55 +155,3 @@ def database_url(url: str) -> str:
         if url.startswith(scheme):
             return "postgresql+psycopg://" + url[len(scheme) :]
     return url
-
-
-def postgresql_engine_options(config) -> dict:
-    """Pool and timeout settings for PostgreSQL, from the DATABASE_* keys."""
-    return {
-        "pool_pre_ping": True,
-        "pool_size": int(config["DATABASE_POOL_SIZE"]),
-        "max_overflow": int(config["DATABASE_MAX_OVERFLOW"]),
-        "pool_timeout": float(config["DATABASE_POOL_TIMEOUT"]),
-        "pool_recycle": int(config["DATABASE_POOL_RECYCLE"]),
-        "connect_args": {
-            "connect_timeout": int(config["DATABASE_CONNECT_TIMEOUT"]),
-            "options": f"-c statement_timeout={int(config['DATABASE_STATEMENT_TIMEOUT_MS'])}",
-        },
-    }
-
-
-def check_secret_key(key):
-    """Refuse to run production on a missing, short or placeholder secret key."""
-    lowered = (key or "").lower()
-    if (
-        len(lowered) < MIN_SECRET_KEY_LEN
-        or len(set(lowered)) < MIN_DISTINCT_CHARACTERS
-        or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
-    ):
-        raise RuntimeError(
-            f"Production needs SECRET_KEY set to a random value of at least "
-            f"{MIN_SECRET_KEY_LEN} characters, e.g. from "
-            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
-        )
-
-
-def instance_secret_key(instance_path: str) -> str:
-    """Development's key, made once and kept in the instance folder.
-
-    Written to a temporary file and hard-linked into place: the link either creates the
-    complete file or fails because another process won, and everyone then reads the winner.
-    """
-    path = os.path.join(instance_path, SECRET_KEY_FILE)
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-    with open(path) as handle:
-        return handle.read().strip()

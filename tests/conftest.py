@@ -34,7 +34,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.common.response import ERROR_TYPES
+from app.api.responses import ERROR_TYPES
 from app.common.time import utcnow
 from app.extensions import db
 from app.sessions.models import AuthSession

@@ -15,16 +15,15 @@ from argon2 import extract_parameters
 
 from app import config as app_config
 from app import create_app
-from app.config import (
+from app.config import DevelopmentConfig, ProductionConfig, TestingConfig
+from app.extensions import db
+from app.secret_key import (
     MIN_SECRET_KEY_LEN,
     SECRET_KEY_FILE,
-    DevelopmentConfig,
-    ProductionConfig,
-    TestingConfig,
     check_secret_key,
     instance_secret_key,
 )
-from app.extensions import db, passwords
+from app.users.passwords import passwords
 from tests.conftest import PASSWORD, ROOT, AuthActions, assert_error, make_app
 
 RANDOM_KEY = secrets.token_hex(32)
@@ -377,7 +376,7 @@ def test_instance_secret_key_keeps_an_existing_file(tmp_path):
     assert instance_secret_key(str(tmp_path)) == "kept as it is"
 
 
-# Loads app/config.py alone (it needs only the standard library), so processes start fast.
+# Loads app/secret_key.py alone (it needs only the standard library), so processes start fast.
 RACE = """
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("config", sys.argv[2])
@@ -394,7 +393,7 @@ def test_processes_starting_at_once_share_one_key(tmp_path, attempt):
     """Like gunicorn workers booting together: every one must end up with the same key."""
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", RACE, str(tmp_path), str(ROOT / "app" / "config.py")],
+            [sys.executable, "-c", RACE, str(tmp_path), str(ROOT / "app" / "secret_key.py")],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

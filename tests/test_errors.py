@@ -11,8 +11,9 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
+from app.api import is_api_path
+from app.api.errors import is_connection_error
 from app.common import messages
-from app.errors import is_api_request, is_connection_error
 from app.extensions import db
 from tests.conftest import (
     PASSWORD,
@@ -216,9 +217,8 @@ def test_lost_database_does_not_stop_what_needs_none(lost_database_app):
         ("/some/api/path", False),
     ],
 )
-def test_is_api_request(app, path, api):
-    with app.test_request_context(path):
-        assert is_api_request() is api
+def test_is_api_path(path, api):
+    assert is_api_path(path) is api
 
 
 def dbapi_error(cls, message, invalidated=False):

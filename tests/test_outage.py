@@ -10,8 +10,8 @@ import flask_migrate
 import pytest
 from sqlalchemy import select
 
+from app.api.responses import ERROR_TYPES
 from app.common import messages
-from app.common.response import ERROR_TYPES
 from app.extensions import db
 from app.users.models import User
 from tests.conftest import PASSWORD, free_port, make_app

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from app.common import messages
 from app.common.time import utcnow
 from app.extensions import db
-from app.users.models import User, email_key, user_name_key
+from app.users.keys import email_key, user_name_key
+from app.users.models import User
 from tests.conftest import AuthActions, assert_error, make_app
 from tests.live import Client, signup_body
 

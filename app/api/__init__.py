@@ -1,5 +1,8 @@
-from app.api.auth import auth
-from app.api.contract import contract
-from app.api.sessions import sessions_api
+"""The JSON API, under ``API_PREFIX``: its blueprints, request class, bodies, answers, errors."""
 
-__all__ = ["auth", "contract", "sessions_api"]
+API_PREFIX = "/api"
+
+
+def is_api_path(path: str) -> bool:
+    """True for ``/api`` and every path below it: the answers that must be JSON."""
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")

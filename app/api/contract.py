@@ -7,9 +7,11 @@ from pathlib import Path
 import yaml
 from flask import Blueprint, current_app
 
+from app.api import API_PREFIX
+
 DOCUMENT_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
-contract = Blueprint("contract", __name__, url_prefix="/api")
+contract = Blueprint("contract", __name__, url_prefix=API_PREFIX)
 
 
 @cache

@@ -1,4 +1,7 @@
-"""Route limits, with rates read from the config at request time: per client, or per user."""
+"""Route limits, with rates read from the config at request time: per client, or per user.
+
+Each limit names its key and logs its breaches as security events.
+"""
 
 from flask import current_app
 from flask_login import current_user
@@ -6,6 +9,7 @@ from flask_login import current_user
 from app.common import messages
 from app.extensions import limiter
 from app.security.client import rate_limit_key
+from app.security.events import log_route_breach
 
 
 def user_key() -> str:
@@ -15,21 +19,22 @@ def user_key() -> str:
     return f"ip:{rate_limit_key()}"
 
 
-def _rate(config_key):
-    return lambda: current_app.config[config_key]
+def _options(config_key, key_func):
+    return {
+        "limit_value": lambda: current_app.config[config_key],
+        "key_func": key_func,
+        "error_message": messages.TOO_MANY_REQUESTS,
+        "on_breach": log_route_breach,
+    }
 
 
 def per_client(config_key):
     """A limit per client address (an IPv6 client by its /64)."""
-    return limiter.limit(_rate(config_key), error_message=messages.TOO_MANY_REQUESTS)
+    return limiter.limit(**_options(config_key, rate_limit_key))
 
 
 def per_user(config_key, scope=None):
     """A limit per user; routes given the same ``scope`` share one count."""
     if scope is None:
-        return limiter.limit(
-            _rate(config_key), key_func=user_key, error_message=messages.TOO_MANY_REQUESTS
-        )
-    return limiter.shared_limit(
-        _rate(config_key), scope, key_func=user_key, error_message=messages.TOO_MANY_REQUESTS
-    )
+        return limiter.limit(**_options(config_key, user_key))
+    return limiter.shared_limit(scope=scope, **_options(config_key, user_key))

@@ -12,8 +12,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
 
+from app.api.responses import FieldErrors
 from app.common import messages
-from app.common.response import FieldErrors
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -4,6 +4,8 @@ API reference at ``/docs``."""
 from flask import Blueprint, make_response, render_template
 from werkzeug.routing import PathConverter
 
+from app.api import API_PREFIX
+
 frontend = Blueprint("frontend", __name__)
 
 
@@ -11,7 +13,7 @@ class PagePathConverter(PathConverter):
     """Any path not under ``api/`` or ``static/``, so that unknown API routes 404/405 as JSON
     and a static path that names no file (``/static//js/api.js``) is a 404, not the page."""
 
-    regex = r"(?!(?:api|static)(?:/|$))[^/].*?"
+    regex = rf"(?!(?:{API_PREFIX.strip('/')}|static)(?:/|$))[^/].*?"
 
 
 @frontend.record_once

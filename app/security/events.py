@@ -1,4 +1,4 @@
-"""Request ids and the security event log: one JSON line per event.
+"""Security events: one JSON line each on the ``app.security`` logger (set up by ``app.log``).
 
 A line holds the event, the time, the user or the attempted login, the client IP and the
 request id. Never a password, a hash, a cookie or a token.
@@ -6,21 +6,16 @@ request id. Never a password, a hash, a cookie or a token.
 
 import json
 import logging
-import re
-import uuid
 
-from flask import current_app, g, has_request_context, request
+from flask import has_request_context, request
 from flask_login import current_user
 
 from app.common.time import utcnow
+from app.log import SECURITY_LOGGER, request_id
 from app.security.client import client_ip
 
-logger = logging.getLogger("app.security")
+logger = logging.getLogger(SECURITY_LOGGER)
 
-REQUEST_ID_HEADER = "X-Request-ID"
-# A trusted proxy's request id is kept when it is short and plain, so that log lines can be
-# joined. From anyone else it is ignored: a client could reuse another request's id.
-_SAFE_REQUEST_ID = re.compile(r"\A[A-Za-z0-9._-]{1,64}\Z")
 MAX_LOGGED_LOGIN_LEN = 254
 
 SIGNUP = "signup"
@@ -31,15 +26,6 @@ LOGOUT = "logout"
 PASSWORD_CHANGED = "password_changed"
 PASSWORD_CHANGE_FAILED = "password_change_failed"
 SESSION_REVOKED = "session_revoked"
-
-
-def request_id() -> str:
-    if "request_id" not in g:
-        incoming = ""
-        if int(current_app.config["TRUSTED_PROXIES"]) > 0:
-            incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    return g.request_id
 
 
 def security_event(event: str, user=None, login=None, **details) -> None:
@@ -62,18 +48,3 @@ def log_route_breach(request_limit):
     """Flask-Limiter's ``on_breach``: a route limit (per IP or per user) was exceeded."""
     user = current_user if current_user.is_authenticated else None
     security_event(THROTTLED, user=user, path=request.path, limit=str(request_limit.limit))
-
-
-def register(app):
-    """Give every request an id and echo it in the answer; send events to the log."""
-    logger.setLevel(app.config["SECURITY_LOG_LEVEL"])
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
-
-    @app.after_request
-    def finish_request(response):
-        response.headers[REQUEST_ID_HEADER] = request_id()
-        return response

@@ -7,6 +7,8 @@ follows ``SESSION_COOKIE_SECURE``; a dozen lines are easier to audit than switch
 
 from flask import request
 
+from app.api import is_api_path
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -36,7 +38,7 @@ def register(app):
     def set_security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.path.startswith("/api/auth/"):
+        if is_api_path(request.path):
             # Answers carry users and CSRF tokens: no cache may keep them.
             response.headers["Cache-Control"] = "no-store"
         if secure:

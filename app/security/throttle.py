@@ -19,7 +19,7 @@ from app.common import messages
 from app.common.time import seconds_until
 from app.extensions import limiter
 from app.security.events import THROTTLED, security_event
-from app.users.models import email_key, user_name_key
+from app.users.keys import email_key, user_name_key
 
 SCOPE = "failed-login"
 

@@ -1,13 +1,12 @@
 """Finding a session and its user by token hash: one prebuilt read, outside the ORM.
 
-This runs on every authenticated request. Profiles of verify_auth (bench/README.md) showed
-the ORM's share (a Session transaction, identity-map bookkeeping, instrumented objects) to be
-most of the request's cost, while the indexed read itself is cheap. So the statement is built
-once, runs on a pooled connection of its own, and the row becomes two read-only snapshots.
-Views that change the user or start a session load the ORM objects by id.
+This runs on every authenticated request, where the ORM's bookkeeping would cost more than
+the indexed read itself. So the statement is built once, runs on a pooled connection of its
+own, and the row becomes two read-only snapshots. Flows that change the user or start a
+session load the ORM objects by id.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, select
@@ -16,25 +15,25 @@ from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users.models import ActiveUser, User
 
-_SESSION_COLUMNS = (
-    AuthSession.id,
-    AuthSession.public_id,
-    AuthSession.user_id,
-    AuthSession.created_at,
-    AuthSession.last_seen_at,
-    AuthSession.remember,
-    AuthSession.credential_version,
-)
-# Never the password hash: the hot path has no use for it.
-_USER_COLUMNS = (
-    User.id,
-    User.first_name,
-    User.last_name,
-    User.user_name,
-    User.email,
-    User.created_on,
-    User.role_code,
-)
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    """A read-only snapshot of a live ``AuthSession`` row and its user."""
+
+    id: int
+    public_id: str
+    user_id: int
+    created_at: datetime
+    last_seen_at: datetime
+    remember: bool
+    credential_version: int
+    user: ActiveUser
+
+
+# The columns come from the snapshots' own fields, so that the two cannot drift apart. Never
+# the password hash: the hot path has no use for it.
+_SESSION_COLUMNS = [getattr(AuthSession, f.name) for f in fields(SessionView) if f.name != "user"]
+_USER_COLUMNS = [getattr(User, f.name) for f in fields(ActiveUser)]
 _STATEMENT = (
     select(*_SESSION_COLUMNS, *_USER_COLUMNS)
     # A session made before the user's last password change names an older credential
@@ -50,20 +49,6 @@ _STATEMENT = (
     .where(AuthSession.token_hash == bindparam("token_hash"))
 )
 _SPLIT = len(_SESSION_COLUMNS)
-
-
-@dataclass(frozen=True, slots=True)
-class SessionView:
-    """A read-only snapshot of a live ``AuthSession`` row and its user."""
-
-    id: int
-    public_id: str
-    user_id: int
-    created_at: datetime
-    last_seen_at: datetime
-    remember: bool
-    credential_version: int
-    user: ActiveUser
 
 
 def find_by_token_hash(token_hash: str) -> SessionView | None:

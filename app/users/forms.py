@@ -1,47 +1,39 @@
-"""WTForms validation for login and signup, with the contract's field rules."""
+"""The login, signup and change-password forms, with the contract's field rules.
 
-from email_validator import EmailNotValidError, validate_email
+They are fed by ``app.api.payload`` (or the CLI), never by WTForms' own request reading.
+"""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from app.common import messages
 from app.users import constants
-from app.users.passwords import normalize
 from app.users.policy import password_problem
+from app.users.validators import EmailAddress, MatchesPassword, PasswordLength
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class EmailAddress:
-    """A valid address (syntax only, at most 254 characters), in email-validator's normal form."""
-
-    def __call__(self, form, field):
-        try:
-            field.data = validate_email(field.data, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise ValidationError(messages.EMAIL_INVALID) from exc
+def _text(label, max_len, message, min_len=-1, *rules):
+    """A required text field, trimmed, of at most ``max_len`` characters."""
+    length = Length(min=min_len, max=max_len, message=message)
+    return StringField(
+        label, [DataRequired(messages.FIELD_REQUIRED), length, *rules], filters=[_strip]
+    )
 
 
-class PasswordLength:
-    """A length in code points of the NFKC form, which is what gets hashed."""
-
-    def __init__(self, min, max, message):
-        self.min, self.max, self.message = min, max, message
-
-    def __call__(self, form, field):
-        if not self.min <= len(normalize(field.data or "")) <= self.max:
-            raise ValidationError(self.message.format(min=self.min, max=self.max))
+def _password(label, min_len, message):
+    """A required password field, its length counted after NFKC; never trimmed."""
+    length = PasswordLength(min_len, constants.MAX_PASSWORD_LEN, message)
+    return PasswordField(label, [InputRequired(messages.FIELD_REQUIRED), length])
 
 
-class MatchesPassword:
-    """Equal to the ``password`` field once both are normalised."""
-
-    def __call__(self, form, field):
-        if normalize(field.data or "") != normalize(form.password.data or ""):
-            raise ValidationError(messages.PASSWORDS_MUST_MATCH)
+def _name(label):
+    limit = constants.MAX_NAME_LEN
+    return _text(label, limit, messages.NAME_TOO_LONG.format(max=limit))
 
 
 class ApiForm(FlaskForm):
@@ -52,58 +44,24 @@ class ApiForm(FlaskForm):
 
 
 class LoginForm(ApiForm):
-    login = StringField(
+    login = _text(
         "login",
-        [
-            DataRequired(messages.FIELD_REQUIRED),
-            Length(
-                max=constants.MAX_LOGIN_LEN,
-                message=messages.LOGIN_TOO_LONG.format(max=constants.MAX_LOGIN_LEN),
-            ),
-        ],
-        filters=[_strip],
+        constants.MAX_LOGIN_LEN,
+        messages.LOGIN_TOO_LONG.format(max=constants.MAX_LOGIN_LEN),
     )
-    password = PasswordField(
-        "password",
-        [
-            InputRequired(messages.FIELD_REQUIRED),
-            PasswordLength(0, constants.MAX_PASSWORD_LEN, messages.PASSWORD_TOO_LONG),
-        ],
-    )
+    password = _password("password", 0, messages.PASSWORD_TOO_LONG)
     remember_me = BooleanField("remember_me", default=False)
-
-
-def _name_field(label):
-    return StringField(
-        label,
-        [
-            DataRequired(messages.FIELD_REQUIRED),
-            Length(
-                max=constants.MAX_NAME_LEN,
-                message=messages.NAME_TOO_LONG.format(max=constants.MAX_NAME_LEN),
-            ),
-        ],
-        filters=[_strip],
-    )
 
 
 class NewPasswordForm(ApiForm):
     """A form that sets a password: ``password`` and ``confirm``, and the password rule.
 
-    The rule is not among the validators: scoring is the dearest check, so views ask for it
-    (``password_problem``) only once the cheap ones (a taken name, the current password) pass.
-    Each subclass says whose words the password must not contain (``personal_info``).
+    The rule is not among the validators: scoring is the dearest check, so the flows ask for
+    it (``password_problem``) only once the cheap ones (a taken name, the current password)
+    pass. Each subclass says whose words the password must not contain (``personal_info``).
     """
 
-    password = PasswordField(
-        "password",
-        [
-            InputRequired(messages.FIELD_REQUIRED),
-            PasswordLength(
-                constants.MIN_PASSWORD_LEN, constants.MAX_PASSWORD_LEN, messages.PASSWORD_LENGTH
-            ),
-        ],
-    )
+    password = _password("password", constants.MIN_PASSWORD_LEN, messages.PASSWORD_LENGTH)
     confirm = PasswordField("confirm", [InputRequired(messages.FIELD_REQUIRED), MatchesPassword()])
 
     def password_problem(self) -> str | None:
@@ -112,27 +70,19 @@ class NewPasswordForm(ApiForm):
 
 
 class SignupForm(NewPasswordForm):
-    user_name = StringField(
+    user_name = _text(
         "user_name",
-        [
-            DataRequired(messages.FIELD_REQUIRED),
-            Length(
-                min=constants.MIN_USERNAME_LEN,
-                max=constants.MAX_USERNAME_LEN,
-                message=messages.USER_NAME_LENGTH.format(
-                    min=constants.MIN_USERNAME_LEN, max=constants.MAX_USERNAME_LEN
-                ),
-            ),
-            Regexp(r"\A[A-Za-z0-9]*\Z", message=messages.USER_NAME_CHARACTERS),
-        ],
-        filters=[_strip],
+        constants.MAX_USERNAME_LEN,
+        messages.USER_NAME_LENGTH.format(
+            min=constants.MIN_USERNAME_LEN, max=constants.MAX_USERNAME_LEN
+        ),
+        constants.MIN_USERNAME_LEN,
+        Regexp(r"\A[A-Za-z0-9]*\Z", message=messages.USER_NAME_CHARACTERS),
     )
-    first_name = _name_field("first_name")
-    last_name = _name_field("last_name")
+    first_name = _name("first_name")
+    last_name = _name("last_name")
     email = StringField(
-        "email",
-        [DataRequired(messages.FIELD_REQUIRED), EmailAddress()],
-        filters=[_strip],
+        "email", [DataRequired(messages.FIELD_REQUIRED), EmailAddress()], filters=[_strip]
     )
 
     def personal_info(self):
@@ -145,13 +95,7 @@ class SignupForm(NewPasswordForm):
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current_password = PasswordField(
-        "current_password",
-        [
-            InputRequired(messages.FIELD_REQUIRED),
-            PasswordLength(0, constants.MAX_PASSWORD_LEN, messages.PASSWORD_TOO_LONG),
-        ],
-    )
+    current_password = _password("current_password", 0, messages.PASSWORD_TOO_LONG)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

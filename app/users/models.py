@@ -1,39 +1,18 @@
 """The ``User`` model: the tutorial's columns, case-insensitive unique keys and argon2id hashes."""
 
-import contextlib
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from flask_login import UserMixin
-from sqlalchemy import DateTime, Integer, SmallInteger, String, select, update
+from sqlalchemy import DateTime, Integer, SmallInteger, String, select
 from sqlalchemy.orm import Mapped, mapped_column, validates
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.common.time import isoformat, utcnow
-from app.extensions import db, passwords
+from app.extensions import db
 from app.users import constants
-
-
-def user_name_key(user_name: str) -> str:
-    """The casefolded form that makes user names unique ignoring case."""
-    return user_name.strip().casefold()
-
-
-def email_key(email: str) -> str:
-    """The lower-cased normalised form that makes emails unique ignoring letter case.
-
-    Lower-cased, not case-folded: folding merges distinct mailboxes (``ß`` and ``ss``, ``ﬀ``
-    and ``ff``). No character takes more code points lower-cased than it takes UTF-8 bytes,
-    and NFC only composes, so the key of an address that email-validator accepts (at most 254
-    bytes) fits its column. NFC again because lower-casing an upper-case letter with accents
-    can leave them uncomposed.
-    """
-    email = email.strip()
-    with contextlib.suppress(EmailNotValidError):
-        email = validate_email(email, check_deliverability=False).normalized
-    return unicodedata.normalize("NFC", email.lower())
+from app.users.credentials import Credentials
+from app.users.keys import email_key, user_name_key
+from app.users.passwords import passwords
 
 
 class PublicUser:
@@ -56,7 +35,7 @@ class PublicUser:
         }
 
 
-class User(db.Model, PublicUser, UserMixin):
+class User(db.Model, PublicUser, Credentials, UserMixin):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,62 +96,6 @@ class User(db.Model, PublicUser, UserMixin):
             return passwords.dummy_verify(password)
         return passwords.verify(user._password, password)
 
-    def start_trail(self, ip) -> None:
-        """The account trail of a new account, whose signup counts as its first login."""
-        self.last_login_at = utcnow()
-        self.last_login_ip = ip
-        self.login_count = 1
-
-    def record_login(self, ip, new_hash=None) -> bool:
-        """Count a login in the trail, and store ``new_hash`` (a rehash) if given.
-
-        One ``UPDATE`` in the caller's transaction, so parallel logins never lose a count. It
-        applies only while the password this object was loaded with is still the stored one
-        (the credential version); False when a password change came in between.
-        """
-        values = {
-            User.last_login_at: utcnow(),
-            User.last_login_ip: ip,
-            User.login_count: User.login_count + 1,
-        }
-        if new_hash is not None:
-            values[User._password] = new_hash
-        if not self._update_if_current(values):
-            return False
-        if new_hash is not None:
-            set_committed_value(self, "_password", new_hash)
-        return True
-
-    def replace_password(self, new_hash: str) -> bool:
-        """Store ``new_hash`` and move to the next credential version, which ends every session
-        made with the old password; False when the password changed since this object was
-        loaded. In the caller's transaction."""
-        values = {User._password: new_hash, User.credential_version: User.credential_version + 1}
-        if not self._update_if_current(values):
-            return False
-        # What the row now holds, without marking the object dirty: a flush must not write it again.
-        set_committed_value(self, "_password", new_hash)
-        set_committed_value(self, "credential_version", self.credential_version + 1)
-        return True
-
-    def hold_if_current(self) -> bool:
-        """Lock the user's row for the caller's transaction while the password this object was
-        loaded with is still the stored one; False when a password change came in between.
-
-        Whatever changes a user's sessions as a whole takes this row first, so two of them
-        (a password change and a logout_all) queue on it instead of deadlocking on sessions.
-        """
-        return self._update_if_current({User.credential_version: User.credential_version})
-
-    def _update_if_current(self, values) -> bool:
-        statement = (
-            update(User)
-            .where(User.id == self.id, User.credential_version == self.credential_version)
-            .values(values)
-            .execution_options(synchronize_session=False)
-        )
-        return db.session.execute(statement).rowcount == 1
-
     @classmethod
     def find_by_login(cls, login: str):
         """The user whose user name or email is ``login``, ignoring case; or None."""
@@ -186,8 +109,6 @@ class User(db.Model, PublicUser, UserMixin):
     def authenticate(cls, login: str, password: str):
         """Return ``(user, ok)``; unknown logins cost one dummy verification, like a real one."""
         user = cls.find_by_login(login)
-        # End the read transaction: a hash must never be computed while one is open.
-        db.session.commit()
         return user, cls.password_matches(user, password)
 
     @classmethod

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.api.payload import _field_kinds, validated
+from app.api.responses import FieldErrors
 from app.common import messages
-from app.common.response import FieldErrors
 from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users.forms import LoginForm, SignupForm

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select, update
 
 from app.common import messages
-from app.extensions import db, passwords
-from app.sessions import service
+from app.extensions import db
+from app.sessions import cookie
 from app.sessions.models import AuthSession
 from app.users.models import User
+from app.users.passwords import passwords
 from tests.conftest import PASSWORD, AuthActions, assert_error, count_rows, make_app
 
 VERIFY = "/api/auth/verify_auth"
@@ -74,7 +75,7 @@ def while_checking(monkeypatch, action):
 
 def right_after_lookup(monkeypatch, action):
     """Run ``action`` once, right after the request's session was looked up."""
-    find = service.find_by_token_hash
+    find = cookie.find_by_token_hash
     pending = [action]
 
     def find_then_act(token_hash):
@@ -83,7 +84,7 @@ def right_after_lookup(monkeypatch, action):
             pending.pop()()
         return record
 
-    monkeypatch.setattr(service, "find_by_token_hash", find_then_act)
+    monkeypatch.setattr(cookie, "find_by_token_hash", find_then_act)
 
 
 # The lookup honours a session only at its user's credential version

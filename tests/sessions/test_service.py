@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from app.common import messages
 from app.common.time import as_utc, utcnow
 from app.extensions import db
-from app.sessions import service
+from app.sessions import cookie, store
 from app.sessions.models import MAX_USER_AGENT_LEN, AuthSession, hash_token
 from app.users.models import User
 from tests.conftest import (
@@ -548,19 +548,19 @@ def test_is_expired_takes_naive_datetimes(app):
     naive = now.replace(tzinfo=None)
     with app.app_context():
         fresh = AuthSession(created_at=naive, last_seen_at=naive, remember=False)
-        assert service.is_expired(fresh, now) is False
+        assert store.is_expired(fresh, now) is False
         idle = AuthSession(
             created_at=naive - timedelta(hours=2),
             last_seen_at=naive - timedelta(hours=2),
             remember=False,
         )
-        assert service.is_expired(idle, now) is True
+        assert store.is_expired(idle, now) is True
         remembered = AuthSession(
             created_at=naive - timedelta(days=3),
             last_seen_at=naive - timedelta(days=3),
             remember=True,
         )
-        assert service.is_expired(remembered, now) is False
+        assert store.is_expired(remembered, now) is False
 
 
 @pytest.mark.sqlite
@@ -605,7 +605,7 @@ def test_current_user_has_the_same_json_as_the_model(app, alice, client):
 )
 def test_user_deleted_after_the_lookup_is_logged_out(app, alice, client, monkeypatch, path, body):
     """The account goes between reading the session and the view that changes it."""
-    lookup = service.find_by_token_hash
+    lookup = cookie.find_by_token_hash
 
     def lookup_then_delete(token_hash):
         found = lookup(token_hash)
@@ -613,7 +613,7 @@ def test_user_deleted_after_the_lookup_is_logged_out(app, alice, client, monkeyp
             connection.execute(delete(User))
         return found
 
-    monkeypatch.setattr(service, "find_by_token_hash", lookup_then_delete)
+    monkeypatch.setattr(cookie, "find_by_token_hash", lookup_then_delete)
     if "password" in body:
         body["confirm"] = body["password"]
     response = alice.post(path, json=body)

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from app.common.time import as_utc
 from app.extensions import db
 from app.users import constants
-from app.users.models import User, email_key, user_name_key
+from app.users.keys import email_key, user_name_key
+from app.users.models import User
 from tests.conftest import PASSWORD, count_rows
 
 

@@ -8,9 +8,9 @@ from argon2 import extract_parameters
 from sqlalchemy import select
 
 from app.config import Config, DevelopmentConfig, ProductionConfig, TestingConfig
-from app.extensions import db, passwords
+from app.extensions import db
 from app.users.models import User
-from app.users.passwords import normalize
+from app.users.passwords import normalize, passwords
 from tests.conftest import PASSWORD, AuthActions, make_app
 
 # A strong password and its fullwidth form (U+FF01 to U+FF5E), which NFKC maps back to it.
@@ -251,9 +251,9 @@ def test_checking_an_older_hash_also_checks_its_padding(raised, monkeypatch):
     checked = []
     check = passwords._check
 
-    def spy(stored, password):
+    def spy(state, stored, password):
         checked.append(stored)
-        return check(stored, password)
+        return check(state, stored, password)
 
     monkeypatch.setattr(passwords, "_check", spy)
     stored = hash_with(2, 128)

@@ -1,4 +1,4 @@
-"""App-level error handlers: every error under ``/api/`` becomes the JSON envelope."""
+"""The app's error handlers: every error under ``/api/`` becomes the JSON error envelope."""
 
 from flask import request
 from flask_limiter.errors import RateLimitExceeded
@@ -8,7 +8,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from app.common.response import from_http_exception
+from app.api import is_api_path
+from app.api.responses import from_http_exception
 from app.common.time import seconds_until
 from app.extensions import db, limiter
 
@@ -33,10 +34,6 @@ CONNECTION_ERROR_MARKERS = (
 RATE_LIMIT_STORE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 
-def is_api_request() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
-
-
 def is_connection_error(exc: SQLAlchemyError) -> bool:
     """True for errors that mean the database cannot be reached, not that a query is wrong."""
     if isinstance(exc, (DisconnectionError, PoolTimeoutError)):
@@ -51,7 +48,7 @@ def is_connection_error(exc: SQLAlchemyError) -> bool:
 
 def handle_http_exception(exc: HTTPException):
     """JSON for the API (routing 404/405 and CSRF failures included); Flask's page elsewhere."""
-    if is_api_request():
+    if is_api_path(request.path):
         return from_http_exception(exc)
     return exc
 
@@ -78,3 +75,11 @@ def handle_database_error(exc: SQLAlchemyError):
 def handle_rate_limit_store_error(_exc):
     """503 while Redis, which holds the throttling counts, cannot be reached."""
     return handle_http_exception(ServiceUnavailable())
+
+
+def register(app):
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(RateLimitExceeded, handle_route_limit)
+    app.register_error_handler(SQLAlchemyError, handle_database_error)
+    for error in RATE_LIMIT_STORE_ERRORS:
+        app.register_error_handler(error, handle_rate_limit_store_error)

@@ -13,8 +13,8 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
+from app.api.responses import ERROR_TYPES, FieldErrors, error, from_http_exception, success
 from app.common import messages
-from app.common.response import ERROR_TYPES, FieldErrors, error, from_http_exception, success
 
 
 @pytest.fixture

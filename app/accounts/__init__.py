@@ -1,0 +1,1 @@
+"""The account flows that the API and the CLI share: ``service`` and ``sessions``."""

@@ -1,0 +1,157 @@
+"""Logging in, signing up and changing the password: each flow, in its one order.
+
+A flow counts the attempt (the failed-login throttle), checks the password, rehashes it,
+writes the account trail, starts the session and logs the event, in that order. Refusals are
+werkzeug HTTP exceptions: the API answers them as they are, the CLI prints them. No hash is
+computed inside a transaction: the hasher ends it first (``app.users.passwords``).
+"""
+
+from contextlib import contextmanager
+from functools import partial
+
+from flask import abort
+from sqlalchemy.exc import IntegrityError
+
+from app.api.responses import FieldErrors
+from app.common import messages
+from app.extensions import db
+from app.security import throttle
+from app.security.client import client_ip
+from app.security.events import (
+    LOGIN_FAILED,
+    LOGIN_OK,
+    PASSWORD_CHANGE_FAILED,
+    PASSWORD_CHANGED,
+    SIGNUP,
+    security_event,
+)
+from app.sessions import cookie
+from app.users import constants
+from app.users.models import User
+from app.users.passwords import passwords
+
+# The unique key columns, as SQLite and PostgreSQL both name them in an IntegrityError.
+CONFLICT_FIELDS = {
+    "user_name_key": ("user_name", messages.USER_NAME_TAKEN),
+    "email_key": ("email", messages.EMAIL_TAKEN),
+}
+
+
+def log_in(login, password, remember) -> tuple[User, str]:
+    """Log ``login`` in with ``password``; the user and the new session's CSRF token."""
+    user = User.find_by_login(login)
+    check = partial(User.password_matches, user, password)
+    if not _checked([throttle.login_key(login)], check, login=login):
+        security_event(LOGIN_FAILED, login=login)
+        abort(401, messages.INVALID_CREDENTIALS)
+    new_hash = passwords.hash(password) if passwords.needs_rehash(user.password) else None
+    # The trail, the rehash and the new session commit together, and only while the password
+    # just checked is still the stored one: a login racing a password change loses.
+    if not user.record_login(client_ip(), new_hash):
+        db.session.rollback()
+        security_event(LOGIN_FAILED, login=login, reason="password_changed")
+        abort(401, messages.INVALID_CREDENTIALS)
+    token = cookie.start(user, remember)
+    security_event(LOGIN_OK, user=user, remember=remember)
+    return user, token
+
+
+def sign_up(form) -> tuple[User, str]:
+    """Create the account of a validated signup form and log it in; the user and the token."""
+    user = new_account(form)
+    # Signing up logs the new user in: the account trail counts it as the first login.
+    user.start_trail(client_ip())
+    with _unique_keys():
+        token = cookie.start(user, remember=False)
+    security_event(SIGNUP, user=user)
+    return user, token
+
+
+def create_account(form, role) -> User:
+    """Create the account of a validated signup form with ``role``, without a session."""
+    user = new_account(form, role)
+    with _unique_keys():
+        db.session.commit()
+    return user
+
+
+def new_account(form, role=constants.USER) -> User:
+    """The user of a validated signup form, added to the database session: refused first for a
+    taken name or email (409), then for a weak password (422); hashed last."""
+    taken = {}
+    if User.is_user_name_taken(form.user_name.data):
+        taken["user_name"] = [messages.USER_NAME_TAKEN]
+    if User.is_email_taken(form.email.data):
+        taken["email"] = [messages.EMAIL_TAKEN]
+    # End the read transaction: the password is scored next.
+    db.session.commit()
+    if taken:
+        raise FieldErrors(taken, messages.CONFLICT, code=409)
+    require_strong_password(form)
+    return add_user(form.data, role)
+
+
+def add_user(fields, role=constants.USER) -> User:
+    """A new user of ``fields`` (names, email and the password to hash), added to the database
+    session, with no rule checked: the flows above check them first."""
+    names = ("user_name", "first_name", "last_name", "email", "password")
+    user = User(**{name: fields[name] for name in names}, role_code=role)
+    db.session.add(user)
+    return user
+
+
+def change_password(user, form) -> str:
+    """Set the validated new password of ``form`` for ``user``; the rotated session's token.
+
+    Every session made with the old password ends; so does this request's, if another request
+    changed the password or ended the session first (a 401, and nothing changes).
+    """
+    check = partial(user.check_password, form.current_password.data)
+    # A wrong current password is a failed login: it counts for both names of the account.
+    if not _checked(throttle.account_keys(user), check, user=user):
+        security_event(PASSWORD_CHANGE_FAILED, user=user)
+        abort(403, messages.WRONG_CURRENT_PASSWORD)
+    require_strong_password(form)
+    if not user.replace_password(passwords.hash(form.password.data)):
+        db.session.rollback()
+        abort(401, messages.NOT_LOGGED_IN)
+    token = cookie.restart_alone(user)
+    security_event(PASSWORD_CHANGED, user=user)
+    return token
+
+
+def require_strong_password(form):
+    """A 422 when the new password breaks the password rule, scored only after cheap checks."""
+    problem = form.password_problem()
+    if problem:
+        raise FieldErrors({"password": [problem]})
+
+
+def _checked(keys, check, **who) -> bool:
+    """Count one attempt against ``keys`` (a 429 over the limit), run the password ``check``,
+    and forget the attempts when it passes."""
+    throttle.count_attempt(keys, **who)
+    if not check():
+        return False
+    throttle.clear(keys)
+    return True
+
+
+def conflict_from(exc: IntegrityError):
+    """The 409 for a unique key that a racing insert won, or None for any other violation."""
+    text = str(exc.orig)
+    fields = {field: [msg] for key, (field, msg) in CONFLICT_FIELDS.items() if key in text}
+    return FieldErrors(fields, messages.CONFLICT, code=409) if fields else None
+
+
+@contextmanager
+def _unique_keys():
+    """Turn a lost race for a user name or email into its 409."""
+    try:
+        yield
+    except IntegrityError as exc:
+        db.session.rollback()
+        conflict = conflict_from(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc

@@ -1,0 +1,34 @@
+"""Ending sessions: logging out, ending one of the user's sessions, ending all the others."""
+
+from flask_login import current_user
+
+from app.security.events import LOGOUT, SESSION_REVOKED, security_event
+from app.sessions import cookie, store
+
+
+def log_out() -> str:
+    """End this request's session; the token of the new, anonymous one."""
+    user = current_user._get_current_object()
+    token = cookie.end()
+    security_event(LOGOUT, user=user)
+    return token
+
+
+def end_session(public_id) -> tuple[bool, str | None]:
+    """End the user's session ``public_id``: ``(found, token)``, with the new token when it
+    was the current one (a logout)."""
+    current = cookie.current_record()
+    if public_id == current.public_id:
+        return True, log_out()
+    if not store.revoke(current, public_id):
+        return False, None
+    security_event(SESSION_REVOKED, user=current_user, session=public_id)
+    return True, None
+
+
+def end_other_sessions() -> str:
+    """End every other session of the user; this one goes on, rotated: its new token."""
+    user = cookie.current_account()
+    token = cookie.restart_alone(user)
+    security_event(SESSION_REVOKED, user=user, session="all-others")
+    return token

@@ -1,0 +1,42 @@
+"""The app's logs: where the security events go, and the request id that joins their lines.
+
+Every answer carries its request id as ``X-Request-ID``. A trusted proxy's id is kept when it
+is short and plain, so that the proxy's log and ours can be joined; from anyone else it is
+ignored, since a client could reuse another request's id.
+"""
+
+import logging
+import re
+import uuid
+
+from flask import current_app, g, request
+
+SECURITY_LOGGER = "app.security"
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"\A[A-Za-z0-9._-]{1,64}\Z")
+
+
+def request_id() -> str:
+    """This request's id: the trusted proxy's, or a new one."""
+    if "request_id" not in g:
+        incoming = ""
+        if int(current_app.config["TRUSTED_PROXIES"]) > 0:
+            incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return g.request_id
+
+
+def register(app):
+    """Send the security events to stderr, one line each, and put the id on every answer."""
+    logger = logging.getLogger(SECURITY_LOGGER)
+    logger.setLevel(app.config["SECURITY_LOG_LEVEL"])
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+    @app.after_request
+    def add_request_id(response):
+        response.headers[REQUEST_ID_HEADER] = request_id()
+        return response

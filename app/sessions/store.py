@@ -1,0 +1,143 @@
+"""The session records: their lifetimes, and adding, listing, revoking and purging them.
+
+Nothing here reads the request or the cookie (``app.sessions.cookie`` does); every function
+works on records and commits what it changes.
+"""
+
+import re
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, delete, or_, select, update
+
+from app.common.time import as_utc, utcnow
+from app.extensions import db
+from app.sessions.models import AuthSession, hash_token
+from app.users.models import User
+
+# What secrets.token_urlsafe makes. Anything else names no session, and must not reach the
+# database: PostgreSQL refuses a NUL in a text parameter with an error.
+PUBLIC_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def duration(key) -> timedelta:
+    """A config duration, given as a timedelta or (from the environment) in seconds."""
+    value = current_app.config[key]
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+def is_expired(record, now) -> bool:
+    """True when the record is past its absolute lifetime or, without remember-me, idle."""
+    age = now - as_utc(record.created_at)
+    if record.remember:
+        return age >= current_app.permanent_session_lifetime
+    idle = now - as_utc(record.last_seen_at)
+    return age >= duration("SESSION_ABSOLUTE_LIFETIME") or idle >= duration("SESSION_IDLE_TIMEOUT")
+
+
+def is_live(record, current, now) -> bool:
+    """True when ``record`` is a session still honoured beside ``current``, the request's."""
+    return record.credential_version == current.credential_version and not is_expired(record, now)
+
+
+def touch(record, now):
+    """Write ``now`` as the record's last-seen time, and commit."""
+    db.session.execute(
+        update(AuthSession).where(AuthSession.id == record.id).values(last_seen_at=now)
+    )
+    db.session.commit()
+
+
+def add(user, remember, ip, user_agent, credential_version, created_at=None):
+    """A new record for ``user``, committed with the caller's pending changes; ``(record,
+    token)``, the token to hand to the client."""
+    record, token = AuthSession.issue(
+        user, remember, ip, user_agent, credential_version, created_at
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record, token
+
+
+def delete_by_token(token):
+    """Delete the record of ``token``, in the caller's transaction."""
+    db.session.execute(delete(AuthSession).where(AuthSession.token_hash == hash_token(token)))
+
+
+def end_all_from(current, user) -> bool:
+    """Delete every record of ``user``, in the caller's transaction, if ``current`` (one of them)
+    is still there to delete; False, with nothing deleted, when another request ended it first.
+    """
+    # By its public id too: SQLite gives a deleted row's id to the next insert, which may be
+    # another request's new session.
+    ends_current = delete(AuthSession).where(
+        AuthSession.id == current.id, AuthSession.public_id == current.public_id
+    )
+    if db.session.execute(ends_current).rowcount != 1:
+        return False
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    return True
+
+
+def live_sessions(current):
+    """The sessions still honoured for the user of ``current`` (a ``SessionView``), newest first."""
+    records = db.session.scalars(
+        select(AuthSession)
+        .where(AuthSession.user_id == current.user_id)
+        .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
+    ).all()
+    db.session.commit()
+    now = utcnow()
+    return [record for record in records if is_live(record, current, now)]
+
+
+def revoke(current, public_id: str) -> bool:
+    """End the session ``public_id`` of the user of ``current``; False when there is no live
+    session such.
+
+    An expired record, or one of an older credential version, is no session (it is never
+    honoured or listed), so it answers like an unknown id; the dead record is deleted all the
+    same.
+    """
+    if not PUBLIC_ID_SHAPE.fullmatch(public_id):
+        return False
+    record = db.session.scalar(
+        select(AuthSession).where(
+            AuthSession.user_id == current.user_id, AuthSession.public_id == public_id
+        )
+    )
+    if record is None:
+        db.session.commit()
+        return False
+    db.session.delete(record)
+    db.session.commit()
+    return is_live(record, current, utcnow())
+
+
+def purge_expired() -> int:
+    """Delete every record past its lifetime or its credential version; return how many went."""
+    now = utcnow()
+    current_version = (
+        select(User.credential_version).where(User.id == AuthSession.user_id).scalar_subquery()
+    )
+    remembered = AuthSession.remember.is_(True)
+    result = db.session.execute(
+        delete(AuthSession).where(
+            or_(
+                AuthSession.credential_version != current_version,
+                and_(
+                    remembered,
+                    AuthSession.created_at <= now - current_app.permanent_session_lifetime,
+                ),
+                and_(
+                    ~remembered,
+                    or_(
+                        AuthSession.created_at <= now - duration("SESSION_ABSOLUTE_LIFETIME"),
+                        AuthSession.last_seen_at <= now - duration("SESSION_IDLE_TIMEOUT"),
+                    ),
+                ),
+            )
+        )
+    )
+    db.session.commit()
+    return result.rowcount
