@@ -54,7 +54,7 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     # Off: Flask-Limiter would put Retry-After on every answer of a limited route. Every 429
-    # carries its own Retry-After (app.errors, app.security.throttle).
+    # carries its own Retry-After (app.api.errors, app.security.throttle).
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_RATE_LIMIT = "30 per minute"

@@ -26,7 +26,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -41,10 +40,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from argon2 import PasswordHasher, Type
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from devtools.processes import HOST, free_port
+from devtools.processes import Server as ProcessServer
+
 BENCH = Path(__file__).resolve().parent
 ROOT = Path(os.environ.get("BENCH_APP_DIR") or BENCH.parent).resolve()
 BIN = Path(sys.executable).parent
-HOST = "127.0.0.1"
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 DURATION = int(os.environ.get("BENCH_DURATION", "5"))
@@ -163,76 +165,31 @@ def expect(status, wanted, what, payload):
 # --------------------------------------------------------------------------- servers
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """One gunicorn, started on a free loopback port and always stopped."""
+class Server(ProcessServer):
+    """One gunicorn, started on a free loopback port and always stopped; ready once all its
+    workers run and it answers."""
 
     running: ClassVar[list["Server"]] = []
 
     def __init__(self, name, app, chdir, env, logdir):
-        self.name, self.app, self.chdir, self.env = name, app, chdir, env
-        self.logfile = Path(logdir) / f"{name}.log"
-        self.port = None
-        self.process = None
+        port = free_port()
+        command = [str(BIN / "gunicorn"), *GUNICORN_OPTIONS, "--bind", f"{HOST}:{port}"]
+        command += ["--chdir", str(chdir), app]
+        super().__init__(command, port, env, Path(logdir) / f"{name}.log", cwd=chdir, timeout=60)
+        self.name = name
 
     def __enter__(self):
-        self.port = free_port()
-        command = [
-            str(BIN / "gunicorn"),
-            *GUNICORN_OPTIONS,
-            "--bind",
-            f"{HOST}:{self.port}",
-            "--chdir",
-            str(self.chdir),
-            self.app,
-        ]
-        with open(self.logfile, "ab") as out:
-            self.process = subprocess.Popen(
-                command,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
         Server.running.append(self)
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        return super().__enter__()
 
-    def __exit__(self, *exc):
-        self.stop()
-
-    def _wait_ready(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited; see its log:\n{self.tail()}")
-            if len(self.workers()) == WORKERS:
-                try:
-                    call(self.port, "GET", VERIFY_PATH)
-                    return
-                except OSError:
-                    pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not start; see its log:\n{self.tail()}")
+    def ready(self) -> bool:
+        return len(self.workers()) == WORKERS and super().ready()
 
     def tail(self) -> str:
-        return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-30:])
+        return "\n".join(self.log().splitlines()[-30:])
 
     def workers(self) -> list[int]:
-        pid = self.process.pid
-        try:
-            return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except OSError:
-            return []
+        return self.children()
 
     def cpu_seconds(self) -> float:
         """User and system CPU time of the workers so far."""
@@ -253,18 +210,9 @@ class Server:
         return max(peaks)
 
     def stop(self):
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        super().stop()
         if self in Server.running:
             Server.running.remove(self)
-        self.process = None
 
 
 def stop_all():

@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from devtools.processes import app_server  # noqa: E402
 from tests.browser.chromium import enforce_csp, launch  # noqa: E402
-from tests.conftest import start_server  # noqa: E402
 
 DOCS = ROOT / "docs"
 VIEWPORT = {"width": 1100, "height": 780}
@@ -74,12 +74,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         database_url = f"sqlite:///{Path(tmp) / 'screenshot.db'}"
         migrate(database_url)
-        server = start_server(database_url, Path(tmp) / "gunicorn.log")
-        try:
+        with app_server(database_url, Path(tmp) / "gunicorn.log") as server:
             shoot(server.url)
-        finally:
-            server.process.terminate()
-            server.process.wait(timeout=15)
     for name in ("screenshot-logged-out.png", "screenshot-logged-in.png"):
         print(DOCS / name)
 

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Run the whole test suite from a fresh clone, twice: on SQLite, then on PostgreSQL with
-# Redis. Installs what the tests need, starts a throwaway PostgreSQL cluster and Redis on
-# free loopback ports (scripts/services.sh), and stops them again at the end, whatever
-# happens. Extra arguments go to both pytest runs.
+# Redis. Installs what the tests need; the second pass runs with a throwaway PostgreSQL
+# cluster and Redis on free loopback ports (devtools/services.py), removed again at the end,
+# whatever happens. Extra arguments go to both pytest runs.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-source "$ROOT/scripts/services.sh"
 
 apt_install curl ca-certificates chromium fonts-dejavu-core
 # The packages' own servers stay stopped: the tests run private ones.
@@ -14,10 +13,8 @@ python_venv requirements-dev.txt
 cd "$ROOT"
 "$VENV/bin/python" -m ruff check .
 
-trap stop_services EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-start_services
 
 sqlite_status=0
 postgresql_status=0
@@ -26,7 +23,8 @@ echo "=== Pass 1 of 2: SQLite (tests marked postgres or redis are deselected) ==
 TEST_DATABASE=sqlite "$VENV/bin/python" -m pytest -m "not postgres and not redis" "$@" || sqlite_status=$?
 echo
 echo "=== Pass 2 of 2: PostgreSQL and Redis (tests marked sqlite are deselected) ==="
-TEST_DATABASE=postgresql "$VENV/bin/python" -m pytest -m "not sqlite" "$@" || postgresql_status=$?
+"$VENV/bin/python" -m devtools.services \
+  env TEST_DATABASE=postgresql "$VENV/bin/python" -m pytest -m "not sqlite" "$@" || postgresql_status=$?
 
 outcome() { [ "$1" -eq 0 ] && echo "passed" || echo "FAILED (pytest exit status $1)"; }
 echo

@@ -6,8 +6,9 @@ requires (``Retry-After`` on a 429). A path or method that the document does not
 answer a routing error (404 or 405) in the error envelope. Flask's
 automatic HEAD and OPTIONS answers, which carry no body, are exempt.
 
-The Flask test client (``ContractClient``) and the live-server client (``tests.live``) call it
-for every answer, so a test that provokes an answer the document does not describe fails.
+The Flask test client (``ContractClient``) and the live-server client (``tests.system.client``)
+call it for every answer, so a test that provokes an answer the document does not describe
+fails.
 """
 
 import json

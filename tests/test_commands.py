@@ -27,7 +27,9 @@ from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
-from tests.conftest import PASSWORD, ROOT, free_port, make_app, serve
+from devtools.processes import Server, free_port
+from tests.helpers import PASSWORD, ROOT
+from tests.plugins.databases import make_app
 
 HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
 FIRST_REVISION = "0001_tutorial_schema"
@@ -419,7 +421,7 @@ def start(tmp_path):
     def start(command, database_url, port, **extra):
         env = environment(database_url, **extra)
         log_path = tmp_path / f"server{len(servers)}.log"
-        servers.append(serve(command, env, log_path, port))
+        servers.append(Server(command, port, env, log_path).start())
         return servers[-1]
 
     yield start

@@ -24,7 +24,8 @@ from app.secret_key import (
     instance_secret_key,
 )
 from app.users.passwords import passwords
-from tests.conftest import PASSWORD, ROOT, AuthActions, assert_error, make_app
+from tests.helpers import PASSWORD, ROOT, AuthActions, assert_error
+from tests.plugins.databases import make_app
 
 RANDOM_KEY = secrets.token_hex(32)
 

@@ -15,16 +15,9 @@ from app.api import is_api_path
 from app.api.errors import is_connection_error
 from app.common import messages
 from app.extensions import db
-from tests.conftest import (
-    PASSWORD,
-    POSTGRESQL,
-    TEST_DATABASE,
-    TEST_DATABASE_URL,
-    AuthActions,
-    assert_error,
-    free_port,
-    make_app,
-)
+from devtools.processes import free_port
+from tests.helpers import PASSWORD, AuthActions, assert_error
+from tests.plugins.databases import POSTGRESQL, TEST_DATABASE, TEST_DATABASE_URL, make_app
 
 NOT_FOUND = (
     "The requested URL was not found on the server. If you entered the URL manually please "

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users.models import User
-from tests.conftest import PASSWORD, AuthActions, make_app, session_cookie
+from tests.helpers import PASSWORD, AuthActions, session_cookie
+from tests.plugins.databases import make_app
 
 FUZZ = settings(
     max_examples=600,

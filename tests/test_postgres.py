@@ -15,8 +15,9 @@ from app.common.time import utcnow
 from app.extensions import db
 from app.users.keys import email_key, user_name_key
 from app.users.models import User
-from tests.conftest import AuthActions, assert_error, make_app
-from tests.live import Client, signup_body
+from tests.helpers import AuthActions, assert_error
+from tests.plugins.databases import make_app
+from tests.system.client import Client, signup_body
 
 pytestmark = pytest.mark.postgres
 

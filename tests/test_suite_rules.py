@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_a_skipped_test_fails_the_run(tmp_path):
@@ -12,9 +12,17 @@ def test_a_skipped_test_fails_the_run(tmp_path):
     module.write_text(
         "import pytest\n\n\ndef test_needs_chromium():\n    pytest.skip('chromium is missing')\n"
     )
-    # The suite's conftest as a plugin, on a test file outside the suite; CI unset on purpose.
+    # The suite's rules as a plugin, on a test file outside the suite; CI unset on purpose.
     env = {key: value for key, value in os.environ.items() if key != "CI"}
-    command = [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "tests.plugins.suite",
+        "-p",
+        "no:cacheprovider",
+    ]
     result = subprocess.run(
         [*command, "-q", "--rootdir", str(tmp_path), str(module)],
         cwd=ROOT,

@@ -31,7 +31,7 @@ from app.common.time import as_utc
 from app.config import ProductionConfig, database_url
 from app.extensions import db
 from app.users.models import User
-from tests.conftest import ROOT, AuthActions, assert_error
+from tests.helpers import ROOT, AuthActions, assert_error
 from tests.security.test_enumeration import failure_time_ratio
 from tests.test_commands import (
     FIRST_REVISION,

@@ -3,8 +3,8 @@
 Never at login: older accounts with weaker passwords must still get in.
 
 zxcvbn is called without ``user_inputs``: it would write them into a dictionary global to the
-process, which needed a lock that made every scoring wait for the slowest. The user's own
-words are checked here instead, read plainly, reversed and through the substitution symbols
+process, which only a lock around every scoring could keep apart. The user's own words are
+checked here instead, read plainly, reversed and through the substitution symbols
 that zxcvbn itself decodes. What zxcvbn sees is bounded too (``scored_text``), so that no
 password costs more than a few times an ordinary one to score.
 """

@@ -15,7 +15,7 @@ from app.sessions.models import AuthSession
 from app.users import constants, policy
 from app.users.models import User
 from app.users.policy import password_problem
-from tests.conftest import PASSWORD, SIGNUP_FIELDS, STRONG_128, assert_error, count_rows
+from tests.helpers import PASSWORD, SIGNUP_FIELDS, STRONG_128, assert_error, count_rows
 
 MISSING = object()
 USER_KEYS = {"id", "user_name", "email", "first_name", "last_name", "role", "created_on"}

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
-from tests.conftest import PASSWORD, AuthActions, assert_error, count_rows
+from tests.helpers import PASSWORD, AuthActions, assert_error, count_rows
 
 PATH = "/api/auth/change_password"
 NEW_PASSWORD = "Zq8#vT2!x-new"

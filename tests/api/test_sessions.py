@@ -12,7 +12,7 @@ from app.common import messages
 from app.common.time import as_utc, isoformat, utcnow
 from app.extensions import db
 from app.sessions.models import AuthSession, hash_token
-from tests.conftest import PASSWORD, AuthActions, age, assert_error, session_cookie
+from tests.helpers import PASSWORD, AuthActions, age, assert_error, session_cookie
 
 SESSIONS = "/api/auth/sessions"
 LOGOUT_ALL = "/api/auth/logout_all"

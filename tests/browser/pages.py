@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.conftest import SIGNUP_FIELDS
+from tests.helpers import SIGNUP_FIELDS
 
 PASSWORD = "Tulip-Orbit-Canyon-71"
 ALICE = {**SIGNUP_FIELDS, "password": PASSWORD, "confirm": PASSWORD}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import CSRF_META, assert_error
+from tests.helpers import CSRF_META, assert_error
 
 NOT_FOUND = (
     "The requested URL was not found on the server. If you entered the URL manually please "

@@ -8,7 +8,8 @@ import pytest
 from app.common import messages
 from app.config import ProductionConfig
 from app.extensions import db
-from tests.conftest import AuthActions, assert_error, make_app
+from tests.helpers import AuthActions, assert_error
+from tests.plugins.databases import make_app
 
 # Interleaved pairs of timed attempts; each costs one real argon2id verification.
 ROUNDS = 15

@@ -13,7 +13,8 @@ from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users.models import User
-from tests.conftest import PASSWORD, AuthActions, assert_error, make_app, session_cookie
+from tests.helpers import PASSWORD, AuthActions, assert_error, session_cookie
+from tests.plugins.databases import make_app
 
 LOGGER = "app.security"
 NEW_PASSWORD = "a brand new passphrase 42"

@@ -7,7 +7,9 @@ import flask
 import pytest
 
 from app.extensions import db
-from tests.conftest import PASSWORD, SIGNUP_FIELDS, AuthActions, make_app, start_server
+from tests.helpers import PASSWORD, SIGNUP_FIELDS, AuthActions
+from tests.plugins.databases import make_app
+from tests.plugins.servers import start_server
 
 REQUIRED_CSP = {
     "default-src": {"'self'"},

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from app.common import messages
 from app.extensions import db, limiter
 from app.users.models import User
-from tests.conftest import PASSWORD, AuthActions, assert_error, make_app
+from tests.helpers import PASSWORD, AuthActions, assert_error
+from tests.plugins.databases import make_app
 
 NEW_PASSWORD = "a brand new passphrase 42"
 POSITIVE_INTEGER = re.compile(r"\A[1-9][0-9]*\Z")

@@ -15,7 +15,8 @@ from app.sessions import cookie
 from app.sessions.models import AuthSession
 from app.users.models import User
 from app.users.passwords import passwords
-from tests.conftest import PASSWORD, AuthActions, assert_error, count_rows, make_app
+from tests.helpers import PASSWORD, AuthActions, assert_error, count_rows
+from tests.plugins.databases import make_app
 
 VERIFY = "/api/auth/verify_auth"
 NEW_PASSWORD = "Zq8#vT2!x-changed"

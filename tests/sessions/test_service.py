@@ -14,16 +14,16 @@ from app.extensions import db
 from app.sessions import cookie, store
 from app.sessions.models import MAX_USER_AGENT_LEN, AuthSession, hash_token
 from app.users.models import User
-from tests.conftest import (
+from tests.helpers import (
     PASSWORD,
     SIGNUP_FIELDS,
     AuthActions,
     age,
     assert_error,
     count_rows,
-    make_app,
     session_cookie,
 )
+from tests.plugins.databases import make_app
 
 VERIFY = "/api/auth/verify_auth"
 COOKIE_KEYS = {"sid", "csrf_token"}

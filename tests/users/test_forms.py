@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 from app.common import messages
 from app.users import constants
 from app.users.forms import LoginForm, SignupForm
-from tests.conftest import PASSWORD, SIGNUP_FIELDS, STRONG_128
+from tests.helpers import PASSWORD, SIGNUP_FIELDS, STRONG_128
 
 PASSWORD_LENGTH = messages.PASSWORD_LENGTH.format(
     min=constants.MIN_PASSWORD_LEN, max=constants.MAX_PASSWORD_LEN

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.users import constants
 from app.users.keys import email_key, user_name_key
 from app.users.models import User
-from tests.conftest import PASSWORD, count_rows
+from tests.helpers import PASSWORD, count_rows
 
 
 def new_user(user_name="alice", email="alice@example.com", **extra):

@@ -11,7 +11,8 @@ from app.config import Config, DevelopmentConfig, ProductionConfig, TestingConfi
 from app.extensions import db
 from app.users.models import User
 from app.users.passwords import normalize, passwords
-from tests.conftest import PASSWORD, AuthActions, make_app
+from tests.helpers import PASSWORD, AuthActions
+from tests.plugins.databases import make_app
 
 # A strong password and its fullwidth form (U+FF01 to U+FF5E), which NFKC maps back to it.
 ASCII_FORM = "Kx9#mQ2!vLp7"

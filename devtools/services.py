@@ -1,19 +1,26 @@
-"""Private PostgreSQL clusters and Redis servers that a test may stop and start again.
+"""Throwaway PostgreSQL clusters and Redis servers, which a test may stop and start again.
 
-The Python twin of ``scripts/services.sh``: on a free loopback port, in a directory of their
-own. As root, PostgreSQL's tools run as the ``postgres`` user (initdb and pg_ctl refuse
-root), in a directory that user owns.
+Each runs on a free loopback port, in a directory of its own, without durability (nothing
+here is kept). As root, PostgreSQL's tools run as the ``postgres`` user (initdb and pg_ctl
+refuse root), in a directory that user owns.
+
+``python -m devtools.services COMMAND...`` runs COMMAND with one of each, their URLs in
+``TEST_DATABASE_URL`` and ``TEST_REDIS_URL``, and removes both afterwards, whatever happens.
 """
 
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import redis
 from sqlalchemy.engine import URL
+
+from devtools.processes import HOST, free_port, stop_process
 
 TIMEOUT = 60
 PG_ROOT = Path("/usr/lib/postgresql")
@@ -28,16 +35,6 @@ def pg_bin() -> Path:
     if not versions:
         raise RuntimeError(f"PostgreSQL is not installed (nothing in {PG_ROOT}/*/bin)")
     return versions[-1]
-
-
-def stop_process(process):
-    """Terminate ``process`` and wait for it; kill it if it lingers."""
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _run(command, cwd):
@@ -62,7 +59,7 @@ class PostgresCluster:
     @property
     def url(self) -> str:
         return URL.create(
-            "postgresql", username="postgres", host="127.0.0.1", port=self.port, database="postgres"
+            "postgresql", username="postgres", host=HOST, port=self.port, database="postgres"
         ).render_as_string()
 
     def _ctl(self, program, *args):
@@ -73,7 +70,7 @@ class PostgresCluster:
 
     def start(self):
         options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+            f"-p {self.port} -c listen_addresses={HOST} -k {self.root} -c max_connections=300 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         log = self.root / "log"
@@ -104,12 +101,12 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{HOST}:{self.port}/0"
 
     def start(self):
         command = [
             "redis-server",
-            *("--port", str(self.port), "--bind", "127.0.0.1"),
+            *("--port", str(self.port), "--bind", HOST),
             *("--save", "", "--appendonly", "no", "--dir", str(self.root)),
         ]
         with (self.root / "log").open("ab") as log:
@@ -139,3 +136,23 @@ class RedisServer:
             self.stop()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def run_with_services(command) -> int:
+    """Run ``command`` with a throwaway PostgreSQL and Redis; its exit status."""
+    # A TERM (CI's timeout, a Ctrl-C in test.sh) still removes both servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    cluster, store = PostgresCluster(free_port()), RedisServer(free_port())
+    try:
+        cluster.start()
+        store.start()
+        print(f"PostgreSQL at {cluster.url}, Redis at {store.url}", flush=True)
+        env = {**os.environ, "TEST_DATABASE_URL": cluster.url, "TEST_REDIS_URL": store.url}
+        return subprocess.run(command, env=env, check=False).returncode
+    finally:
+        store.remove()
+        cluster.remove()
+
+
+if __name__ == "__main__":
+    sys.exit(run_with_services(sys.argv[1:]))

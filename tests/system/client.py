@@ -8,8 +8,8 @@ import json
 import urllib.error
 import urllib.request
 
-from tests.conftest import PASSWORD
 from tests.contract import check_answer
+from tests.helpers import PASSWORD
 
 TIMEOUT = 60
 

@@ -10,8 +10,8 @@ from urllib.request import HTTPCookieProcessor
 import pytest
 
 from app.common import messages
-from tests.conftest import PASSWORD
-from tests.live import Client, signup_body
+from tests.helpers import PASSWORD
+from tests.system.client import Client, signup_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

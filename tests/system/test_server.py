@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from app.common import messages
 from app.extensions import db
 from app.users.models import User
-from tests.conftest import PASSWORD, ROOT, make_app
-from tests.live import TIMEOUT, Client, signup_body
+from tests.helpers import PASSWORD, ROOT
+from tests.plugins.databases import make_app
+from tests.system.client import TIMEOUT, Client, signup_body
 
 RACERS = 20
 PAIRS = 5

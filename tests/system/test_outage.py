@@ -14,9 +14,11 @@ from app.api.responses import ERROR_TYPES
 from app.common import messages
 from app.extensions import db
 from app.users.models import User
-from tests.conftest import PASSWORD, free_port, make_app
-from tests.live import Client, signup_body
-from tests.services import PostgresCluster, RedisServer
+from devtools.processes import free_port
+from devtools.services import PostgresCluster, RedisServer
+from tests.helpers import PASSWORD
+from tests.plugins.databases import make_app
+from tests.system.client import Client, signup_body
 
 # Far below gunicorn's 30 s worker timeout: the connect timeout (3 s) is the bound.
 QUICK = 5

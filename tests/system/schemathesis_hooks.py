@@ -3,7 +3,7 @@
 Every case gets a session of its own, with its cookie and CSRF token, because the fuzzer calls
 logout, logout_all and session deletion too: a shared session would be gone after the first.
 The live server and the account come from ``FUZZ_BASE_URL``, ``FUZZ_LOGIN`` and
-``FUZZ_PASSWORD``; ``tests/test_schemathesis.py`` sets them.
+``FUZZ_PASSWORD``; ``tests/system/test_schemathesis.py`` sets them.
 """
 
 import os

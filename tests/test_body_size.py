@@ -12,7 +12,7 @@ from app.common import messages
 from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users.models import User
-from tests.conftest import PASSWORD, SIGNUP_FIELDS, assert_error, count_rows
+from tests.helpers import PASSWORD, SIGNUP_FIELDS, assert_error, count_rows
 
 LOGIN = "/api/auth/login"
 SIGNUP = "/api/auth/signup"

@@ -3,7 +3,7 @@
 Its checks: no server errors, every status listed, every content type and body as described,
 and every case that breaks the document's rules refused. It runs with a fixed seed, so that a
 failure repeats, and with the rate limits off, which would otherwise answer most cases with a
-429. Each case logs in afresh (``tests/schemathesis_hooks.py``), because the fuzzer calls
+429. Each case logs in afresh (``tests/system/schemathesis_hooks.py``), because the fuzzer calls
 logout too.
 """
 
@@ -14,9 +14,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.conftest import PASSWORD, ROOT
 from tests.contract import DOCUMENT_PATH, OPERATIONS
-from tests.live import Client, signup_body
+from tests.helpers import PASSWORD, ROOT
+from tests.system.client import Client, signup_body
 
 CHECKS = [
     "not_a_server_error",
@@ -54,7 +54,7 @@ def test_schemathesis_finds_nothing_wrong(live_server, tmp_path):
     environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks",
+        "SCHEMATHESIS_HOOKS": "tests.system.schemathesis_hooks",
         "FUZZ_BASE_URL": live_server.url,
         "FUZZ_LOGIN": "fuzzer",
         "FUZZ_PASSWORD": PASSWORD,

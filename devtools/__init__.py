@@ -1,0 +1,4 @@
+"""Process tooling shared by the tests, ``scripts/`` and ``bench/``: ports, servers, databases.
+
+Nothing here runs on import.
+"""

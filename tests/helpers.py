@@ -1,0 +1,115 @@
+"""Constants and assertion helpers shared by the test modules."""
+
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from app.api.responses import ERROR_TYPES
+from app.common.time import utcnow
+from app.extensions import db
+from app.sessions.models import AuthSession
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+PASSWORD = "correct horse battery staple"
+# 128 code points in no pattern zxcvbn knows: strong, and unlike any of its own prefixes.
+STRONG_128 = (
+    "P&+}5J]<f&i>ry$:Vu7L3ohD4rcqH>@B;uuT;^,H-s:u>hiG(a=aAKYHD_e>t,js2I0{2"
+    "RH&-Y*?P[d!MqK4*f*1x*D=93dh?_nNc;sFFn[*-7_v99K}aVoS9V#fgV}V"
+)
+# A complete, valid signup body.
+SIGNUP_FIELDS = {
+    "user_name": "alice",
+    "first_name": "Alice",
+    "last_name": "Liddell",
+    "email": "alice@example.com",
+    "password": PASSWORD,
+    "confirm": PASSWORD,
+}
+
+
+class AuthActions:
+    """Signs up, logs in and out the way the page does: form posts with the CSRF header."""
+
+    def __init__(self, client):
+        self._client = client
+        self.token = None
+
+    def fetch_token(self):
+        """Read the token from the page's meta tag, as the page's script does."""
+        page = self._client.get("/")
+        self.token = CSRF_META.search(page.get_data(as_text=True)).group(1)
+        return self.token
+
+    def post(self, path, data=None, **kwargs):
+        """POST with the current token; adopt the token a successful answer hands back."""
+        if self.token is None:
+            self.fetch_token()
+        headers = {"X-CSRFToken": self.token, **kwargs.pop("headers", {})}
+        response = self._client.post(path, data=data, headers=headers, **kwargs)
+        body = response.get_json(silent=True) or {}
+        if body.get("csrf_token"):
+            self.token = body["csrf_token"]
+        return response
+
+    def signup(self, user_name="alice", email="alice@example.com", password=PASSWORD, **extra):
+        fields = {
+            "user_name": user_name,
+            "first_name": "Alice",
+            "last_name": "Liddell",
+            "email": email,
+            "password": password,
+            "confirm": password,
+            **extra,
+        }
+        return self.post("/api/auth/signup", data=fields)
+
+    def login(self, login="alice", password=PASSWORD, remember_me=False):
+        fields = {"login": login, "password": password}
+        if remember_me:
+            fields["remember_me"] = "y"
+        return self.post("/api/auth/login", data=fields)
+
+    def logout(self):
+        return self.post("/api/auth/logout")
+
+
+def assert_error(response, status, message, fields=None):
+    """Assert that ``response`` is exactly the contract's error envelope."""
+    errors = {"type": ERROR_TYPES[status], "message": message}
+    if fields is not None:
+        errors["fields"] = fields
+    assert response.status_code == status
+    assert response.is_json
+    assert response.get_json() == {"success": False, "errors": errors}
+
+
+def count_rows(app, model):
+    """How many rows the table of ``model`` holds now."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def age(app, public_id=None, created=None, seen=None):
+    """Move session records' timestamps back (one record, or every one), as if time had passed."""
+    now = utcnow()
+    values = {}
+    if created is not None:
+        values["created_at"] = now - created
+    if seen is not None:
+        values["last_seen_at"] = now - seen
+    statement = update(AuthSession).values(**values)
+    if public_id is not None:
+        statement = statement.where(AuthSession.public_id == public_id)
+    with app.app_context():
+        db.session.execute(statement)
+        db.session.commit()
+
+
+def session_cookie(app, client):
+    """The decoded content of ``client``'s signed session cookie, or None without one."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return None
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)

@@ -1,0 +1,230 @@
+"""The database of each test: SQLite or PostgreSQL, chosen by ``TEST_DATABASE``.
+
+The suite runs on the database that ``TEST_DATABASE`` names: ``sqlite`` (the default) or
+``postgresql``, on the server at ``TEST_DATABASE_URL``. Either way one database is migrated
+at the start of the run through the real migrations, and every test gets its own copy of it
+(a file copy, or ``CREATE DATABASE ... TEMPLATE``).
+
+Markers say what a test needs: ``sqlite`` tests run only on SQLite, ``postgres`` tests only on
+PostgreSQL, ``redis`` tests need the Redis server at ``TEST_REDIS_URL``. The other database's
+tests are deselected, never skipped.
+"""
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import flask_migrate
+import psycopg
+import pytest
+import redis
+from psycopg import sql
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+TEST_DATABASE = os.environ.get("TEST_DATABASE", SQLITE)
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+# The markers that a test run on each database leaves out.
+DESELECTED_MARKERS = {SQLITE: ("postgres", "redis"), POSTGRESQL: ("sqlite",)}
+
+
+# Apps made by make_app since the last test's database went.
+_APPS = []
+
+
+def sqlite_url(path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_app(database, **overrides):
+    """An app on ``database``: a URL, or the path of a SQLite file.
+
+    The test's ``database_url`` fixture disposes its engine afterwards, so that no
+    connection outlives the test's database.
+    """
+    url = database if isinstance(database, str) else sqlite_url(database)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **overrides})
+    _APPS.append(app)
+    return app
+
+
+def dispose_apps():
+    """Close the pooled connections of every app made by ``make_app`` so far."""
+    while _APPS:
+        with _APPS.pop().app_context():
+            db.engine.dispose()
+
+
+def pytest_configure(config):
+    if TEST_DATABASE not in DESELECTED_MARKERS:
+        raise pytest.UsageError(
+            f"TEST_DATABASE must be {SQLITE} or {POSTGRESQL}, not {TEST_DATABASE!r}"
+        )
+    if TEST_DATABASE == POSTGRESQL and not TEST_DATABASE_URL:
+        raise pytest.UsageError(
+            "TEST_DATABASE=postgresql needs TEST_DATABASE_URL, a PostgreSQL server's URL "
+            "whose user may create databases (python -m devtools.services runs a command with one)"
+        )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without ``-m``, deselect the tests of the other database, as scripts/test.sh does."""
+    if config.option.markexpr:
+        return
+    markers = DESELECTED_MARKERS[TEST_DATABASE]
+    selected, deselected = [], []
+    for item in items:
+        other = any(item.get_closest_marker(marker) for marker in markers)
+        (deselected if other else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def pytest_runtest_setup(item):
+    """A test selected for a database or server it cannot have fails; it never skips."""
+    needs = {"sqlite": SQLITE, "postgres": POSTGRESQL}
+    for marker, database in needs.items():
+        if item.get_closest_marker(marker) and database != TEST_DATABASE:
+            pytest.fail(
+                f"marked {marker}, but TEST_DATABASE is {TEST_DATABASE}: "
+                f"select with -m 'not {marker}' or set TEST_DATABASE={database}",
+                pytrace=False,
+            )
+    if item.get_closest_marker("redis") and not TEST_REDIS_URL:
+        pytest.fail("marked redis, but TEST_REDIS_URL is not set", pytrace=False)
+
+
+class PostgresServer:
+    """The PostgreSQL server at ``url``: databases made from templates, and dropped."""
+
+    def __init__(self, url):
+        self.url = make_url(url)
+        self.admin = psycopg.connect(self.url_of(self.url.database or "postgres"), autocommit=True)
+
+    def url_of(self, name) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, name, template=None):
+        """Create database ``name`` (a copy of ``template``); its URL."""
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        self.admin.execute(statement)
+        return self.url_of(name)
+
+    def drop(self, name):
+        """Drop database ``name``, ending whatever sessions still use it."""
+        self.admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+    def close(self):
+        self.admin.close()
+
+
+def unique_name(prefix):
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The server at TEST_DATABASE_URL, on the PostgreSQL run."""
+    if TEST_DATABASE != POSTGRESQL:
+        pytest.fail("postgres_server is for TEST_DATABASE=postgresql", pytrace=False)
+    server = PostgresServer(TEST_DATABASE_URL)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(request, tmp_path_factory):
+    """The URL of a database at the head revision, made once through the real migrations:
+    a SQLite file, or a template database on the PostgreSQL server."""
+    if TEST_DATABASE == SQLITE:
+        url = sqlite_url(tmp_path_factory.mktemp("template") / "template.db")
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.create(unique_name("template"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    yield url
+    if TEST_DATABASE == POSTGRESQL:
+        server.drop(make_url(url).database)
+
+
+@pytest.fixture
+def database_url(request, migrated_database, tmp_path):
+    """This test's own database, a copy of ``migrated_database``; dropped afterwards."""
+    template = make_url(migrated_database).database
+    if TEST_DATABASE == SQLITE:
+        path = tmp_path / "app.db"
+        shutil.copy(template, path)
+        yield sqlite_url(path)
+        dispose_apps()
+    else:
+        server = request.getfixturevalue("postgres_server")
+        name = unique_name("test")
+        yield server.create(name, template=template)
+        dispose_apps()
+        server.drop(name)
+
+
+@pytest.fixture
+def database_path(database_url):
+    """The file of this test's SQLite database, for tests marked ``sqlite``."""
+    if TEST_DATABASE != SQLITE:
+        pytest.fail("database_path is a SQLite file: mark the test sqlite", pytrace=False)
+    return Path(make_url(database_url).database)
+
+
+@pytest.fixture
+def redis_url(request):
+    """The Redis server at TEST_REDIS_URL, its database emptied before and after the test."""
+    if not request.node.get_closest_marker("redis"):
+        pytest.fail("a test that uses Redis must be marked redis", pytrace=False)
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    try:
+        client.flushdb()
+        yield TEST_REDIS_URL
+        client.flushdb()
+    finally:
+        client.close()
+
+
+@pytest.fixture(params=["argument", "environment"])
+def configured(request, database_url, monkeypatch):
+    """``configured(key, value, text)``: an app with ``key`` set to ``value`` through
+    create_app's argument, or to ``text`` through the environment as ``FLASK_<key>``."""
+
+    def build(key, value, text):
+        if request.param == "environment":
+            monkeypatch.setenv(f"FLASK_{key}", text)
+            return make_app(database_url)
+        return make_app(database_url, **{key: value})
+
+    return build
+
+
+@pytest.fixture
+def statements(app):
+    """Every SQL statement the app's engine runs, whitespace collapsed, in a list."""
+    seen = []
+
+    def collect(_conn, _cursor, statement, _parameters, _context, _executemany):
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", collect)
+    yield seen
+    event.remove(engine, "before_cursor_execute", collect)
