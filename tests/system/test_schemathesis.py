@@ -59,8 +59,9 @@ def test_schemathesis_finds_nothing_wrong(live_server, tmp_path):
         "FUZZ_LOGIN": "fuzzer",
         "FUZZ_PASSWORD": PASSWORD,
     }
+    # From the test's own folder, where Schemathesis leaves its cache.
     result = subprocess.run(
-        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=TIMEOUT
+        command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=TIMEOUT
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Seed: {SEED}" in result.stdout
