@@ -8,12 +8,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import commands, database, log
 from app import config as app_config
 from app.api import errors
+from app.api.addresses import addresses_api
 from app.api.auth import auth
 from app.api.contract import contract
+from app.api.recovery import recovery_api
 from app.api.request import ApiRequest
 from app.api.sessions import sessions_api
 from app.extensions import csrf, db, limiter, migrate
 from app.frontend import frontend
+from app.mail import sender
 from app.security import headers
 from app.sessions import login
 from app.users.passwords import passwords
@@ -49,6 +52,7 @@ def register_extensions(app):
     passwords.init_app(app)
     limiter.init_app(app)
     login.register(app)
+    sender.register(app)
 
 
 def register_blueprints(app):
@@ -57,6 +61,8 @@ def register_blueprints(app):
     app.url_map.merge_slashes = False
     app.register_blueprint(auth)
     app.register_blueprint(sessions_api)
+    app.register_blueprint(recovery_api)
+    app.register_blueprint(addresses_api)
     app.register_blueprint(contract)
     app.register_blueprint(frontend)
 

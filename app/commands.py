@@ -1,7 +1,9 @@
 """Operator commands, added to ``app.cli`` (and so to ``manage.py``)."""
 
 import secrets
+import signal
 import sys
+import threading
 
 import click
 import flask_migrate
@@ -16,6 +18,8 @@ from app import models
 from app.accounts import service as accounts
 from app.common import messages
 from app.extensions import db
+from app.mail.sender import EXTENSION as MAIL_SENDER
+from app.mail.sender import deliver_due
 from app.sessions import store
 from app.users import constants
 from app.users.forms import SignupForm
@@ -34,6 +38,7 @@ def register(app):
     app.cli.add_command(createuser)
     app.cli.add_command(runserver)
     app.cli.add_command(purge_sessions)
+    app.cli.add_command(deliver_mail)
     app.shell_context_processor(lambda: {"db": db, "models": models, "User": User})
 
 
@@ -143,3 +148,28 @@ def runserver(host, port):
 def purge_sessions():
     """Delete expired session records (they are never honoured anyway)."""
     click.echo(f"Deleted {store.purge_expired()} expired session(s).")
+
+
+@click.command("deliver-mail")
+@click.option("--once", is_flag=True, help="Send what is due now, then stop.")
+@with_appcontext
+def deliver_mail(once):
+    """Send the outbox: what is due now (--once), or as it comes until stopped.
+
+    Run it beside app processes started with MAIL_SEND_IN_PROCESS=false, or as well as them:
+    senders never send one message twice.
+    """
+    if once:
+        click.echo(f"Sent {deliver_due()} message(s).")
+        return
+    sender = current_app.extensions[MAIL_SENDER]
+    stop = threading.Event()
+
+    def finish(_signal, _frame):
+        stop.set()
+        sender.wake()
+
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, finish)
+    click.echo("Sending mail from the outbox; stop with Ctrl-C or SIGTERM.")
+    sender.run(stop)

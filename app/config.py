@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from app.database import postgresql_engine_options
+from app.mail.transports import check_mail_url
+from app.public_url import check_public_url, trusted_hosts
 from app.secret_key import check_secret_key, instance_secret_key
 
 # Environment variables read directly, and the config keys they set.
@@ -13,17 +15,29 @@ ENVIRONMENT_KEYS = {
     "SECRET_KEY": "SECRET_KEY",
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "REDIS_URL": "REDIS_URL",
+    "PUBLIC_URL": "PUBLIC_URL",
+    "MAIL_URL": "MAIL_URL",
+    "MAIL_FROM": "MAIL_FROM",
 }
 HOST_COOKIE_NAME = "__Host-session"
 # The tutorial's name, kept where cookies are not Secure.
 PLAIN_COOKIE_NAME = "session"
 SQLITE_FILE = "app.db"
+# Where development's messages go: .eml files under the instance folder.
+OUTBOX_DIR = "outbox"
 
 
 class Config:
     SECRET_KEY = None
     SQLALCHEMY_DATABASE_URI = None
     REDIS_URL = None
+    # The address people use, for every link in a message. None: development's own address.
+    PUBLIC_URL = None
+    # None: development's files under instance/outbox (app.mail.transports).
+    MAIL_URL = None
+    MAIL_FROM = "Flask auth <no-reply@localhost>"
+    # None: production trusts only PUBLIC_URL's host, elsewhere any host is answered.
+    TRUSTED_HOSTS = None
     MAX_CONTENT_LENGTH = 64 * 1024
 
     # CSRF: the token lives as long as the session. SSL_STRICT would demand a Referer on
@@ -67,6 +81,31 @@ class Config:
     # How many proxies in front set X-Forwarded-For / -Proto; 0 trusts none of them.
     TRUSTED_PROXIES = 0
 
+    RESET_RATE_LIMIT = "10 per hour"
+    # Per address asked for, keyed like the failed-login count; known or not, alike.
+    RESET_ADDRESS_LIMIT = "3 per hour; 10 per day"
+    CONFIRM_RESEND_RATE_LIMIT = "3 per hour"
+    # Using a link's token (confirmation, email change), per client address.
+    LINK_RATE_LIMIT = "30 per hour"
+    CHANGE_EMAIL_RATE_LIMIT = "5 per hour"
+
+    # Tokens sent by mail (app.accounts.tokens).
+    RESET_TOKEN_LIFETIME = timedelta(hours=1)
+    CONFIRM_TOKEN_LIFETIME = timedelta(days=3)
+    EMAIL_CHANGE_TOKEN_LIFETIME = timedelta(days=1)
+    # On: an account whose address is not confirmed cannot log in (a 403 after the password).
+    REQUIRE_CONFIRMED_EMAIL = False
+
+    # The outbox's sender (app.mail.sender): in a thread of each app process, unless off.
+    MAIL_SEND_IN_PROCESS = True
+    # Seconds: each SMTP call's timeout, the idle sender's poll, the first retry's delay
+    # (doubled at each attempt, up to a day), and how long a claimed message stays claimed.
+    MAIL_TIMEOUT = 10
+    MAIL_POLL_INTERVAL = 5
+    MAIL_RETRY_DELAY = 30
+    MAIL_CLAIM_TIMEOUT = 120
+    MAIL_MAX_ATTEMPTS = 12
+
     SECURITY_LOG_LEVEL = "INFO"
 
     # PostgreSQL's pool and timeouts (app.database).
@@ -84,6 +123,10 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    PUBLIC_URL = "http://localhost"
+    # Tests that read mail point MAIL_URL at their SMTP server and run the sender themselves.
+    MAIL_URL = "log://"
+    MAIL_SEND_IN_PROCESS = False
     # Cheap hashing keeps the suite fast; the algorithm stays argon2id.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64
@@ -133,12 +176,30 @@ def _finish(app, name):
         app.config["SESSION_COOKIE_NAME"] = session_cookie_name(app.config)
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    _finish_addresses(app, name)
     if name == "production":
         check_secret_key(app.config["SECRET_KEY"])
     elif not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = (
             secrets.token_hex(32) if app.testing else instance_secret_key(app.instance_path)
         )
+
+
+def _finish_addresses(app, name):
+    """PUBLIC_URL and MAIL_URL: production must name both; elsewhere they have defaults."""
+    config = app.config
+    if name == "production":
+        for key in ("PUBLIC_URL", "MAIL_URL"):
+            if not config[key]:
+                raise RuntimeError(f"Production needs {key}: see docs/configuration.md")
+    config["PUBLIC_URL"] = check_public_url(
+        config["PUBLIC_URL"] or f"http://localhost:{os.environ.get('PORT', '5000')}"
+    )
+    config["MAIL_URL"] = check_mail_url(
+        config["MAIL_URL"] or "file://" + os.path.join(app.instance_path, OUTBOX_DIR)
+    )
+    if name == "production" and config["TRUSTED_HOSTS"] is None:
+        config["TRUSTED_HOSTS"] = trusted_hosts(config["PUBLIC_URL"])
 
 
 def session_cookie_name(config) -> str:

@@ -1,4 +1,5 @@
-"""The app's logs: where the security events go, and the request id that joins their lines.
+"""The app's logs: the security events and the mail sender's lines, and the request id that
+joins a request's lines.
 
 Every answer carries its request id as ``X-Request-ID``. A trusted proxy's id is kept when it
 is short and plain, so that the proxy's log and ours can be joined; from anyone else it is
@@ -12,6 +13,7 @@ import uuid
 from flask import current_app, g, request
 
 SECURITY_LOGGER = "app.security"
+MAIL_LOGGER = "app.mail"
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"\A[A-Za-z0-9._-]{1,64}\Z")
 
@@ -26,15 +28,21 @@ def request_id() -> str:
     return g.request_id
 
 
-def register(app):
-    """Send the security events to stderr, one line each, and put the id on every answer."""
-    logger = logging.getLogger(SECURITY_LOGGER)
-    logger.setLevel(app.config["SECURITY_LOG_LEVEL"])
+def _to_stderr(name, level, format):
+    logger = logging.getLogger(name)
+    logger.setLevel(level)
     if not logger.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setFormatter(logging.Formatter(format))
         logger.addHandler(handler)
         logger.propagate = False
+
+
+def register(app):
+    """Send the security events (one JSON line each) and the mail sender's lines to stderr,
+    and put the request id on every answer."""
+    _to_stderr(SECURITY_LOGGER, app.config["SECURITY_LOG_LEVEL"], "%(message)s")
+    _to_stderr(MAIL_LOGGER, logging.INFO, "[mail] %(levelname)s %(message)s")
 
     @app.after_request
     def add_request_id(response):

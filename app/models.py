@@ -1,6 +1,8 @@
 """Every model, in one namespace for ``manage.py shell`` (``models.User``) and migrations."""
 
+from app.accounts.tokens import AccountToken
+from app.mail.outbox import OutboxMessage
 from app.sessions.models import AuthSession
 from app.users.models import User
 
-__all__ = ["AuthSession", "User"]
+__all__ = ["AccountToken", "AuthSession", "OutboxMessage", "User"]

@@ -3,15 +3,16 @@
 A flow counts the attempt (the failed-login throttle), checks the password, rehashes it,
 writes the account trail, starts the session and logs the event, in that order. Refusals are
 werkzeug HTTP exceptions: the API answers them as they are, the CLI prints them. No hash is
-computed inside a transaction: the hasher ends it first (``app.users.passwords``).
+computed inside a transaction: the hasher ends it first (``app.users.passwords``). The
+messages a flow sends are queued in the transaction of the change they announce.
 """
 
-from contextlib import contextmanager
 from functools import partial
 
-from flask import abort
-from sqlalchemy.exc import IntegrityError
+from flask import abort, current_app
 
+from app.accounts import addresses, mailings
+from app.accounts.checks import password_checked, require_strong_password, unique_keys
 from app.api.responses import FieldErrors
 from app.common import messages
 from app.extensions import db
@@ -30,20 +31,16 @@ from app.users import constants
 from app.users.models import User
 from app.users.passwords import passwords
 
-# The unique key columns, as SQLite and PostgreSQL both name them in an IntegrityError.
-CONFLICT_FIELDS = {
-    "user_name_key": ("user_name", messages.USER_NAME_TAKEN),
-    "email_key": ("email", messages.EMAIL_TAKEN),
-}
-
 
 def log_in(login, password, remember) -> tuple[User, str]:
     """Log ``login`` in with ``password``; the user and the new session's CSRF token."""
     user = User.find_by_login(login)
     check = partial(User.password_matches, user, password)
-    if not _checked([throttle.login_key(login)], check, login=login):
+    if not password_checked([throttle.login_key(login)], check, login=login):
         security_event(LOGIN_FAILED, login=login)
         abort(401, messages.INVALID_CREDENTIALS)
+    if current_app.config["REQUIRE_CONFIRMED_EMAIL"] and user.email_confirmed_at is None:
+        addresses.refuse_unconfirmed(user)
     new_hash = passwords.hash(password) if passwords.needs_rehash(user.password) else None
     # The trail, the rehash and the new session commit together, and only while the password
     # just checked is still the stored one: a login racing a password change loses.
@@ -61,7 +58,8 @@ def sign_up(form) -> tuple[User, str]:
     user = new_account(form)
     # Signing up logs the new user in: the account trail counts it as the first login.
     user.start_trail(client_ip())
-    with _unique_keys():
+    with unique_keys():
+        _register(user)
         token = cookie.start(user, remember=False)
     security_event(SIGNUP, user=user)
     return user, token
@@ -70,9 +68,16 @@ def sign_up(form) -> tuple[User, str]:
 def create_account(form, role) -> User:
     """Create the account of a validated signup form with ``role``, without a session."""
     user = new_account(form, role)
-    with _unique_keys():
+    with unique_keys():
+        _register(user)
         db.session.commit()
     return user
+
+
+def _register(user):
+    """Write the new ``user``, and queue the link that confirms its address."""
+    db.session.flush()
+    mailings.send_confirmation(user)
 
 
 def new_account(form, role=constants.USER) -> User:
@@ -104,54 +109,19 @@ def change_password(user, form) -> str:
     """Set the validated new password of ``form`` for ``user``; the rotated session's token.
 
     Every session made with the old password ends; so does this request's, if another request
-    changed the password or ended the session first (a 401, and nothing changes).
+    changed the password or ended the session first (a 401, and nothing changes). A notice
+    goes to the account's address.
     """
     check = partial(user.check_password, form.current_password.data)
     # A wrong current password is a failed login: it counts for both names of the account.
-    if not _checked(throttle.account_keys(user), check, user=user):
+    if not password_checked(throttle.account_keys(user), check, user=user):
         security_event(PASSWORD_CHANGE_FAILED, user=user)
         abort(403, messages.WRONG_CURRENT_PASSWORD)
     require_strong_password(form)
     if not user.replace_password(passwords.hash(form.password.data)):
         db.session.rollback()
         abort(401, messages.NOT_LOGGED_IN)
+    mailings.send_password_changed(user)
     token = cookie.restart_alone(user)
     security_event(PASSWORD_CHANGED, user=user)
     return token
-
-
-def require_strong_password(form):
-    """A 422 when the new password breaks the password rule, scored only after cheap checks."""
-    problem = form.password_problem()
-    if problem:
-        raise FieldErrors({"password": [problem]})
-
-
-def _checked(keys, check, **who) -> bool:
-    """Count one attempt against ``keys`` (a 429 over the limit), run the password ``check``,
-    and forget the attempts when it passes."""
-    throttle.count_attempt(keys, **who)
-    if not check():
-        return False
-    throttle.clear(keys)
-    return True
-
-
-def conflict_from(exc: IntegrityError):
-    """The 409 for a unique key that a racing insert won, or None for any other violation."""
-    text = str(exc.orig)
-    fields = {field: [msg] for key, (field, msg) in CONFLICT_FIELDS.items() if key in text}
-    return FieldErrors(fields, messages.CONFLICT, code=409) if fields else None
-
-
-@contextmanager
-def _unique_keys():
-    """Turn a lost race for a user name or email into its 409."""
-    try:
-        yield
-    except IntegrityError as exc:
-        db.session.rollback()
-        conflict = conflict_from(exc)
-        if conflict is None:
-            raise
-        raise conflict from exc

@@ -14,6 +14,7 @@ from wtforms.fields.core import UnboundField
 
 from app.api.responses import FieldErrors
 from app.common import messages
+from app.users.forms import TokenField
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -23,10 +24,20 @@ TRUE_WORDS = frozenset({"y", "on", "true", "1"})
 REPLACEMENT_CHARACTER = "\ufffd"
 
 
+BOOLEAN, TOKEN, TEXT = "boolean", "token", "text"
+
+
+def _kind(field_class) -> str:
+    if issubclass(field_class, BooleanField):
+        return BOOLEAN
+    # Any string: the token store answers a bad one like a wrong one.
+    return TOKEN if issubclass(field_class, TokenField) else TEXT
+
+
 def _field_kinds(form_class):
-    """``{name: is_boolean}`` for each field the form declares."""
+    """``{name: kind}`` for each field the form declares."""
     return {
-        name: issubclass(value.field_class, BooleanField)
+        name: _kind(value.field_class)
         for name in dir(form_class)
         if isinstance(value := getattr(form_class, name), UnboundField)
     }
@@ -78,13 +89,13 @@ def _json_body():
     return body
 
 
-def _check(value, is_bool):
+def _check(value, kind):
     """``(value, None)`` when ``value`` has the field's JSON type, else ``(None, error)``."""
-    if is_bool:
+    if kind == BOOLEAN:
         return (value, None) if isinstance(value, bool) else (None, messages.FIELD_NOT_BOOLEAN)
     if not isinstance(value, str):
         return None, messages.FIELD_NOT_STRING
-    if _bad_characters(value):
+    if kind == TEXT and _bad_characters(value):
         return None, messages.FIELD_BAD_CHARACTERS
     return value, None
 
@@ -93,24 +104,24 @@ def _read(kinds):
     """Yield ``(name, value, error)`` for each declared field that the body holds."""
     if request.mimetype in JSON_TYPES or request.is_json:
         body = _json_body()
-        for name, is_bool in kinds.items():
+        for name, kind in kinds.items():
             if name in body.repeated:
                 yield name, None, messages.FIELD_REPEATED
             elif name in body:
-                yield name, *_check(body[name], is_bool)
+                yield name, *_check(body[name], kind)
     elif request.mimetype in FORM_TYPES or not (request.mimetype or request.content_length):
         form = request.form
         _refuse_cut_off_body()
-        for name, is_bool in kinds.items():
+        for name, kind in kinds.items():
             values = form.getlist(name)
             if len(values) > 1:
                 yield name, None, messages.FIELD_REPEATED
-            elif is_bool:
+            elif kind == BOOLEAN:
                 yield name, bool(values) and values[0].strip().lower() in TRUE_WORDS, None
-            elif values and REPLACEMENT_CHARACTER in values[0]:
+            elif values and kind == TEXT and REPLACEMENT_CHARACTER in values[0]:
                 yield name, None, messages.FIELD_BAD_CHARACTERS
             elif values:
-                yield name, *_check(values[0], is_bool)
+                yield name, *_check(values[0], kind)
     else:
         abort(415, messages.UNSUPPORTED_MEDIA_TYPE)
 

@@ -42,6 +42,15 @@ class FieldErrors(HTTPException):
         self.fields = {name: list(errors) for name, errors in fields.items()}
 
 
+class Refusal(HTTPException):
+    """An error answer whose ``errors.type`` is its own, not its status's."""
+
+    def __init__(self, code, description, error_type):
+        super().__init__(description=description)
+        self.code = code
+        self.error_type = error_type
+
+
 def success(message=None, data=None, status=200, csrf_token=None):
     """A success envelope, with ``data`` and ``csrf_token`` only where they apply."""
     body = {"success": True}
@@ -54,9 +63,9 @@ def success(message=None, data=None, status=200, csrf_token=None):
     return jsonify(body), status
 
 
-def error(status, message, fields=None, headers=None):
+def error(status, message, fields=None, headers=None, error_type=None):
     """An error envelope for ``status``."""
-    errors = {"type": ERROR_TYPES.get(status, "Error"), "message": message}
+    errors = {"type": error_type or ERROR_TYPES.get(status, "Error"), "message": message}
     if fields:
         errors["fields"] = fields
     response = jsonify({"success": False, "errors": errors})
@@ -71,4 +80,10 @@ def from_http_exception(exc: HTTPException):
     status = exc.code or 500
     message = DEFAULT_MESSAGES.get(status) or exc.description or exc.name
     headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
-    return error(status, message, fields=getattr(exc, "fields", None), headers=headers)
+    return error(
+        status,
+        message,
+        fields=getattr(exc, "fields", None),
+        headers=headers,
+        error_type=getattr(exc, "error_type", None),
+    )

@@ -10,6 +10,16 @@ OTHER_SESSIONS_ENDED = "Every other session has been ended"
 SIGNED_UP = "You have successfully signed up"
 CSRF_ISSUED = "CSRF token issued"
 AUTHENTICATED = "You are logged in"
+RESET_REQUESTED = (
+    "If an account uses this address, a message with a link to reset its password is on its way."
+)
+PASSWORD_RESET = "Your password has been reset. Log in with the new one."
+EMAIL_CONFIRMED = "Your email address is confirmed"
+CONFIRMATION_SENT = "A new confirmation link is on its way to your email address."
+EMAIL_CHANGE_REQUESTED = (
+    "Open the link we sent to the new address to confirm it. Until then, the old one stays."
+)
+EMAIL_CHANGED = "Your email address has been changed"
 
 # Authentication
 INVALID_CREDENTIALS = "Invalid username or password"
@@ -17,6 +27,15 @@ NOT_LOGGED_IN = "You are not logged in"
 WRONG_CURRENT_PASSWORD = "Your current password is not correct"
 TOO_MANY_ATTEMPTS = "Too many failed attempts. Please wait before trying again."
 TOO_MANY_REQUESTS = "Too many requests. Please wait before trying again."
+
+# Tokens sent by mail, and the addresses they prove
+INVALID_TOKEN = "This link is invalid or has expired. Please ask for a new one."
+EMAIL_NOT_CONFIRMED = (
+    "Please confirm your email address first, with the link in the latest message we sent you."
+)
+EMAIL_NOT_CONFIRMED_TYPE = "Email not confirmed"
+EMAIL_ALREADY_CONFIRMED = "Your email address is already confirmed."
+EMAIL_UNCHANGED = "This is already your email address."
 
 # Validation
 VALIDATION_FAILED = "Some fields are missing or invalid"

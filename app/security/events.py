@@ -26,6 +26,15 @@ LOGOUT = "logout"
 PASSWORD_CHANGED = "password_changed"
 PASSWORD_CHANGE_FAILED = "password_change_failed"
 SESSION_REVOKED = "session_revoked"
+LOGIN_UNCONFIRMED = "login_refused_unconfirmed"
+CONFIRMATION_SENT = "confirmation_sent"
+EMAIL_CONFIRMED = "email_confirmed"
+EMAIL_CHANGE_REQUESTED = "email_change_requested"
+EMAIL_CHANGE_FAILED = "email_change_failed"
+EMAIL_CHANGED = "email_changed"
+RESET_REQUESTED = "password_reset_requested"
+PASSWORD_RESET = "password_reset"
+TOKEN_REFUSED = "token_refused"
 
 
 def security_event(event: str, user=None, login=None, **details) -> None:

@@ -22,6 +22,7 @@ from app.security.events import THROTTLED, security_event
 from app.users.keys import email_key, user_name_key
 
 SCOPE = "failed-login"
+LIMIT = "LOGIN_FAILURE_LIMIT"
 
 
 def login_key(login: str) -> str:
@@ -34,33 +35,37 @@ def account_keys(user) -> list[str]:
     return [login_key(user.user_name), login_key(user.email)]
 
 
-def _limits():
-    return parse_many(current_app.config["LOGIN_FAILURE_LIMIT"])
+def _limits(config_key):
+    return parse_many(current_app.config[config_key])
 
 
-def count_attempt(keys, user=None, login=None) -> None:
+def count_attempt(
+    keys, user=None, login=None, scope=SCOPE, limit=LIMIT, message=messages.TOO_MANY_ATTEMPTS
+) -> None:
     """Count one attempt against each of ``keys``, or answer 429 when one is over its limit.
 
     Counted before the password is checked, in one atomic step of the storage per window: a
     check made first and a count made after the password was wrong let every one of a burst
     of parallel guesses through. A success then clears the counts (``clear``). The windows
-    are counted in the order the config lists them, shortest first.
+    are counted in the order the config lists them, shortest first. Other counts kept the
+    same way (requests for a password reset, per address) name their ``scope``, ``limit`` and
+    the ``message`` of their 429.
     """
     if not limiter.enabled:
         return
     strategy = limiter.limiter
     over = []
     for key in keys:
-        for limit in _limits():
+        for window in _limits(limit):
             # Past one window, the attempt is refused unchecked: it counts in no later one.
-            if not strategy.hit(limit, SCOPE, key):
-                over.append((limit, key))
+            if not strategy.hit(window, scope, key):
+                over.append((window, key))
                 break
     if not over:
         return
     security_event(THROTTLED, user=user, login=login, limit=str(over[0][0]))
-    reset_time = max(strategy.get_window_stats(limit, SCOPE, key).reset_time for limit, key in over)
-    abort(429, description=messages.TOO_MANY_ATTEMPTS, retry_after=seconds_until(reset_time))
+    reset_time = max(strategy.get_window_stats(w, scope, key).reset_time for w, key in over)
+    abort(429, description=message, retry_after=seconds_until(reset_time))
 
 
 def clear(keys) -> None:
@@ -68,5 +73,12 @@ def clear(keys) -> None:
     if not limiter.enabled:
         return
     for key in keys:
-        for limit in _limits():
-            limiter.limiter.clear(limit, SCOPE, key)
+        for window in _limits(LIMIT):
+            limiter.limiter.clear(window, SCOPE, key)
+
+
+def allow(scope, key, limit) -> bool:
+    """Count one use of ``key`` in ``scope``; False, quietly, when it is over ``limit``."""
+    if not limiter.enabled:
+        return True
+    return all(limiter.limiter.hit(window, scope, key) for window in _limits(limit))

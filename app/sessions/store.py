@@ -75,8 +75,13 @@ def end_all_from(current, user) -> bool:
     )
     if db.session.execute(ends_current).rowcount != 1:
         return False
-    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    end_all(user)
     return True
+
+
+def end_all(user):
+    """Delete every record of ``user``, in the caller's transaction."""
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
 
 
 def live_sessions(current):

@@ -1,4 +1,4 @@
-"""The login, signup and change-password forms, with the contract's field rules.
+"""The account forms (login, signup, passwords, tokens, addresses), with the contract's rules.
 
 They are fed by ``app.api.payload`` (or the CLI), never by WTForms' own request reading.
 """
@@ -34,6 +34,33 @@ def _password(label, min_len, message):
 def _name(label):
     limit = constants.MAX_NAME_LEN
     return _text(label, limit, messages.NAME_TOO_LONG.format(max=limit))
+
+
+class TokenField(StringField):
+    """A token from a link, taken as it comes: any string, even one holding NUL or 10 KB.
+
+    Its shape is checked by the token store, so that every bad token gets the one answer
+    that a wrong one gets (``app.accounts.tokens``); only a missing one is a field error.
+    """
+
+
+def _token():
+    return TokenField("token", [InputRequired(messages.FIELD_REQUIRED)])
+
+
+def _email():
+    return StringField(
+        "email", [DataRequired(messages.FIELD_REQUIRED), EmailAddress()], filters=[_strip]
+    )
+
+
+def _personal_info_of(user):
+    return {
+        "user_name": user.user_name,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+    }
 
 
 class ApiForm(FlaskForm):
@@ -81,9 +108,7 @@ class SignupForm(NewPasswordForm):
     )
     first_name = _name("first_name")
     last_name = _name("last_name")
-    email = StringField(
-        "email", [DataRequired(messages.FIELD_REQUIRED), EmailAddress()], filters=[_strip]
-    )
+    email = _email()
 
     def personal_info(self):
         return {
@@ -94,6 +119,29 @@ class SignupForm(NewPasswordForm):
         }
 
 
+class TokenForm(ApiForm):
+    token = _token()
+
+
+class EmailForm(ApiForm):
+    email = _email()
+
+
+class ResetPasswordForm(NewPasswordForm):
+    """A new password for the account a reset token names (``user``, once it is known)."""
+
+    token = _token()
+    user = None
+
+    def personal_info(self):
+        return _personal_info_of(self.user)
+
+
+class ChangeEmailForm(ApiForm):
+    password = _password("password", 0, messages.PASSWORD_TOO_LONG)
+    email = _email()
+
+
 class ChangePasswordForm(NewPasswordForm):
     current_password = _password("current_password", 0, messages.PASSWORD_TOO_LONG)
 
@@ -102,9 +150,4 @@ class ChangePasswordForm(NewPasswordForm):
         self.user = user
 
     def personal_info(self):
-        return {
-            "user_name": self.user.user_name,
-            "email": self.user.email,
-            "first_name": self.user.first_name,
-            "last_name": self.user.last_name,
-        }
+        return _personal_info_of(self.user)

@@ -32,6 +32,7 @@ class PublicUser:
             "last_name": self.last_name,
             "role": self.role,
             "created_on": isoformat(self.created_on),
+            "email_confirmed": self.email_confirmed_at is not None,
         }
 
 
@@ -56,6 +57,8 @@ class User(db.Model, PublicUser, Credentials, UserMixin):
     # Goes up with every password change. Each session records the version it was made with,
     # and the lookup honours a session only while the two are equal.
     credential_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When a link sent to the current address was used; None: not confirmed (yet).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def __init__(self, **fields):
         # Column defaults apply only at flush; the role and version are needed before that.
@@ -100,10 +103,13 @@ class User(db.Model, PublicUser, Credentials, UserMixin):
     def find_by_login(cls, login: str):
         """The user whose user name or email is ``login``, ignoring case; or None."""
         if "@" in login:
-            condition = cls.email_key == email_key(login)
-        else:
-            condition = cls.user_name_key == user_name_key(login)
-        return db.session.scalar(select(cls).where(condition))
+            return cls.find_by_email(login)
+        return db.session.scalar(select(cls).where(cls.user_name_key == user_name_key(login)))
+
+    @classmethod
+    def find_by_email(cls, email: str):
+        """The user whose email is ``email``, ignoring letter case; or None."""
+        return db.session.scalar(select(cls).where(cls.email_key == email_key(email)))
 
     @classmethod
     def authenticate(cls, login: str, password: str):
@@ -134,6 +140,7 @@ class ActiveUser(PublicUser, UserMixin):
     email: str
     created_on: datetime
     role_code: int
+    email_confirmed_at: datetime | None
 
     def __repr__(self):
         return f"<ActiveUser {self.user_name!r}>"

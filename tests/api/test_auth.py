@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.service import conflict_from as _conflict_from
+from app.accounts.checks import conflict_from as _conflict_from
 from app.common import messages
 from app.extensions import db
 from app.sessions.models import AuthSession

@@ -1,0 +1,96 @@
+"""The account's email address: confirming it, and changing it to one that is confirmed.
+
+An address counts as confirmed once a link sent to it was used. A change needs the password,
+sends a link to the new address and a notice to the old one, and happens when the link is
+used: only then, checked again for uniqueness, does the account take the new address.
+"""
+
+from functools import partial
+
+from flask import abort
+
+from app.accounts import mailings, tokens
+from app.accounts.checks import email_conflict, password_checked, redeemed_token, unique_keys
+from app.api.responses import FieldErrors, Refusal
+from app.common import messages
+from app.common.time import utcnow
+from app.extensions import db
+from app.security import throttle
+from app.security.events import (
+    CONFIRMATION_SENT,
+    EMAIL_CHANGE_FAILED,
+    EMAIL_CHANGE_REQUESTED,
+    EMAIL_CHANGED,
+    EMAIL_CONFIRMED,
+    LOGIN_UNCONFIRMED,
+    security_event,
+)
+from app.users.keys import email_key
+from app.users.models import User
+
+# The new link sent with a refused login is counted per user, under the resend route's limit.
+RESEND_SCOPE = "confirmation-resend"
+
+
+def refuse_unconfirmed(user):
+    """The 403 of a login with the right password to an unconfirmed address; a new link goes
+    out with it, as often as the resend limit allows."""
+    if throttle.allow(RESEND_SCOPE, f"user:{user.id}", "CONFIRM_RESEND_RATE_LIMIT"):
+        mailings.send_confirmation(user)
+        db.session.commit()
+    security_event(LOGIN_UNCONFIRMED, user=user)
+    raise Refusal(403, messages.EMAIL_NOT_CONFIRMED, messages.EMAIL_NOT_CONFIRMED_TYPE)
+
+
+def resend_confirmation(user):
+    """Send ``user`` a new confirmation link; the older ones stop working."""
+    if user.email_confirmed_at is not None:
+        db.session.rollback()
+        abort(409, messages.EMAIL_ALREADY_CONFIRMED)
+    mailings.send_confirmation(user)
+    db.session.commit()
+    security_event(CONFIRMATION_SENT, user=user)
+
+
+def confirm_email(token):
+    """Use a confirmation link: its account's address is confirmed."""
+    redeemed = redeemed_token(token, tokens.CONFIRM_EMAIL)
+    user = db.session.get(User, redeemed.user_id)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    db.session.commit()
+    security_event(EMAIL_CONFIRMED, user=user)
+
+
+def request_email_change(user, form):
+    """Check the password, then send the link to the new address and the notice to the old."""
+    new_email = form.email.data
+    check = partial(user.check_password, form.password.data)
+    # A wrong password is a failed login, counted for both names of the account.
+    if not password_checked(throttle.account_keys(user), check, user=user):
+        security_event(EMAIL_CHANGE_FAILED, user=user)
+        abort(403, messages.WRONG_CURRENT_PASSWORD)
+    if email_key(new_email) == user.email_key:
+        raise FieldErrors({"email": [messages.EMAIL_UNCHANGED]})
+    if User.is_email_taken(new_email):
+        db.session.rollback()
+        raise email_conflict()
+    mailings.send_email_change(user, new_email)
+    db.session.commit()
+    security_event(EMAIL_CHANGE_REQUESTED, user=user)
+
+
+def change_email(token):
+    """Use an email-change link: the account takes the address the link was sent to."""
+    redeemed = redeemed_token(token, tokens.CHANGE_EMAIL)
+    user = db.session.get(User, redeemed.user_id)
+    if User.is_email_taken(redeemed.email):
+        db.session.rollback()
+        raise email_conflict()
+    old_email = user.email
+    user.email = redeemed.email
+    user.email_confirmed_at = utcnow()
+    # Taken by another account since the check: the unique key says so, as a 409.
+    with unique_keys():
+        db.session.commit()
+    security_event(EMAIL_CHANGED, user=user, old_email=old_email)

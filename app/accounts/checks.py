@@ -1,0 +1,76 @@
+"""The checks every flow makes in the same way: the password with its throttle, the password
+rule, tokens from links, and unique names and addresses."""
+
+from contextlib import contextmanager
+
+from flask import abort
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts import tokens
+from app.api.responses import FieldErrors
+from app.common import messages
+from app.extensions import db
+from app.security import throttle
+from app.security.events import TOKEN_REFUSED, security_event
+
+# The unique key columns, as SQLite and PostgreSQL both name them in an IntegrityError.
+CONFLICT_FIELDS = {
+    "user_name_key": ("user_name", messages.USER_NAME_TAKEN),
+    "email_key": ("email", messages.EMAIL_TAKEN),
+}
+
+
+def password_checked(keys, check, **who) -> bool:
+    """Count one attempt against ``keys`` (a 429 over the limit), run the password ``check``,
+    and forget the attempts when it passes."""
+    throttle.count_attempt(keys, **who)
+    if not check():
+        return False
+    throttle.clear(keys)
+    return True
+
+
+def require_strong_password(form):
+    """A 422 when the new password breaks the password rule, scored only after cheap checks."""
+    problem = form.password_problem()
+    if problem:
+        raise FieldErrors({"password": [problem]})
+
+
+def email_conflict():
+    return FieldErrors({"email": [messages.EMAIL_TAKEN]}, messages.CONFLICT, code=409)
+
+
+def conflict_from(exc: IntegrityError):
+    """The 409 for a unique key that a racing insert won, or None for any other violation."""
+    text = str(exc.orig)
+    fields = {field: [msg] for key, (field, msg) in CONFLICT_FIELDS.items() if key in text}
+    return FieldErrors(fields, messages.CONFLICT, code=409) if fields else None
+
+
+@contextmanager
+def unique_keys():
+    """Turn a lost race for a user name or email into its 409."""
+    try:
+        yield
+    except IntegrityError as exc:
+        db.session.rollback()
+        conflict = conflict_from(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
+
+
+def refuse_token(purpose):
+    """The one 400 of every token that is not good, whatever is wrong with it."""
+    db.session.rollback()
+    security_event(TOKEN_REFUSED, purpose=purpose)
+    abort(400, messages.INVALID_TOKEN)
+
+
+def redeemed_token(token, purpose) -> tokens.Redeemed:
+    """Use ``token`` up, in this transaction: what it names; the one 400 if it is not good."""
+    redeemed = tokens.redeem(token, purpose)
+    if redeemed is None:
+        refuse_token(purpose)
+    return redeemed

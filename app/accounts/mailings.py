@@ -1,0 +1,69 @@
+"""The messages an account receives, each queued in the caller's transaction.
+
+Every one goes to the address stored on the account (or, for an email change, to the new
+address being confirmed), never to an address as someone typed it. Links come from
+``PUBLIC_URL``, with the token in the fragment.
+"""
+
+from flask import has_request_context
+
+from app.accounts import tokens
+from app.common.time import utcnow
+from app.mail.compose import compose, in_words
+from app.mail.outbox import enqueue
+from app.public_url import page_link
+from app.security.client import client_ip
+from app.sessions.store import duration
+
+# The page's paths that read a token from their fragment.
+LINK_PATHS = {
+    tokens.CONFIRM_EMAIL: "/confirm",
+    tokens.RESET_PASSWORD: "/reset",
+    tokens.CHANGE_EMAIL: "/change-email",
+}
+
+
+def _send_link(user, purpose, to):
+    """Queue the message of ``purpose`` with a new token's link, sent to ``to``."""
+    token, expires_at = tokens.issue(user, purpose, to)
+    message = compose(
+        purpose,
+        to,
+        user_name=user.user_name,
+        email=to,
+        link=page_link(LINK_PATHS[purpose], token=token),
+        lifetime=in_words(duration(tokens.LIFETIMES[purpose])),
+    )
+    enqueue(message, purpose, user, expires_at=expires_at)
+
+
+def _send_notice(user, kind, **context):
+    """Queue the notice ``kind`` to the account's address: what happened, when, from where."""
+    when = utcnow().strftime("%Y-%m-%d %H:%M UTC")
+    message = compose(
+        kind,
+        user.email,
+        user_name=user.user_name,
+        when=when,
+        ip=client_ip() if has_request_context() else None,
+        **context,
+    )
+    enqueue(message, kind, user)
+
+
+def send_confirmation(user):
+    _send_link(user, tokens.CONFIRM_EMAIL, user.email)
+
+
+def send_reset(user):
+    _send_link(user, tokens.RESET_PASSWORD, user.email)
+
+
+def send_email_change(user, new_email):
+    """The link to the new address, and a notice to the old one."""
+    _send_link(user, tokens.CHANGE_EMAIL, new_email)
+    _send_notice(user, "email_changing", new_email=new_email)
+
+
+def send_password_changed(user, how=None):
+    _send_notice(user, "password_changed", how=how)

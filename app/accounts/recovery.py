@@ -1,0 +1,69 @@
+"""Password reset over mail: asking for a link, and setting a new password with it.
+
+Asking answers alike for every address, with an account or not; only an account's own
+address gets a message. Setting the password ends every session of the account and logs
+nobody in. Both are counted per address, keyed like the failed-login count.
+"""
+
+from app.accounts import mailings, tokens
+from app.accounts.checks import redeemed_token, refuse_token, require_strong_password
+from app.common import messages
+from app.common.time import utcnow
+from app.extensions import db
+from app.security import throttle
+from app.security.events import PASSWORD_RESET, RESET_REQUESTED, security_event
+from app.sessions import store
+from app.users.models import User
+from app.users.passwords import passwords
+
+REQUEST_SCOPE = "reset-request"
+RESET_SCOPE = "password-reset"
+
+
+def request_reset(email):
+    """Queue a reset link for the account whose address is ``email`` (ignoring letter case),
+    sent to the address stored on it; nothing at all when there is none."""
+    throttle.count_attempt(
+        [throttle.login_key(email)],
+        login=email,
+        scope=REQUEST_SCOPE,
+        limit="RESET_ADDRESS_LIMIT",
+        message=messages.TOO_MANY_REQUESTS,
+    )
+    user = User.find_by_email(email)
+    if user is not None:
+        mailings.send_reset(user)
+    db.session.commit()
+    security_event(RESET_REQUESTED, user=user, login=email)
+
+
+def reset_password(form):
+    """Set the new password of a validated reset form whose token is good, and end every
+    session of the account; a 400 for any token that is not good, and nothing changes."""
+    peeked = tokens.peek(form.token.data, tokens.RESET_PASSWORD)
+    user = db.session.get(User, peeked.user_id) if peeked is not None else None
+    if user is None:
+        refuse_token(tokens.RESET_PASSWORD)
+    throttle.count_attempt(
+        [throttle.login_key(user.email)],
+        user=user,
+        scope=RESET_SCOPE,
+        limit="RESET_ADDRESS_LIMIT",
+        message=messages.TOO_MANY_REQUESTS,
+    )
+    form.user = user
+    require_strong_password(form)
+    new_hash = passwords.hash(form.password.data)
+    # The token is used up, the password replaced and every session ended in one transaction,
+    # only while the token is still good and the password is the one it was made for: of two
+    # resets at once, one wins.
+    redeemed_token(form.token.data, tokens.RESET_PASSWORD)
+    if not user.replace_password(new_hash):
+        refuse_token(tokens.RESET_PASSWORD)
+    store.end_all(user)
+    if user.email_confirmed_at is None:
+        # The link reached the address, and was used: the address is the account's.
+        user.email_confirmed_at = utcnow()
+    mailings.send_password_changed(user, how="with a link sent to this address")
+    db.session.commit()
+    security_event(PASSWORD_RESET, user=user)

@@ -1,0 +1,153 @@
+"""The outbox: each message is a row, written in the transaction of the change it announces,
+and delivered later by a sender (``app.mail.sender``) that claims one row at a time.
+
+A row is ``pending`` until a sender claims it (``sending``, for ``MAIL_CLAIM_TIMEOUT``), then
+``sent`` or, after its last attempt or once what it links to has expired, ``failed``. A claim
+is one ``UPDATE`` of a row that is still due, so two senders never take the same one; a claim
+that outlives its timeout (a sender died mid-way) is due again. Once sent, the content (which
+may hold a token's link) is emptied: the row stays as the record of what was sent.
+"""
+
+import email.policy
+from datetime import datetime, timedelta
+from email import message_from_string
+
+from flask import current_app
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, and_, or_, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.common.time import as_utc, utcnow
+from app.extensions import db
+from app.users.constants import MAX_EMAIL_LEN
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+MAX_ERROR_LEN = 500
+MAX_RETRY_DELAY = timedelta(days=1)
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # Deleting the user deletes what is still queued for them.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    recipient: Mapped[str] = mapped_column(String(MAX_EMAIL_LEN))
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    send_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # After this, what the message links to has expired: it is not worth sending.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(MAX_ERROR_LEN))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self):
+        return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
+
+    def email_message(self):
+        """The stored message, parsed back, ready to send."""
+        return message_from_string(self.content, policy=email.policy.SMTP)
+
+
+def enqueue(message, kind: str, user=None, expires_at=None) -> OutboxMessage:
+    """Add ``message`` (an ``EmailMessage``) to the outbox, in the caller's transaction."""
+    row = OutboxMessage(
+        message_id=message["Message-ID"],
+        kind=kind,
+        user_id=user.id if user is not None else None,
+        recipient=str(message["To"]),
+        content=message.as_string(policy=email.policy.SMTPUTF8),
+        status=PENDING,
+        created_at=utcnow(),
+        send_after=utcnow(),
+        expires_at=expires_at,
+        attempts=0,
+    )
+    db.session.add(row)
+    db.session.info["mail_queued"] = True
+    return row
+
+
+def _due(now):
+    Message = OutboxMessage
+    return or_(
+        and_(Message.status == PENDING, Message.send_after <= now),
+        and_(Message.status == SENDING, Message.claimed_until <= now),
+    )
+
+
+def claim(sender: str) -> OutboxMessage | None:
+    """Claim the next due message for ``sender``, and commit; None when nothing is due."""
+    Message = OutboxMessage
+    now = utcnow()
+    lease = timedelta(seconds=float(current_app.config["MAIL_CLAIM_TIMEOUT"]))
+    # SKIP LOCKED lets parallel senders on PostgreSQL take different rows; the outer
+    # condition, checked again on the locked row, is what keeps a row to one of them.
+    next_due = (
+        select(Message.id)
+        .where(_due(now))
+        .order_by(Message.send_after, Message.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claimed = db.session.scalar(
+        update(Message)
+        .where(Message.id == next_due, _due(now))
+        .values(
+            status=SENDING,
+            claimed_by=sender,
+            claimed_until=now + lease,
+            attempts=Message.attempts + 1,
+        )
+        .returning(Message.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return db.session.get(Message, claimed) if claimed is not None else None
+
+
+def _finish(row, sender, **values):
+    """Record the outcome of ``sender``'s attempt at ``row``, unless its claim was lost."""
+    Message = OutboxMessage
+    db.session.execute(
+        update(Message)
+        .where(Message.id == row.id, Message.status == SENDING, Message.claimed_by == sender)
+        .values(claimed_by=None, claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def mark_sent(row, sender):
+    _finish(row, sender, status=SENT, sent_at=utcnow(), content="", last_error=None)
+
+
+def mark_failed(row, sender, error: str):
+    """Try again later, after a delay that doubles with each attempt; or give up."""
+    config = current_app.config
+    now = utcnow()
+    delay = timedelta(seconds=float(config["MAIL_RETRY_DELAY"]) * 2 ** (row.attempts - 1))
+    retry_at = now + min(delay, MAX_RETRY_DELAY)
+    last = row.attempts >= int(config["MAIL_MAX_ATTEMPTS"]) or (
+        row.expires_at is not None and as_utc(row.expires_at) <= retry_at
+    )
+    status = FAILED if last else PENDING
+    _finish(row, sender, status=status, send_after=retry_at, last_error=error[:MAX_ERROR_LEN])
+    return status
+
+
+def is_expired(row) -> bool:
+    return row.expires_at is not None and as_utc(row.expires_at) <= utcnow()
+
+
+def mark_expired(row, sender):
+    """Give up on a message whose link has expired: it would only mislead."""
+    _finish(row, sender, status=FAILED, content="", last_error="expired before it was sent")

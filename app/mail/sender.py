@@ -1,0 +1,126 @@
+"""Delivering the outbox, outside any request: a thread in each app process, or the CLI.
+
+``deliver_due`` claims due messages one at a time and hands each to the transport that
+``MAIL_URL`` names. A failure sends the message back to the outbox with a later retry time;
+one that says the server cannot be reached ends the round, so that an outage costs the other
+messages no attempts. The thread starts with the first request of each process (so a fork
+gets its own, and a CLI command none), and an outbox write wakes it when its commit is done.
+"""
+
+import logging
+import os
+import smtplib
+import socket
+import threading
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.extensions import db
+from app.log import MAIL_LOGGER
+from app.mail import outbox
+from app.mail.transports import transport_for
+
+logger = logging.getLogger(MAIL_LOGGER)
+
+# Refusals of one message. Any other error (smtplib's are OSErrors) means that the server
+# cannot take mail now: nothing else would get through this round either.
+MESSAGE_REFUSED = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+    smtplib.SMTPNotSupportedError,
+)
+EXTENSION = "mail_sender"
+
+
+def sender_name() -> str:
+    """Who holds a claim: this host, process and thread."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 10**8}"
+
+
+def deliver_due(limit=None) -> int:
+    """Send the messages that are due (at most ``limit``); how many went out."""
+    config = current_app.config
+    transport = transport_for(config["MAIL_URL"], config["MAIL_TIMEOUT"])
+    name = sender_name()
+    sent = 0
+    for _ in range(limit) if limit is not None else iter(int, 1):
+        row = outbox.claim(name)
+        if row is None:
+            break
+        if outbox.is_expired(row):
+            outbox.mark_expired(row, name)
+            continue
+        try:
+            transport.send(row.email_message())
+        except OSError as exc:
+            status = outbox.mark_failed(row, name, f"{type(exc).__name__}: {exc}")
+            logger.warning("Message %s to %s not sent (%s): %s", row.id, row.recipient, status, exc)
+            if not isinstance(exc, MESSAGE_REFUSED):
+                break
+            continue
+        outbox.mark_sent(row, name)
+        sent += 1
+    return sent
+
+
+class Sender:
+    """The in-process sender of one app: a daemon thread per process, woken by outbox writes."""
+
+    def __init__(self, app):
+        self.app = app
+        self.wakeup = threading.Event()
+        self.pid = None
+        self.lock = threading.Lock()
+
+    def ensure_started(self):
+        """Start this process's thread, once (a forked worker starts its own)."""
+        if self.pid == os.getpid():
+            return
+        with self.lock:
+            if self.pid != os.getpid():
+                self.pid = os.getpid()
+                threading.Thread(target=self.run, name="mail-sender", daemon=True).start()
+
+    def wake(self):
+        self.wakeup.set()
+
+    def run(self, stop=None):
+        """Deliver, then wait for a wake-up or the poll interval; until ``stop`` is set."""
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            self.wakeup.clear()
+            with self.app.app_context():
+                try:
+                    deliver_due()
+                except SQLAlchemyError as exc:
+                    # The database is away: the messages wait for it, and so does the sender.
+                    db.session.rollback()
+                    logger.warning("The outbox cannot be read: %s", exc)
+                except Exception:
+                    # Whatever it was, the thread must live on to send the next message.
+                    logger.exception("The mail sender failed")
+                finally:
+                    db.session.remove()
+            self.wakeup.wait(float(self.app.config["MAIL_POLL_INTERVAL"]))
+
+
+def _wake_after_commit(session):
+    if session.info.pop("mail_queued", False) and current_app:
+        current_app.extensions[EXTENSION].wake()
+
+
+def _forget_on_rollback(session):
+    session.info.pop("mail_queued", None)
+
+
+def register(app):
+    """Give the app its sender; with ``MAIL_SEND_IN_PROCESS``, its first request starts it."""
+    sender = app.extensions[EXTENSION] = Sender(app)
+    if not event.contains(db.session, "after_commit", _wake_after_commit):
+        event.listen(db.session, "after_commit", _wake_after_commit)
+        event.listen(db.session, "after_rollback", _forget_on_rollback)
+    if app.config["MAIL_SEND_IN_PROCESS"]:
+        app.before_request(sender.ensure_started)
