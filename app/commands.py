@@ -3,7 +3,6 @@
 import secrets
 import signal
 import sys
-import threading
 
 import click
 import flask_migrate
@@ -163,13 +162,8 @@ def deliver_mail(once):
         click.echo(f"Sent {deliver_due()} message(s).")
         return
     sender = current_app.extensions[MAIL_SENDER]
-    stop = threading.Event()
-
-    def finish(_signal, _frame):
-        stop.set()
-        sender.wake()
-
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop_signal, finish)
+        signal.signal(stop_signal, lambda _signal, _frame: sender.stop())
     click.echo("Sending mail from the outbox; stop with Ctrl-C or SIGTERM.")
-    sender.run(stop)
+    sender.run()
+    click.echo("Stopped.")

@@ -461,7 +461,16 @@ class Databases:
 
 def clean_env() -> dict:
     """The environment without anything that would configure an app behind our back."""
-    drop = {"APP_CONFIG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BENCH_DATABASE_URL"}
+    drop = {
+        "APP_CONFIG",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PUBLIC_URL",
+        "MAIL_URL",
+        "MAIL_FROM",
+        "BENCH_DATABASE_URL",
+    }
     return {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("FLASK_")}
 
 
@@ -471,6 +480,9 @@ def ours_env(database_url) -> dict:
         "APP_CONFIG": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": database_url,
+        # Every server here listens on loopback: the host its requests name.
+        "PUBLIC_URL": "http://127.0.0.1",
+        "MAIL_URL": "log://",
         "FLASK_SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
         "FLASK_RATELIMIT_ENABLED": "false",
     }

@@ -113,13 +113,16 @@ class Server:
 
 def app_server(database_url, log_path, workers=2, threads=4, env=None, python=sys.executable):
     """The app under gunicorn on a free port, configured as in production but over plain HTTP
-    (the server behind the TLS proxy), on ``database_url``; not started yet."""
+    (the server behind the TLS proxy), on ``database_url``; not started yet. Its public
+    address is its own, and its mail goes only to the log unless ``env`` names a MAIL_URL."""
     port = free_port()
     environment = {
         **os.environ,
         "APP_CONFIG": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": database_url,
+        "PUBLIC_URL": f"http://{HOST}:{port}",
+        "MAIL_URL": "log://",
         "FLASK_SESSION_COOKIE_SECURE": "false",
         **(env or {}),
     }

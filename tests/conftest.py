@@ -7,7 +7,7 @@ on, and every answer under ``/api/`` is held to ``openapi.yaml`` (``tests/contra
 import os
 
 # The suite decides its database and secrets; a developer's environment must not leak in.
-for _variable in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
+for _variable in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "PUBLIC_URL", "MAIL_URL", "MAIL_FROM"):
     os.environ.pop(_variable, None)
 for _variable in [name for name in os.environ if name.startswith("FLASK_")]:
     os.environ.pop(_variable)
@@ -24,7 +24,12 @@ from tests.contract import ContractClient  # noqa: E402
 from tests.helpers import AuthActions  # noqa: E402
 from tests.plugins.databases import make_app  # noqa: E402
 
-pytest_plugins = ["tests.plugins.databases", "tests.plugins.servers", "tests.plugins.suite"]
+pytest_plugins = [
+    "tests.plugins.databases",
+    "tests.plugins.mail",
+    "tests.plugins.servers",
+    "tests.plugins.suite",
+]
 
 # Every app the suite builds, however it is built, answers its test client through openapi.yaml.
 Flask.test_client_class = ContractClient

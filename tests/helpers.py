@@ -113,3 +113,17 @@ def session_cookie(app, client):
     if cookie is None:
         return None
     return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+# What production refuses to start without, besides a secret key.
+PRODUCTION_NEEDS = {"PUBLIC_URL": "http://localhost", "MAIL_URL": "log://"}
+
+
+def use_production(monkeypatch, **environment):
+    """Make the apps of this test production ones, with a public address and a mail URL."""
+    monkeypatch.setenv("APP_CONFIG", "production")
+    for name, value in {**PRODUCTION_NEEDS, **environment}.items():
+        monkeypatch.setenv(name, value)
+
+# The tables of a database at the head revision.
+HEAD_TABLES = {"alembic_version", "user", "auth_session", "account_token", "outbox"}

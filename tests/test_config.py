@@ -24,7 +24,7 @@ from app.secret_key import (
     instance_secret_key,
 )
 from app.users.passwords import passwords
-from tests.helpers import PASSWORD, ROOT, AuthActions, assert_error
+from tests.helpers import PASSWORD, ROOT, AuthActions, assert_error, use_production
 from tests.plugins.databases import make_app
 
 RANDOM_KEY = secrets.token_hex(32)
@@ -66,8 +66,7 @@ def build(database_url):
     ],
 )
 def test_app_config_selects_the_class(build, monkeypatch, instance_path, name, cls):
-    monkeypatch.setenv("APP_CONFIG", name)
-    monkeypatch.setenv("SECRET_KEY", RANDOM_KEY)
+    use_production(monkeypatch, APP_CONFIG=name, SECRET_KEY=RANDOM_KEY)
     app = build()
     assert app.config["APP_CONFIG"] == name
     assert app.testing is (name == "testing")
@@ -187,7 +186,7 @@ def test_extensions_read_the_final_config(build, monkeypatch):
 def test_production_cookie_security_can_be_switched_off_for_plain_http(
     build, monkeypatch, instance_path
 ):
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", RANDOM_KEY)
     monkeypatch.setenv("FLASK_SESSION_COOKIE_SECURE", "false")
     assert build().config["SESSION_COOKIE_SECURE"] is False
@@ -214,7 +213,7 @@ def test_production_cookie_security_can_be_switched_off_for_plain_http(
     ],
 )
 def test_production_refuses_a_weak_secret_key(database_url, monkeypatch, instance_path, key):
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         make_app(database_url, SECRET_KEY=key)
 
@@ -223,7 +222,7 @@ def test_production_refuses_a_weak_secret_key(database_url, monkeypatch, instanc
     "key", [secrets.token_hex(32), secrets.token_hex(MIN_SECRET_KEY_LEN // 2), RANDOM_KEY.upper()]
 )
 def test_production_accepts_a_random_secret_key(build, monkeypatch, instance_path, key):
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", key)
     assert build().config["SECRET_KEY"] == key
 
@@ -234,7 +233,7 @@ def test_production_accepts_a_random_key_that_happens_to_hold_a_word(
 ):
     # Hex around the word, so that the random part cannot complete it into a marker.
     key = secrets.token_hex(16) + word + secrets.token_hex(16)
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", key)
     assert build().config["SECRET_KEY"] == key
 
@@ -253,7 +252,7 @@ def test_production_accepts_every_generated_key(make_key):
 
 
 def test_production_checks_a_prefixed_secret_key_too(database_url, monkeypatch, instance_path):
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", RANDOM_KEY)
     monkeypatch.setenv("FLASK_SECRET_KEY", "short")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -261,7 +260,7 @@ def test_production_checks_a_prefixed_secret_key_too(database_url, monkeypatch, 
 
 
 def test_production_writes_no_secret_key_file(build, monkeypatch, instance_path):
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", RANDOM_KEY)
     build()
     assert not (instance_path / SECRET_KEY_FILE).exists()
@@ -273,7 +272,7 @@ def test_check_secret_key_accepts_a_random_key():
 
 @pytest.mark.sqlite
 def test_production_accepts_sqlite(build, database_path, monkeypatch, instance_path):
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", RANDOM_KEY)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database_path}")
     app = build({})
@@ -283,7 +282,7 @@ def test_production_accepts_sqlite(build, database_path, monkeypatch, instance_p
 
 def test_production_never_redirects_to_https(build, monkeypatch, instance_path):
     """The TLS proxy redirects; the app answers plain HTTP as asked."""
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch, PUBLIC_URL="https://auth.example")
     monkeypatch.setenv("SECRET_KEY", RANDOM_KEY)
     client = build().test_client()
     for path in ("/api/auth/csrf", "/"):
@@ -444,3 +443,91 @@ def test_a_time_limit_would_expire_old_tokens(build, monkeypatch):
         token = client.get("/api/auth/csrf").get_json()["csrf_token"]
     response = client.post("/api/auth/logout", headers={"X-CSRFToken": token})
     assert_error(response, 400, "The CSRF token has expired.")
+
+
+# The public address and the mail
+
+
+@pytest.mark.parametrize("missing", ["PUBLIC_URL", "MAIL_URL"])
+def test_production_refuses_to_start_without_a_public_address_or_mail(
+    database_url, monkeypatch, instance_path, missing
+):
+    use_production(monkeypatch, SECRET_KEY=RANDOM_KEY)
+    monkeypatch.delenv(missing)
+    with pytest.raises(RuntimeError, match=missing):
+        make_app(database_url)
+
+
+def test_production_takes_no_mail_only_when_told(build, monkeypatch, instance_path):
+    use_production(monkeypatch, SECRET_KEY=RANDOM_KEY, MAIL_URL="log://")
+    assert build().config["MAIL_URL"] == "log://"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "auth.example.com",
+        "ftp://auth.example.com",
+        "https://",
+        "https://user:pw@auth.example.com",
+        "https://auth.example.com/?next=1",
+        "https://auth.example.com/#top",
+    ],
+)
+def test_a_public_url_that_is_no_address_is_refused(database_url, monkeypatch, url):
+    monkeypatch.setenv("PUBLIC_URL", url)
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        make_app(database_url)
+
+
+def test_a_bad_mail_url_is_refused_at_start(database_url, monkeypatch):
+    monkeypatch.setenv("MAIL_URL", "smtp:/nohost")
+    with pytest.raises(RuntimeError, match="MAIL_URL"):
+        make_app(database_url)
+
+
+def test_development_mails_to_files_in_the_instance_folder(build, monkeypatch, instance_path):
+    monkeypatch.setenv("APP_CONFIG", "development")
+    app = build({})
+    assert app.config["MAIL_URL"] == f"file://{instance_path}/outbox"
+    assert app.config["PUBLIC_URL"] == "http://localhost:5000"
+    assert app.config["MAIL_SEND_IN_PROCESS"] is True
+
+
+def test_development_links_follow_the_port(build, monkeypatch, instance_path):
+    monkeypatch.setenv("APP_CONFIG", "development")
+    monkeypatch.setenv("PORT", "8123")
+    assert build({}).config["PUBLIC_URL"] == "http://localhost:8123"
+
+
+def test_the_public_url_loses_its_trailing_slash(build, monkeypatch):
+    monkeypatch.setenv("PUBLIC_URL", "https://auth.example.com/")
+    assert build().config["PUBLIC_URL"] == "https://auth.example.com"
+
+
+def test_production_trusts_only_the_public_host(build, monkeypatch, instance_path):
+    use_production(monkeypatch, SECRET_KEY=RANDOM_KEY, PUBLIC_URL="https://auth.example.com")
+    app = build()
+    assert app.config["TRUSTED_HOSTS"] == ["auth.example.com"]
+    client = app.test_client()
+    assert client.get("/api/auth/csrf", base_url="https://auth.example.com").status_code == 200
+    for host in ("evil.example", "auth.example.com.evil.example", "localhost"):
+        response = client.get("/api/auth/csrf", base_url=f"https://{host}")
+        assert_error(response, 400, response.get_json()["errors"]["message"])
+        assert client.get("/", base_url=f"https://{host}").status_code == 400
+
+
+def test_an_operator_may_trust_more_hosts(build, monkeypatch, instance_path):
+    use_production(
+        monkeypatch,
+        SECRET_KEY=RANDOM_KEY,
+        PUBLIC_URL="https://auth.example.com",
+        FLASK_TRUSTED_HOSTS='["auth.example.com", "10.0.0.5"]',
+    )
+    client = build().test_client()
+    assert client.get("/api/auth/csrf", base_url="http://10.0.0.5:8000").status_code == 200
+
+
+def test_outside_production_any_host_is_answered(build):
+    response = build().test_client().get("/api/auth/csrf", base_url="http://anything.example")
+    assert response.status_code == 200

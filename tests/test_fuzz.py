@@ -32,7 +32,14 @@ ENDPOINTS = [
     ("GET", "/api/auth/sessions"),
     ("DELETE", "/api/auth/sessions/SESSION"),
     ("POST", "/api/auth/logout_all"),
+    ("POST", "/api/auth/reset_password/request"),
+    ("POST", "/api/auth/reset_password"),
+    ("POST", "/api/auth/confirm_email"),
+    ("POST", "/api/auth/confirm_email/resend"),
+    ("POST", "/api/auth/change_email"),
+    ("POST", "/api/auth/change_email/confirm"),
     ("GET", "/"),
+    ("GET", "/reset"),
 ]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 ODD_METHODS = ["PROPFIND", "TRACE", "MKCOL", "LOCK", "SEARCH", "BREW", "X-ANYTHING"]
@@ -47,6 +54,7 @@ FIELD_NAMES = [
     "confirm",
     "current_password",
     "csrf_token",
+    "token",
 ]
 NASTY_STRINGS = [
     "",
@@ -72,6 +80,9 @@ NASTY_STRINGS = [
     "y",
     "on",
     "true",
+    # A token's shape: 43 characters of base64url.
+    "A" * 43,
+    "-_" * 21 + "x",
 ]
 CONTENT_TYPES = [
     "application/json",
@@ -259,7 +270,16 @@ def send(client, method, path, headers, content_type, raw):
     return client.open(path, **kwargs)
 
 
-FIELD_ENDPOINTS = ["/api/auth/login", "/api/auth/signup", "/api/auth/change_password"]
+FIELD_ENDPOINTS = [
+    "/api/auth/login",
+    "/api/auth/signup",
+    "/api/auth/change_password",
+    "/api/auth/reset_password/request",
+    "/api/auth/reset_password",
+    "/api/auth/confirm_email",
+    "/api/auth/change_email",
+    "/api/auth/change_email/confirm",
+]
 
 
 @FUZZ

@@ -4,6 +4,7 @@ rule, tokens from links, and unique names and addresses."""
 from contextlib import contextmanager
 
 from flask import abort
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import tokens
@@ -68,9 +69,23 @@ def refuse_token(purpose):
     abort(400, messages.INVALID_TOKEN)
 
 
+def _session_user_id():
+    """Whose a token must be: a link is for its own account, so a browser logged in as
+    another account is refused it; an anonymous one may use any."""
+    return current_user.id if current_user.is_authenticated else None
+
+
+def peeked_token(token, purpose) -> tokens.Redeemed:
+    """What a good ``token`` names, left unused; the one 400 if it is not good."""
+    peeked = tokens.peek(token, purpose, _session_user_id())
+    if peeked is None:
+        refuse_token(purpose)
+    return peeked
+
+
 def redeemed_token(token, purpose) -> tokens.Redeemed:
     """Use ``token`` up, in this transaction: what it names; the one 400 if it is not good."""
-    redeemed = tokens.redeem(token, purpose)
+    redeemed = tokens.redeem(token, purpose, _session_user_id())
     if redeemed is None:
         refuse_token(purpose)
     return redeemed

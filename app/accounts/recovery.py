@@ -6,7 +6,12 @@ nobody in. Both are counted per address, keyed like the failed-login count.
 """
 
 from app.accounts import mailings, tokens
-from app.accounts.checks import redeemed_token, refuse_token, require_strong_password
+from app.accounts.checks import (
+    peeked_token,
+    redeemed_token,
+    refuse_token,
+    require_strong_password,
+)
 from app.common import messages
 from app.common.time import utcnow
 from app.extensions import db
@@ -40,10 +45,8 @@ def request_reset(email):
 def reset_password(form):
     """Set the new password of a validated reset form whose token is good, and end every
     session of the account; a 400 for any token that is not good, and nothing changes."""
-    peeked = tokens.peek(form.token.data, tokens.RESET_PASSWORD)
-    user = db.session.get(User, peeked.user_id) if peeked is not None else None
-    if user is None:
-        refuse_token(tokens.RESET_PASSWORD)
+    peeked = peeked_token(form.token.data, tokens.RESET_PASSWORD)
+    user = db.session.get(User, peeked.user_id)
     throttle.count_attempt(
         [throttle.login_key(user.email)],
         user=user,

@@ -90,8 +90,9 @@ def issue(user, purpose: str, email: str) -> tuple[str, datetime]:
     return token, expires_at
 
 
-def _good(token: str, purpose: str, now):
-    """The condition that ``token`` is a good one of ``purpose`` at ``now``."""
+def _good(token: str, purpose: str, now, user_id):
+    """The condition that ``token`` is a good one of ``purpose`` at ``now`` (for the user
+    ``user_id``, unless None)."""
     condition = and_(
         AccountToken.token_hash == hash_token(token),
         AccountToken.purpose == purpose,
@@ -100,6 +101,8 @@ def _good(token: str, purpose: str, now):
         AccountToken.credential_version
         == select(User.credential_version).where(User.id == AccountToken.user_id).scalar_subquery(),
     )
+    if user_id is not None:
+        condition = and_(condition, AccountToken.user_id == user_id)
     if purpose in BOUND_TO_CURRENT_EMAIL:
         current_email = select(User.email).where(User.id == AccountToken.user_id)
         condition = and_(condition, AccountToken.email == current_email.scalar_subquery())
@@ -110,24 +113,26 @@ def _well_formed(token) -> bool:
     return isinstance(token, str) and TOKEN_SHAPE.fullmatch(token) is not None
 
 
-def peek(token, purpose: str) -> Redeemed | None:
-    """What ``token`` names if it is good now, without using it up."""
+def peek(token, purpose: str, user_id=None) -> Redeemed | None:
+    """What ``token`` names if it is good now (and is ``user_id``'s), without using it up."""
     if not _well_formed(token):
         return None
+    condition = _good(token, purpose, utcnow(), user_id)
     row = db.session.execute(
-        select(AccountToken.user_id, AccountToken.email).where(_good(token, purpose, utcnow()))
+        select(AccountToken.user_id, AccountToken.email).where(condition)
     ).first()
     return Redeemed(row.user_id, row.email, purpose) if row else None
 
 
-def redeem(token, purpose: str) -> Redeemed | None:
-    """Use ``token`` up, in the caller's transaction, if it is good: what it names; else None."""
+def redeem(token, purpose: str, user_id=None) -> Redeemed | None:
+    """Use ``token`` up, in the caller's transaction, if it is good (and is ``user_id``'s):
+    what it names; else None."""
     if not _well_formed(token):
         return None
     now = utcnow()
     row = db.session.execute(
         update(AccountToken)
-        .where(_good(token, purpose, now))
+        .where(_good(token, purpose, now, user_id))
         .values(used_at=now)
         .returning(AccountToken.user_id, AccountToken.email)
         .execution_options(synchronize_session=False)

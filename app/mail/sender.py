@@ -72,6 +72,7 @@ class Sender:
     def __init__(self, app):
         self.app = app
         self.wakeup = threading.Event()
+        self.stopped = threading.Event()
         self.pid = None
         self.lock = threading.Lock()
 
@@ -87,10 +88,14 @@ class Sender:
     def wake(self):
         self.wakeup.set()
 
-    def run(self, stop=None):
-        """Deliver, then wait for a wake-up or the poll interval; until ``stop`` is set."""
-        stop = stop or threading.Event()
-        while not stop.is_set():
+    def stop(self):
+        """End ``run`` once its current round is done."""
+        self.stopped.set()
+        self.wake()
+
+    def run(self):
+        """Deliver, then wait for a wake-up or the poll interval; until stopped."""
+        while not self.stopped.is_set():
             self.wakeup.clear()
             with self.app.app_context():
                 try:

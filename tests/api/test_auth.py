@@ -18,7 +18,16 @@ from app.users.policy import password_problem
 from tests.helpers import PASSWORD, SIGNUP_FIELDS, STRONG_128, assert_error, count_rows
 
 MISSING = object()
-USER_KEYS = {"id", "user_name", "email", "first_name", "last_name", "role", "created_on"}
+USER_KEYS = {
+    "id",
+    "user_name",
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "created_on",
+    "email_confirmed",
+}
 ISO_Z = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 # U+FB03 LATIN SMALL LIGATURE FFI becomes "ffi" under NFKC: one code point typed, three counted.
 FFI = "\ufb03"

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.api.payload import _field_kinds, validated
+from app.api.payload import BOOLEAN, TEXT, TOKEN, _field_kinds, validated
 from app.api.responses import FieldErrors
 from app.common import messages
 from app.extensions import db
 from app.sessions.models import AuthSession
-from app.users.forms import LoginForm, SignupForm
+from app.users.forms import LoginForm, ResetPasswordForm, SignupForm, TokenForm
 from app.users.models import User
 from tests.helpers import PASSWORD, SIGNUP_FIELDS, assert_error, count_rows
 
@@ -311,8 +311,23 @@ def test_unknown_form_fields_are_ignored(alice, auth):
 
 
 def test_field_kinds():
-    assert _field_kinds(LoginForm) == {"login": False, "password": False, "remember_me": True}
-    assert _field_kinds(SignupForm) == dict.fromkeys(BODIES[SIGNUP], False)
+    assert _field_kinds(LoginForm) == {"login": TEXT, "password": TEXT, "remember_me": BOOLEAN}
+    assert _field_kinds(SignupForm) == dict.fromkeys(BODIES[SIGNUP], TEXT)
+    assert _field_kinds(ResetPasswordForm) == {"token": TOKEN, "password": TEXT, "confirm": TEXT}
+
+
+@pytest.mark.parametrize("token", ["a\x00b", "\ud800", "\ufffd", "x" * 10240])
+def test_a_token_field_takes_any_string_for_the_token_store_to_refuse(app, token):
+    with app.test_request_context("/", method="POST", json={"token": token}):
+        assert validated(TokenForm).token.data == token
+
+
+@pytest.mark.parametrize("value", [7, None, ["t"], {"t": 1}, True])
+def test_a_token_field_still_takes_only_a_string(app, value):
+    with app.test_request_context("/", method="POST", json={"token": value}):
+        with pytest.raises(FieldErrors) as refused:
+            validated(TokenForm)
+    assert refused.value.fields == {"token": [messages.FIELD_NOT_STRING]}
 
 
 def test_validated_returns_the_bound_form(app):

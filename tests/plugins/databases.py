@@ -56,9 +56,12 @@ def make_app(database, **overrides):
 
 
 def dispose_apps():
-    """Close the pooled connections of every app made by ``make_app`` so far."""
+    """Stop the mail senders and close the pooled connections of every app made by
+    ``make_app`` so far."""
     while _APPS:
-        with _APPS.pop().app_context():
+        app = _APPS.pop()
+        app.extensions["mail_sender"].stop()
+        with app.app_context():
             db.engine.dispose()
 
 

@@ -7,7 +7,7 @@ import flask
 import pytest
 
 from app.extensions import db
-from tests.helpers import PASSWORD, SIGNUP_FIELDS, AuthActions
+from tests.helpers import PASSWORD, PRODUCTION_NEEDS, SIGNUP_FIELDS, AuthActions
 from tests.plugins.databases import make_app
 from tests.plugins.servers import start_server
 
@@ -53,7 +53,7 @@ def build(database_url, tmp_path, monkeypatch):
     def build(config_name, overrides=None, **environment):
         monkeypatch.setenv("APP_CONFIG", config_name)
         monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
-        for name, value in environment.items():
+        for name, value in {**PRODUCTION_NEEDS, **environment}.items():
             monkeypatch.setenv(name, value)
         return make_app(database_url, **(overrides or {}))
 
@@ -277,8 +277,8 @@ def test_production_answers_plain_http_without_redirecting(build, proxies):
     auth = AuthActions(client)
     headers = {"X-Forwarded-Proto": "http", "X-Forwarded-For": "192.0.2.1"}
     responses = [
-        client.get("/", base_url="http://auth.example", headers=headers),
-        client.get("/api/auth/csrf", base_url="http://auth.example", headers=headers),
+        client.get("/", base_url="http://localhost", headers=headers),
+        client.get("/api/auth/csrf", base_url="http://localhost", headers=headers),
         auth.post("/api/auth/signup", data=SIGNUP_FIELDS, headers=headers),
         auth.post("/api/auth/login", data={"login": "alice", "password": PASSWORD}),
     ]

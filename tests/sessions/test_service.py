@@ -22,6 +22,7 @@ from tests.helpers import (
     assert_error,
     count_rows,
     session_cookie,
+    use_production,
 )
 from tests.plugins.databases import make_app
 
@@ -354,7 +355,7 @@ def test_cookie_flags(auth):
 
 @pytest.fixture
 def production_app(database_url, monkeypatch):
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     return make_app(database_url)
 
@@ -381,7 +382,7 @@ def test_cookie_is_secure_and_host_only_in_production(production_app):
     ],
 )
 def test_the_host_prefix_only_where_the_cookie_qualifies(database_url, monkeypatch, config, name):
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     assert make_app(database_url, **config).config["SESSION_COOKIE_NAME"] == name
 

@@ -202,6 +202,7 @@ def test_to_json(alice):
         "last_name": "Liddell",
         "role": "user",
         "created_on": alice.created_on.replace(microsecond=0, tzinfo=None).isoformat() + "Z",
+        "email_confirmed": False,
     }
 
 

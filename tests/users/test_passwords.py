@@ -11,7 +11,7 @@ from app.config import Config, DevelopmentConfig, ProductionConfig, TestingConfi
 from app.extensions import db
 from app.users.models import User
 from app.users.passwords import normalize, passwords
-from tests.helpers import PASSWORD, AuthActions
+from tests.helpers import PASSWORD, AuthActions, use_production
 from tests.plugins.databases import make_app
 
 # A strong password and its fullwidth form (U+FF01 to U+FF5E), which NFKC maps back to it.
@@ -191,7 +191,7 @@ def test_testing_config_is_cheap_but_still_argon2id(app, ctx):
 
 
 def test_production_app_hashes_at_the_owasp_minimum(database_url, monkeypatch):
-    monkeypatch.setenv("APP_CONFIG", "production")
+    use_production(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     app = make_app(database_url)
     with app.app_context():

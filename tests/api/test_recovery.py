@@ -1,0 +1,205 @@
+"""Password reset over mail: the request, the message, the new password, the sessions."""
+
+import pytest
+from sqlalchemy import select
+
+from app.common import messages
+from app.extensions import db
+from app.mail.compose import SUBJECTS
+from app.mail.outbox import OutboxMessage
+from app.users.models import User
+from tests.helpers import PASSWORD, AuthActions, assert_error, count_rows
+from tests.plugins.mail import html_of, link_of, text_of, token_of
+
+REQUEST = "/api/auth/reset_password/request"
+RESET = "/api/auth/reset_password"
+NEW_PASSWORD = "Tulip-Orbit-Canyon-71"
+RESET_SUBJECT = SUBJECTS["reset_password"]
+
+
+@pytest.fixture
+def app(mail_app):
+    return mail_app
+
+
+@pytest.fixture
+def alice(auth, mailbox):
+    """Alice, signed up (her confirmation mail delivered) and logged in."""
+    assert auth.signup().status_code == 201
+    mailbox.deliver()
+    return auth
+
+
+def ask(auth, email="alice@example.com"):
+    response = auth.post(REQUEST, json={"email": email})
+    assert response.status_code == 202, response.get_json()
+    assert response.get_json() == {"success": True, "message": messages.RESET_REQUESTED}
+    return response
+
+
+def reset_message(auth, mailbox, email="alice@example.com"):
+    before = len(mailbox.deliver())
+    ask(auth, email)
+    delivered = mailbox.deliver()
+    assert len(delivered) == before + 1
+    return delivered[-1]
+
+
+def reset(auth, token, password=NEW_PASSWORD, confirm=None):
+    body = {"token": token, "password": password, "confirm": confirm or password}
+    return auth.post(RESET, json=body)
+
+
+def test_the_message_holds_a_link_from_public_url_with_the_token_in_its_fragment(
+    alice, mailbox, app
+):
+    message = reset_message(alice, mailbox)
+    assert message["Subject"] == RESET_SUBJECT
+    assert message["To"] == "alice@example.com"
+    assert message["From"] == app.config["MAIL_FROM"]
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Message-ID"].endswith("@localhost>")
+    path, token = link_of(message)
+    assert path == "/reset"
+    link = f"{app.config['PUBLIC_URL']}/reset#token={token}"
+    assert link in text_of(message)
+    assert link in html_of(message)
+    assert "1 hour" in text_of(message)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ALICE@EXAMPLE.COM", "Alice@Example.com", "  alice@example.com  ", "alice@EXAMPLE.com"],
+)
+def test_any_letter_case_finds_the_account_and_mails_the_stored_address(auth, mailbox, typed):
+    assert auth.signup(email="Alice@Example.com").status_code == 201
+    mailbox.deliver()
+    message = reset_message(auth, mailbox, typed)
+    assert message["To"] == "Alice@example.com"
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        # Django's CVE-2019-19844: dotless i upper-cases to "I", so matching by upper case
+        # mixed them.
+        ("mike@example.org", "m\u0131ke@example.org"),
+        ("m\u0131ke@example.org", "mike@example.org"),
+        # Case-folding would merge these two distinct mailboxes.
+        ("strasse@example.org", "stra\u00dfe@example.org"),
+    ],
+)
+def test_a_lookalike_address_is_not_the_account(auth, mailbox, stored, typed):
+    assert auth.signup(email=stored).status_code == 201
+    delivered = len(mailbox.deliver())
+    ask(auth, typed)
+    assert len(mailbox.deliver()) == delivered
+
+
+def test_an_unknown_address_answers_alike_and_sends_nothing(alice, mailbox, app):
+    known = ask(alice, "alice@example.com")
+    unknown = ask(alice, "nobody@example.com")
+    assert known.get_data() == unknown.get_data()
+    per_request = {"X-Request-ID"}
+    headers = [{(k, v) for k, v in r.headers if k not in per_request} for r in (known, unknown)]
+    assert headers[0] == headers[1]
+    assert known.headers.getlist("Set-Cookie") == unknown.headers.getlist("Set-Cookie") == []
+    with app.app_context():
+        recipients = db.session.scalars(select(OutboxMessage.recipient)).all()
+    assert "nobody@example.com" not in recipients
+
+
+def test_reset_sets_the_password_ends_every_session_and_logs_nobody_in(alice, mailbox, app):
+    other = AuthActions(app.test_client())
+    assert other.login().status_code == 200
+    token = token_of(reset_message(alice, mailbox))
+    response = reset(AuthActions(app.test_client()), token)
+    assert response.status_code == 200
+    assert response.get_json() == {"success": True, "message": messages.PASSWORD_RESET}
+    for client in (alice, other):
+        assert_error(client._client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
+    fresh = AuthActions(app.test_client())
+    assert_error(fresh.login(password=PASSWORD), 401, messages.INVALID_CREDENTIALS)
+    assert fresh.login(password=NEW_PASSWORD).status_code == 200
+
+
+def test_reset_sends_a_notice_with_time_and_address_and_no_secret(alice, mailbox, app):
+    token = token_of(reset_message(alice, mailbox))
+    assert reset(alice, token).status_code == 200
+    notice = mailbox.last()
+    assert notice["Subject"] == SUBJECTS["password_changed"]
+    assert notice["To"] == "alice@example.com"
+    text = text_of(notice)
+    assert "UTC" in text
+    assert "127.0.0.1" in text
+    assert f"{app.config['PUBLIC_URL']}/forgot" in text
+    for secret in (token, NEW_PASSWORD, PASSWORD, "#token="):
+        assert secret not in notice.as_string()
+
+
+def test_reset_confirms_the_address(alice, mailbox, app):
+    token = token_of(reset_message(alice, mailbox))
+    assert reset(alice, token).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(User.email_confirmed_at)) is not None
+
+
+def test_reset_from_a_logged_in_browser_of_the_same_account_ends_that_session(alice, mailbox):
+    token = token_of(reset_message(alice, mailbox))
+    assert reset(alice, token).status_code == 200
+    assert alice._client.get("/api/auth/verify_auth").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("password", "confirm", "field"),
+    [
+        ("password1", None, "password"),
+        ("Liddell-Zebra-Quartz-88", None, "password"),
+        ("short", None, "password"),
+        (NEW_PASSWORD, NEW_PASSWORD + "x", "confirm"),
+    ],
+    ids=["weak", "personal", "short", "mismatch"],
+)
+def test_a_refused_password_leaves_the_token_good(alice, mailbox, password, confirm, field):
+    token = token_of(reset_message(alice, mailbox))
+    response = reset(alice, token, password, confirm)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]["fields"]) == {field}
+    assert reset(alice, token).status_code == 200
+
+
+def test_the_token_field_is_required(alice):
+    response = alice.post(RESET, json={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert_error(
+        response,
+        422,
+        messages.VALIDATION_FAILED,
+        fields={"token": [messages.FIELD_REQUIRED]},
+    )
+
+
+@pytest.mark.parametrize("body", [{}, {"email": "not an address"}, {"email": 7}])
+def test_a_bad_request_body_is_a_field_error_and_sends_nothing(alice, mailbox, app, body):
+    response = alice.post(REQUEST, json=body)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]["fields"]) == {"email"}
+    with app.app_context():
+        assert count_rows(app, OutboxMessage) == 1  # the confirmation only
+
+
+def test_requests_are_throttled_per_address_alike_for_known_and_unknown(alice):
+    for email in ("alice@example.com", "nobody@example.com"):
+        for _ in range(3):
+            ask(alice, email)
+        response = alice.post(REQUEST, json={"email": email.upper()})
+        assert_error(response, 429, messages.TOO_MANY_REQUESTS)
+        assert int(response.headers["Retry-After"]) > 0
+
+
+def test_requests_are_throttled_per_client(alice, app):
+    app.config["RESET_ADDRESS_LIMIT"] = "100 per hour"
+    for number in range(10):
+        ask(alice, f"someone{number}@example.com")
+    assert_error(
+        alice.post(REQUEST, json={"email": "x@example.com"}), 429, messages.TOO_MANY_REQUESTS
+    )
