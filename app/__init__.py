@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import commands, database, log
 from app import config as app_config
+from app.accounts import recovery
 from app.api import errors
 from app.api.addresses import addresses_api
 from app.api.auth import auth
@@ -52,7 +53,7 @@ def register_extensions(app):
     passwords.init_app(app)
     limiter.init_app(app)
     login.register(app)
-    sender.register(app)
+    sender.register(app, jobs={recovery.RESET_JOB: recovery.fulfil_reset_request})
 
 
 def register_blueprints(app):

@@ -700,3 +700,29 @@ def test_manage_py_purge_sessions(app, database_url):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Deleted 3 expired session(s).\n"
     assert session_names(app, ids) == LIVE_SESSIONS
+
+
+# deliver-mail, and the confirmation that createuser queues
+
+
+def test_deliver_mail_once_sends_what_is_due(mail_app, smtp_server):
+    runner = mail_app.test_cli_runner()
+    created = runner.invoke(
+        args=["createuser", "carol", "carol@example.com", "--first-name", "Carol",
+              "--last-name", "Ng", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    result = runner.invoke(args=["deliver-mail", "--once"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Sent 1 message(s).\n"
+    (message,) = smtp_server.messages
+    assert message["To"] == "carol@example.com"
+    assert message["Subject"] == "Confirm your email address"
+    assert runner.invoke(args=["deliver-mail", "--once"]).output == "Sent 0 message(s).\n"
+
+
+def test_initdb_sends_the_sample_user_nothing(mail_app, smtp_server):
+    runner = mail_app.test_cli_runner()
+    assert runner.invoke(args=["initdb", "--sample-password", "pick-one"]).exit_code == 0
+    assert runner.invoke(args=["deliver-mail", "--once"]).output == "Sent 0 message(s).\n"

@@ -1,8 +1,10 @@
 """Password reset over mail: asking for a link, and setting a new password with it.
 
-Asking answers alike for every address, with an account or not; only an account's own
-address gets a message. Setting the password ends every session of the account and logs
-nobody in. Both are counted per address, keyed like the failed-login count.
+Asking answers alike for every address, with an account or not, and costs the same: it
+writes one job to the outbox, whatever the address. The sender runs the job outside the
+request: only an account's own address gets a message. Setting the password ends every
+session of the account and logs nobody in. Both are counted per address, keyed like the
+failed-login count.
 """
 
 from app.accounts import mailings, tokens
@@ -15,19 +17,21 @@ from app.accounts.checks import (
 from app.common import messages
 from app.common.time import utcnow
 from app.extensions import db
+from app.mail.outbox import enqueue_job, finish_job
 from app.security import throttle
-from app.security.events import PASSWORD_RESET, RESET_REQUESTED, security_event
+from app.security.events import PASSWORD_RESET, RESET_REQUESTED, RESET_SENT, security_event
 from app.sessions import store
+from app.sessions.store import duration
 from app.users.models import User
 from app.users.passwords import passwords
 
 REQUEST_SCOPE = "reset-request"
 RESET_SCOPE = "password-reset"
+RESET_JOB = "reset_request"
 
 
 def request_reset(email):
-    """Queue a reset link for the account whose address is ``email`` (ignoring letter case),
-    sent to the address stored on it; nothing at all when there is none."""
+    """Queue the job that mails a reset link to the account of ``email``, if there is one."""
     throttle.count_attempt(
         [throttle.login_key(email)],
         login=email,
@@ -35,11 +39,23 @@ def request_reset(email):
         limit="RESET_ADDRESS_LIMIT",
         message=messages.TOO_MANY_REQUESTS,
     )
-    user = User.find_by_email(email)
+    enqueue_job(RESET_JOB, email, expires_at=utcnow() + duration("RESET_TOKEN_LIFETIME"))
+    db.session.commit()
+    security_event(RESET_REQUESTED, login=email)
+
+
+def fulfil_reset_request(row, sender):
+    """The sender's job: queue a reset link for the account whose address is the job's
+    (ignoring letter case), to the address stored on it; nothing when there is none."""
+    user = User.find_by_email(row.recipient)
     if user is not None:
         mailings.send_reset(user)
+    if not finish_job(row, sender):
+        db.session.rollback()
+        return
     db.session.commit()
-    security_event(RESET_REQUESTED, user=user, login=email)
+    if user is not None:
+        security_event(RESET_SENT, user=user)
 
 
 def reset_password(form):

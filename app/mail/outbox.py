@@ -6,14 +6,31 @@ A row is ``pending`` until a sender claims it (``sending``, for ``MAIL_CLAIM_TIM
 is one ``UPDATE`` of a row that is still due, so two senders never take the same one; a claim
 that outlives its timeout (a sender died mid-way) is due again. Once sent, the content (which
 may hold a token's link) is emptied: the row stays as the record of what was sent.
+
+A row may also be a job: work that decides what to send (``enqueue_job``). A password reset
+is asked for that way, so that the request writes the same single row whether or not the
+address has an account; the sender runs the job, which queues the message, if any, and
+deletes itself in one transaction.
 """
 
 import email.policy
+import uuid
 from datetime import datetime, timedelta
 from email import message_from_string
 
 from flask import current_app
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, and_, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    and_,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.time import as_utc, utcnow
@@ -56,23 +73,47 @@ class OutboxMessage(db.Model):
         return message_from_string(self.content, policy=email.policy.SMTP)
 
 
+def _add(**fields) -> OutboxMessage:
+    now = utcnow()
+    row = OutboxMessage(status=PENDING, created_at=now, send_after=now, attempts=0, **fields)
+    db.session.add(row)
+    db.session.info["mail_queued"] = True
+    return row
+
+
 def enqueue(message, kind: str, user=None, expires_at=None) -> OutboxMessage:
     """Add ``message`` (an ``EmailMessage``) to the outbox, in the caller's transaction."""
-    row = OutboxMessage(
+    return _add(
         message_id=message["Message-ID"],
         kind=kind,
         user_id=user.id if user is not None else None,
         recipient=str(message["To"]),
         content=message.as_string(policy=email.policy.SMTPUTF8),
-        status=PENDING,
-        created_at=utcnow(),
-        send_after=utcnow(),
         expires_at=expires_at,
-        attempts=0,
     )
-    db.session.add(row)
-    db.session.info["mail_queued"] = True
-    return row
+
+
+def enqueue_job(kind: str, address: str, expires_at=None) -> OutboxMessage:
+    """Add a job to the outbox, in the caller's transaction: the sender hands it to the
+    handler of ``kind``, which decides what, if anything, to send to ``address``."""
+    return _add(
+        message_id=f"job.{uuid.uuid4().hex}",
+        kind=kind,
+        recipient=address,
+        content="",
+        expires_at=expires_at,
+    )
+
+
+def finish_job(row, sender) -> bool:
+    """Delete the job ``row``, in the caller's transaction, if ``sender`` still holds it."""
+    Message = OutboxMessage
+    deleted = db.session.execute(
+        delete(Message)
+        .where(Message.id == row.id, Message.status == SENDING, Message.claimed_by == sender)
+        .execution_options(synchronize_session=False)
+    )
+    return deleted.rowcount == 1
 
 
 def _due(now):

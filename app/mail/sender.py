@@ -33,6 +33,7 @@ MESSAGE_REFUSED = (
     smtplib.SMTPNotSupportedError,
 )
 EXTENSION = "mail_sender"
+JOBS = "mail_jobs"
 
 
 def sender_name() -> str:
@@ -52,6 +53,10 @@ def deliver_due(limit=None) -> int:
             break
         if outbox.is_expired(row):
             outbox.mark_expired(row, name)
+            continue
+        job = current_app.extensions[JOBS].get(row.kind)
+        if job is not None:
+            job(row, name)
             continue
         try:
             transport.send(row.email_message())
@@ -121,8 +126,10 @@ def _forget_on_rollback(session):
     session.info.pop("mail_queued", None)
 
 
-def register(app):
-    """Give the app its sender; with ``MAIL_SEND_IN_PROCESS``, its first request starts it."""
+def register(app, jobs):
+    """Give the app its sender and the handlers of its ``jobs`` (``{kind: handler(row,
+    sender)}``); with ``MAIL_SEND_IN_PROCESS``, its first request starts it."""
+    app.extensions[JOBS] = dict(jobs)
     sender = app.extensions[EXTENSION] = Sender(app)
     if not event.contains(db.session, "after_commit", _wake_after_commit):
         event.listen(db.session, "after_commit", _wake_after_commit)

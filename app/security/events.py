@@ -33,6 +33,7 @@ EMAIL_CHANGE_REQUESTED = "email_change_requested"
 EMAIL_CHANGE_FAILED = "email_change_failed"
 EMAIL_CHANGED = "email_changed"
 RESET_REQUESTED = "password_reset_requested"
+RESET_SENT = "password_reset_sent"
 PASSWORD_RESET = "password_reset"
 TOKEN_REFUSED = "token_refused"
 

@@ -104,9 +104,21 @@ def test_an_unknown_address_answers_alike_and_sends_nothing(alice, mailbox, app)
     headers = [{(k, v) for k, v in r.headers if k not in per_request} for r in (known, unknown)]
     assert headers[0] == headers[1]
     assert known.headers.getlist("Set-Cookie") == unknown.headers.getlist("Set-Cookie") == []
+    delivered = mailbox.deliver()
+    assert [message["To"] for message in delivered] == ["alice@example.com"] * 2
+    assert [to for _sender, (to,) in mailbox.server.inbox.envelopes] == ["alice@example.com"] * 2
     with app.app_context():
         recipients = db.session.scalars(select(OutboxMessage.recipient)).all()
+    # The request's job is gone once done; nothing was ever addressed to nobody.
     assert "nobody@example.com" not in recipients
+
+
+def test_asking_writes_one_row_whether_or_not_the_address_is_known(alice, mailbox, app):
+    mailbox.deliver()
+    for email in ("alice@example.com", "nobody@example.com"):
+        before = count_rows(app, OutboxMessage)
+        ask(alice, email)
+        assert count_rows(app, OutboxMessage) == before + 1
 
 
 def test_reset_sets_the_password_ends_every_session_and_logs_nobody_in(alice, mailbox, app):

@@ -120,3 +120,26 @@ def test_a_dormant_account_takes_as_long_as_no_account_after_the_cost_is_raised(
     )
     ratio = failure_time_ratio(AuthActions(app.test_client()), "nobody", "alice")
     assert 0.5 <= ratio <= 2, ratio
+
+
+# Password reset requests
+
+
+def timed_reset_request(auth, email):
+    started = time.perf_counter()
+    response = auth.post("/api/auth/reset_password/request", json={"email": email})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 202
+    return elapsed
+
+
+def test_a_reset_for_an_unknown_address_takes_as_long_as_for_a_known_one(real_app):
+    """The known address writes a token and a message; sending happens outside the request."""
+    auth = AuthActions(real_app.test_client())
+    timed_reset_request(auth, "alice@example.com")  # warm-up
+    known, unknown = [], []
+    for _ in range(ROUNDS * 2):
+        known.append(timed_reset_request(auth, "alice@example.com"))
+        unknown.append(timed_reset_request(auth, "nobody@example.com"))
+    ratio = statistics.median(unknown) / statistics.median(known)
+    assert 0.5 <= ratio <= 2, ratio

@@ -1,0 +1,157 @@
+"""Mail as deployed: gunicorn's in-process senders and ``manage.py deliver-mail`` processes,
+against a real SMTP server that goes away and comes back."""
+
+import http.client
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.mail.compose import compose
+from app.mail.outbox import OutboxMessage, enqueue
+from devtools.processes import HOST
+from tests.helpers import ROOT
+from tests.plugins.databases import make_app
+from tests.plugins.mail import token_of
+from tests.system.client import Client, signup_body
+
+SENDERS = 2
+MESSAGES = 60
+
+
+@pytest.fixture
+def server_env(smtp_server):
+    """The live server mails the test's SMTP server, and retries within a second."""
+    return {
+        "MAIL_URL": smtp_server.url,
+        "FLASK_MAIL_RETRY_DELAY": "0.3",
+        "FLASK_MAIL_POLL_INTERVAL": "0.2",
+    }
+
+
+def outbox_rows(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def wait_until(predicate, timeout=15):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_an_outage_delays_the_mail_and_loses_none_of_it(live_server, smtp_server, database_url):
+    smtp_server.stop()
+    alice = Client(live_server.url).fetch_token()
+    assert (
+        alice.call("POST", "/api/auth/signup", signup_body("alice", "alice@example.com"))[0] == 201
+    )
+    status, _ = alice.call(
+        "POST", "/api/auth/reset_password/request", {"email": "alice@example.com"}
+    )
+    assert status == 202
+    # Both were tried, and wait in the outbox with their error.
+    wait_until(lambda: all(row.attempts >= 1 for row in outbox_rows(database_url)))
+    assert all(row.last_error for row in outbox_rows(database_url))
+    smtp_server.start()
+    messages = smtp_server.wait_for(2)
+    time.sleep(1.5)  # more retries would have come by now
+    assert len(smtp_server.messages) == 2
+    ids = {message["Message-ID"] for message in messages}
+    assert ids == {row.message_id for row in outbox_rows(database_url)}
+    assert {message["Subject"] for message in messages} == {
+        "Confirm your email address",
+        "Reset your password",
+    }
+
+
+def test_the_link_in_the_mail_resets_the_password_on_the_server(live_server, smtp_server):
+    alice = Client(live_server.url).fetch_token()
+    assert (
+        alice.call("POST", "/api/auth/signup", signup_body("alice", "alice@example.com"))[0] == 201
+    )
+    alice.call("POST", "/api/auth/reset_password/request", {"email": "ALICE@example.com"})
+    reset = smtp_server.wait_for(2)[-1]
+    assert f"{live_server.url}/reset#token=" in reset.get_body(("plain",)).get_content()
+    body = {"token": token_of(reset), "password": "Tulip-Orbit-Canyon-71"}
+    status, _ = (
+        Client(live_server.url)
+        .fetch_token()
+        .call("POST", "/api/auth/reset_password", {**body, "confirm": body["password"]})
+    )
+    assert status == 200
+    assert alice.call("GET", "/api/auth/verify_auth")[0] == 401
+
+
+def forged_host_request(server, host):
+    connection = http.client.HTTPConnection(HOST, server.port, timeout=30)
+    try:
+        connection.request("GET", "/api/auth/csrf", headers={"Host": host})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.2"])
+def test_a_forged_host_is_refused_in_production(live_server, host):
+    status, body = forged_host_request(live_server, host)
+    assert status == 400
+    assert b'"success":false' in body
+
+
+def queue(app, count):
+    with app.test_request_context():
+        for number in range(count):
+            message = compose("password_changed", f"user{number}@example.com", when="now")
+            enqueue(message, "password_changed")
+        db.session.commit()
+
+
+def deliver_mail_process(database_url, smtp_url, *args):
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "APP_CONFIG": "testing",
+        "DATABASE_URL": database_url,
+        "MAIL_URL": smtp_url,
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "deliver-mail", *args],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_two_deliver_mail_processes_send_every_message_once(database_url, smtp_server):
+    queue(make_app(database_url), MESSAGES)
+    senders = [
+        deliver_mail_process(database_url, smtp_server.url, "--once") for _ in range(SENDERS)
+    ]
+    outputs = [sender.communicate(timeout=120)[0] for sender in senders]
+    assert [sender.returncode for sender in senders] == [0] * SENDERS, outputs
+    ids = [message["Message-ID"] for message in smtp_server.messages]
+    assert len(ids) == len(set(ids)) == MESSAGES
+    counts = [int(output.split("Sent ")[1].split()[0]) for output in outputs]
+    assert sum(counts) == MESSAGES
+
+
+def test_deliver_mail_sends_as_messages_come_and_stops_on_sigterm(database_url, smtp_server):
+    app = make_app(database_url)
+    sender = deliver_mail_process(database_url, smtp_server.url)
+    try:
+        time.sleep(1)
+        queue(app, 1)
+        smtp_server.wait_for(1, timeout=30)  # within the poll interval, 5 s by default
+    finally:
+        sender.terminate()
+        output = sender.communicate(timeout=30)[0]
+    assert sender.returncode == 0, output
+    assert "Stopped." in output
