@@ -726,3 +726,17 @@ def test_initdb_sends_the_sample_user_nothing(mail_app, smtp_server):
     runner = mail_app.test_cli_runner()
     assert runner.invoke(args=["initdb", "--sample-password", "pick-one"]).exit_code == 0
     assert runner.invoke(args=["deliver-mail", "--once"]).output == "Sent 0 message(s).\n"
+
+
+def test_db_upgrade_to_mail_leaves_every_account_unconfirmed_and_downgrades(app, empty_database):
+    assert manage(empty_database, "db", "upgrade", "0004_credential_version").returncode == 0
+    run_on(empty_database, insert_user_at_0003)
+    result = manage(empty_database, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    query = sa.text('SELECT email_confirmed_at FROM "user"')
+    assert run_on(empty_database, lambda connection: connection.execute(query).all()) == [(None,)]
+    assert schema_differences(app) == []
+    result = manage(empty_database, "db", "downgrade", "0004_credential_version")
+    assert result.returncode == 0, result.stderr
+    assert tables(empty_database) == HEAD_TABLES - {"account_token", "outbox"}
+    assert manage(empty_database, "db", "upgrade").returncode == 0
