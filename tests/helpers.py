@@ -125,5 +125,6 @@ def use_production(monkeypatch, **environment):
     for name, value in {**PRODUCTION_NEEDS, **environment}.items():
         monkeypatch.setenv(name, value)
 
+
 # The tables of a database at the head revision.
 HEAD_TABLES = {"alembic_version", "user", "auth_session", "account_token", "outbox"}

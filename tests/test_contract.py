@@ -79,13 +79,18 @@ def test_every_example_fits_its_schema(where, example):
     schema_validator(*where).validate(example)
 
 
+# Werkzeug's refusal of a Host that TRUSTED_HOSTS does not list, for the examples' host.
+UNTRUSTED_HOST = "Host 'evil.example.com' is not trusted."
+
+
 def known_messages():
     """Every message the app sends: its constants, the length rules filled in, Flask-WTF's CSRF
-    messages."""
+    messages, Werkzeug's untrusted Host."""
     constants_ = {value for name, value in vars(messages).items() if name.isupper()}
     limits = {"min": constants.MIN_USERNAME_LEN, "max": constants.MAX_USERNAME_LEN}
     filled = {text.format(**limits) for text in constants_}
-    return constants_ | filled | {"The CSRF token is missing.", "The CSRF token is invalid."}
+    csrf = {"The CSRF token is missing.", "The CSRF token is invalid."}
+    return constants_ | filled | csrf | {UNTRUSTED_HOST}
 
 
 KNOWN_MESSAGES = known_messages()
@@ -162,6 +167,7 @@ def test_the_document_is_served_as_json(client):
 # Where a boolean belongs in an OpenAPI document, or in the examples of this API's answers.
 BOOLEAN_KEYS = {"required", "const", "default", "additionalProperties", "success", "remember"}
 BOOLEAN_KEYS |= {"current", "remember_me", "deprecated", "explode", "allowEmptyValue"}
+BOOLEAN_KEYS |= {"email_confirmed"}
 
 
 def booleans(node, key=None):

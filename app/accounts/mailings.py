@@ -65,5 +65,6 @@ def send_email_change(user, new_email):
     _send_notice(user, "email_changing", new_email=new_email)
 
 
-def send_password_changed(user, how=None):
-    _send_notice(user, "password_changed", how=how)
+def send_password_changed(user, how=None, all_sessions=False):
+    """The notice of a new password: ``how`` it was set, and whether every session ended."""
+    _send_notice(user, "password_changed", how=how, all_sessions=all_sessions)

@@ -63,6 +63,9 @@ def reset_password(form):
     session of the account; a 400 for any token that is not good, and nothing changes."""
     peeked = peeked_token(form.token.data, tokens.RESET_PASSWORD)
     user = db.session.get(User, peeked.user_id)
+    form.user = user
+    require_strong_password(form)
+    # Counted once the new password passes the rule: a weak choice is not a reset.
     throttle.count_attempt(
         [throttle.login_key(user.email)],
         user=user,
@@ -70,8 +73,6 @@ def reset_password(form):
         limit="RESET_ADDRESS_LIMIT",
         message=messages.TOO_MANY_REQUESTS,
     )
-    form.user = user
-    require_strong_password(form)
     new_hash = passwords.hash(form.password.data)
     # The token is used up, the password replaced and every session ended in one transaction,
     # only while the token is still good and the password is the one it was made for: of two
@@ -83,6 +84,6 @@ def reset_password(form):
     if user.email_confirmed_at is None:
         # The link reached the address, and was used: the address is the account's.
         user.email_confirmed_at = utcnow()
-    mailings.send_password_changed(user, how="with a link sent to this address")
+    mailings.send_password_changed(user, how="with a link sent to this address", all_sessions=True)
     db.session.commit()
     security_event(PASSWORD_RESET, user=user)

@@ -4,9 +4,12 @@ API reference at ``/docs``."""
 from flask import Blueprint, make_response, render_template
 from werkzeug.routing import PathConverter
 
+from app.accounts.mailings import LINK_PATHS
 from app.api import API_PREFIX
 
 frontend = Blueprint("frontend", __name__)
+# The paths that mailed links open, a token in their fragment.
+TOKEN_PAGES = frozenset(path.lstrip("/") for path in LINK_PATHS.values())
 
 
 class PagePathConverter(PathConverter):
@@ -30,8 +33,11 @@ def docs():
 @frontend.get("/")
 @frontend.get("/<page:path>")
 def index(path=None):
-    """Serve the page; the client decides what to show from verify_auth."""
+    """Serve the page; the client decides what to show from its path and verify_auth."""
     response = make_response(render_template("app.html"))
     # The page carries this session's CSRF token: no cache may keep it.
     response.headers["Cache-Control"] = "no-store"
+    if path in TOKEN_PAGES:
+        # Whatever a page opened by a token loads or links to learns nothing of its address.
+        response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -78,6 +78,7 @@ class Sender:
         self.app = app
         self.wakeup = threading.Event()
         self.stopped = threading.Event()
+        self.thread = None
         self.pid = None
         self.lock = threading.Lock()
 
@@ -88,15 +89,23 @@ class Sender:
         with self.lock:
             if self.pid != os.getpid():
                 self.pid = os.getpid()
-                threading.Thread(target=self.run, name="mail-sender", daemon=True).start()
+                self.thread = threading.Thread(target=self.run, name="mail-sender", daemon=True)
+                self.thread.start()
 
     def wake(self):
         self.wakeup.set()
 
-    def stop(self):
-        """End ``run`` once its current round is done."""
+    def stop(self, timeout=30):
+        """End ``run`` once its current round is done, and wait for this process's thread."""
         self.stopped.set()
         self.wake()
+        thread = self.thread
+        if (
+            thread is not None
+            and self.pid == os.getpid()
+            and thread is not threading.current_thread()
+        ):
+            thread.join(timeout)
 
     def run(self):
         """Deliver, then wait for a wake-up or the poll interval; until stopped."""

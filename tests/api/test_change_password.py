@@ -358,3 +358,24 @@ def test_wrong_current_password_is_logged_without_it(alice, caplog):
     assert "password_changed" not in events
     assert "guessed password" not in caplog.text
     assert NEW_PASSWORD not in caplog.text
+
+
+def test_a_change_sends_a_notice_to_the_account_s_address(mail_app, mailbox):
+    alice = AuthActions(mail_app.test_client())
+    assert alice.signup(email="Alice@Example.com").status_code == 201
+    assert alice.post(PATH, json=fields()).status_code == 200
+    notice = mailbox.last()
+    assert notice["To"] == "Alice@example.com"
+    assert notice["Subject"] == "Your password was changed"
+    text = notice.get_body(("plain",)).get_content()
+    assert "Every other session of the account was logged out." in text
+    assert NEW_PASSWORD not in notice.as_string()
+
+
+def test_a_refused_change_sends_nothing(mail_app, mailbox):
+    alice = AuthActions(mail_app.test_client())
+    assert alice.signup().status_code == 201
+    sent = len(mailbox.deliver())
+    assert alice.post(PATH, json=fields(current_password="wrong")).status_code == 403
+    assert alice.post(PATH, json=fields(password="password1")).status_code == 422
+    assert len(mailbox.deliver()) == sent

@@ -324,9 +324,11 @@ def test_a_token_field_takes_any_string_for_the_token_store_to_refuse(app, token
 
 @pytest.mark.parametrize("value", [7, None, ["t"], {"t": 1}, True])
 def test_a_token_field_still_takes_only_a_string(app, value):
-    with app.test_request_context("/", method="POST", json={"token": value}):
-        with pytest.raises(FieldErrors) as refused:
-            validated(TokenForm)
+    with (
+        app.test_request_context("/", method="POST", json={"token": value}),
+        pytest.raises(FieldErrors) as refused,
+    ):
+        validated(TokenForm)
     assert refused.value.fields == {"token": [messages.FIELD_NOT_STRING]}
 
 

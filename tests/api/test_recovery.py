@@ -145,6 +145,7 @@ def test_reset_sends_a_notice_with_time_and_address_and_no_secret(alice, mailbox
     assert "UTC" in text
     assert "127.0.0.1" in text
     assert f"{app.config['PUBLIC_URL']}/forgot" in text
+    assert "Every session of the account was logged out." in text
     for secret in (token, NEW_PASSWORD, PASSWORD, "#token="):
         assert secret not in notice.as_string()
 

@@ -59,3 +59,12 @@ def test_pages_load_the_vendored_files_from_this_host(template):
     assert referenced
     for name in referenced:
         assert (STATIC / name).is_file(), name
+
+
+def test_each_script_of_ours_is_loaded_by_a_page_that_names_only_scripts_that_exist():
+    """A module left out of app.html would be dead code; one named but missing, a 404."""
+    named = set()
+    for template in TEMPLATES:
+        named |= set(re.findall(r"filename='(js/[^']+)'", template.read_text()))
+    ours = {f"js/{path.name}" for path in (STATIC / "js").glob("*.js")}
+    assert named == ours

@@ -15,6 +15,17 @@ AUTOCOMPLETE = {
         "password": "new-password",
         "confirm": "new-password",
     },
+    "#forgot-form": {"email": "email"},
+    "#reset-form": {"password": "new-password", "confirm": "new-password"},
+}
+# Every form, and whether it says "done" in a status region of its own.
+FORMS = {
+    "#login-form": False,
+    "#signup-form": False,
+    "#logout-form": False,
+    "#forgot-form": True,
+    "#reset-form": False,
+    "#resend-form": True,
 }
 
 
@@ -37,6 +48,17 @@ def test_views_hold_the_tutorial_forms(loaded):
         expect(page.locator(f"{form} [type=submit]")).to_have_count(1)
     expect(page.locator("#login-form [name=remember_me]")).to_have_attribute("type", "checkbox")
     expect(page.locator("#logged-in-view button")).to_have_count(1)
+    # The views of the mailed links, and the banner, outside the tutorial's views.
+    for view, form, names in [
+        ("#forgot-view", "#forgot-form", ["email"]),
+        ("#reset-view", "#reset-form", ["password", "confirm"]),
+        ("#confirm-banner", "#resend-form", []),
+    ]:
+        expect(page.locator(f"{view} {form}")).to_have_count(1)
+        found = page.locator(f"{form} input").evaluate_all("inputs => inputs.map(i => i.name)")
+        assert found == names
+        expect(page.locator(view)).to_be_hidden()
+    expect(page.locator("#logged-in-view #confirm-banner")).to_have_count(0)
     # Hidden the Bootstrap 5 way: the attribute, not a .hidden class that no longer exists.
     expect(page.locator("#logged-in-view")).to_have_attribute("hidden", "")
     expect(page.locator(".hidden")).to_have_count(0)
@@ -95,8 +117,22 @@ def test_password_rule_is_shown_under_the_signup_password(loaded):
 
 def test_each_form_has_an_alert_region(loaded):
     page = loaded
-    for form in ("#login-form", "#signup-form", "#logout-form"):
+    for form, says_done in FORMS.items():
         region = page.locator(f"{form} [role=alert]")
         expect(region).to_have_count(1)
         expect(region).to_have_attribute("aria-live", "assertive")
         expect(region).to_have_text("")
+        status = page.locator(f"{form} [role=status]")
+        expect(status).to_have_count(1 if says_done else 0)
+        if says_done:
+            expect(status).to_have_attribute("aria-live", "polite")
+            expect(status).to_have_text("")
+    expect(page.locator("form")).to_have_count(len(FORMS))
+
+
+def test_the_forgot_link_sits_under_the_login_form(loaded):
+    page = loaded
+    link = page.locator("#logged-out-view").get_by_role("link", name="Forgot your password?")
+    expect(link).to_have_attribute("href", "/forgot")
+    form_box, link_box = page.locator("#login-form").bounding_box(), link.bounding_box()
+    assert link_box["y"] >= form_box["y"] + form_box["height"]

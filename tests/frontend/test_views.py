@@ -77,3 +77,17 @@ def test_static_files_are_still_served(client):
     with client.get("/static/js/api.js") as response:
         assert response.status_code == 200
         assert "javascript" in response.mimetype
+
+
+@pytest.mark.parametrize("path", ["/reset", "/confirm", "/change-email"])
+def test_pages_that_mailed_links_open_send_no_referrer(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    # One header: the view's, not the app-wide default beside it.
+    assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/", "/forgot", "/reset/more", "/confirmed"])
+def test_other_pages_keep_the_default_referrer_policy(client, path):
+    assert client.get(path).headers.getlist("Referrer-Policy") == ["same-origin"]

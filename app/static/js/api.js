@@ -120,6 +120,13 @@
     login: function (fields) { return post('/login', fields); },
     signup: function (fields) { return post('/signup', fields); },
     logout: function () { return post('/logout'); },
+    requestReset: function (fields) { return post('/reset_password/request', fields); },
+    resetPassword: function (fields) { return post('/reset_password', fields); },
+    confirmEmail: function (token) { return post('/confirm_email', { token: token }); },
+    confirmEmailChange: function (token) { return post('/change_email/confirm', { token: token }); },
+    resendConfirmation: function () { return post('/confirm_email/resend'); },
+    // The 400 of a mailed link's token that is no good (used, expired or never issued).
+    isRefusedLink: function (xhr) { return xhr.status === 400 && !isCsrfFailure(xhr); },
     failure: failure
   };
 }(window.jQuery, window));

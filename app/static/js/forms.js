@@ -30,6 +30,7 @@
 
   function clearAlert($form) {
     $form.find('.form-alert').removeClass('alert alert-danger').empty();
+    $form.find('.form-status').removeClass('alert alert-success').empty();
   }
 
   function clearErrors($form) {
@@ -42,6 +43,11 @@
     $.each(lines, function (_, line) {
       $('<div>').text(line).appendTo($alert);
     });
+  }
+
+  // That the form did what was asked, in its polite status region.
+  function showStatus($form, message) {
+    $form.find('.form-status').addClass('alert alert-success').text(message);
   }
 
   // Field errors under their fields; a general message (or errors for fields this form
@@ -118,6 +124,7 @@
   window.AuthForms = {
     clearErrors: clearErrors,
     showAlert: showAlert,
+    showStatus: showStatus,
     handle: handle
   };
 }(window.jQuery, window));

@@ -1,0 +1,95 @@
+/*
+ * Who is logged in: ask the server, show the matching view, and wire the login, sign-up
+ * and logout forms to the API. Every change of user is announced as ``auth:user``.
+ */
+(function ($, window) {
+  'use strict';
+
+  var api = window.AuthApi;
+  var forms = window.AuthForms;
+  var page = window.AuthPage;
+
+  $(function () {
+    var $loggedIn = $('#logged-in-view');
+    var $loginForm = $('#login-form');
+    var $signupForm = $('#signup-form');
+    var $logoutForm = $('#logout-form');
+
+    function announce(user) {
+      $(window.document).trigger('auth:user', [user]);
+    }
+
+    function showLoggedIn(user, moveFocus) {
+      $loggedIn.find('[data-user]').each(function () {
+        var $slot = $(this);
+        $slot.text(user[$slot.attr('data-user')] || '');
+      });
+      $.each([$loginForm, $signupForm, $logoutForm], function (_, $form) {
+        $form.trigger('reset');
+        forms.clearErrors($form);
+      });
+      page.show('logged-in', moveFocus ? $('#welcome') : null);
+      announce(user);
+    }
+
+    function showLoggedOut(moveFocus) {
+      $loggedIn.find('[data-user]').empty();
+      forms.clearErrors($logoutForm);
+      page.show('logged-out', moveFocus ? $('#login-title') : null);
+      announce(null);
+    }
+
+    function userOf(body) {
+      return body.data;
+    }
+
+    // Ask the server who is logged in, and show that; the answer's promise.
+    function refresh(moveFocus) {
+      return api.verifyAuth()
+        .done(function (body) {
+          showLoggedIn(userOf(body), moveFocus);
+        })
+        .fail(function (xhr) {
+          showLoggedOut(moveFocus);
+          if (xhr.status !== 401) {
+            forms.showAlert($loginForm, [
+              'Could not check whether you are logged in.',
+              api.failure(xhr).message
+            ]);
+          }
+        });
+    }
+
+    forms.handle($loginForm, api.login, function (body) {
+      showLoggedIn(userOf(body), true);
+    });
+
+    forms.handle($signupForm, api.signup, function (body) {
+      showLoggedIn(userOf(body), true);
+    });
+
+    forms.handle($logoutForm, api.logout, function () {
+      showLoggedOut(true);
+    }, function (xhr) {
+      // Already logged out (elsewhere, or the session expired): that is what was asked.
+      if (xhr.status === 401) {
+        showLoggedOut(true);
+        return true;
+      }
+      return false;
+    });
+
+    // Every path without a view of its own is the home: the forms, or the welcome.
+    page.route(null, function (how) {
+      if (how.navigated) {
+        page.show('loading');
+      }
+      refresh(how.navigated);
+    });
+
+    window.AuthSession = {
+      refresh: refresh,
+      showLoggedOut: showLoggedOut
+    };
+  });
+}(window.jQuery, window));
