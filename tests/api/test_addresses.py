@@ -4,6 +4,7 @@ requires it, and changing the address with a link to the new one."""
 import pytest
 from sqlalchemy import select, update
 
+from app.accounts.tokens import AccountToken
 from app.common import messages
 from app.extensions import db
 from app.mail.compose import SUBJECTS
@@ -254,3 +255,25 @@ def test_changes_are_throttled_per_user(alice):
     for number in range(5):
         assert ask_change(alice, email=f"alice{number}@example.com").status_code == 202
     assert_error(ask_change(alice), 429, messages.TOO_MANY_REQUESTS)
+
+
+def test_an_address_taken_between_the_check_and_the_commit_is_a_conflict_not_a_500(
+    alice, mailbox, app, monkeypatch
+):
+    assert ask_change(alice).status_code == 202
+    token = token_of(mailbox.last(to=NEW_EMAIL))
+    carol = AuthActions(app.test_client())
+    assert carol.signup(user_name="carol", email=NEW_EMAIL).status_code == 201
+    # As if carol's signup committed after the check: only the unique key can tell.
+    monkeypatch.setattr(User, "is_email_taken", classmethod(lambda cls, email: False))
+    assert_error(
+        alice.post(CHANGE_CONFIRM, json={"token": token}),
+        409,
+        messages.CONFLICT,
+        fields={"email": [messages.EMAIL_TAKEN]},
+    )
+    assert verified_user(alice)["email"] == "alice@example.com"
+    # The token was not used up: the change can go through once the address is free again.
+    with app.app_context():
+        query = select(AccountToken.used_at).where(AccountToken.purpose == "change_email")
+        assert db.session.execute(query).all() == [(None,)]
