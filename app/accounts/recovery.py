@@ -30,15 +30,21 @@ RESET_SCOPE = "password-reset"
 RESET_JOB = "reset_request"
 
 
-def request_reset(email):
-    """Queue the job that mails a reset link to the account of ``email``, if there is one."""
+def _count_for_address(email, scope, **who):
+    """One more use of ``scope`` for ``email``, keyed like its failed logins; a 429 past
+    ``RESET_ADDRESS_LIMIT``."""
     throttle.count_attempt(
         [throttle.login_key(email)],
-        login=email,
-        scope=REQUEST_SCOPE,
+        scope=scope,
         limit="RESET_ADDRESS_LIMIT",
         message=messages.TOO_MANY_REQUESTS,
+        **who,
     )
+
+
+def request_reset(email):
+    """Queue the job that mails a reset link to the account of ``email``, if there is one."""
+    _count_for_address(email, REQUEST_SCOPE, login=email)
     enqueue_job(RESET_JOB, email, expires_at=utcnow() + duration("RESET_TOKEN_LIFETIME"))
     db.session.commit()
     security_event(RESET_REQUESTED, login=email)
@@ -66,13 +72,7 @@ def reset_password(form):
     form.user = user
     require_strong_password(form)
     # Counted once the new password passes the rule: a weak choice is not a reset.
-    throttle.count_attempt(
-        [throttle.login_key(user.email)],
-        user=user,
-        scope=RESET_SCOPE,
-        limit="RESET_ADDRESS_LIMIT",
-        message=messages.TOO_MANY_REQUESTS,
-    )
+    _count_for_address(user.email, RESET_SCOPE, user=user)
     new_hash = passwords.hash(form.password.data)
     # The token is used up, the password replaced and every session ended in one transaction,
     # only while the token is still good and the password is the one it was made for: of two

@@ -41,16 +41,13 @@ def sender_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 10**8}"
 
 
-def deliver_due(limit=None) -> int:
-    """Send the messages that are due (at most ``limit``); how many went out."""
+def deliver_due() -> int:
+    """Send the messages that are due, and run the jobs; how many messages went out."""
     config = current_app.config
     transport = transport_for(config["MAIL_URL"], config["MAIL_TIMEOUT"])
     name = sender_name()
     sent = 0
-    for _ in range(limit) if limit is not None else iter(int, 1):
-        row = outbox.claim(name)
-        if row is None:
-            break
+    while (row := outbox.claim(name)) is not None:
         if outbox.is_expired(row):
             outbox.mark_expired(row, name)
             continue
