@@ -3,6 +3,7 @@
 import secrets
 import signal
 import sys
+from datetime import timedelta
 
 import click
 import flask_migrate
@@ -17,6 +18,7 @@ from app import models
 from app.accounts import service as accounts
 from app.common import messages
 from app.extensions import db
+from app.mail import outbox
 from app.mail.sender import EXTENSION as MAIL_SENDER
 from app.mail.sender import deliver_due
 from app.sessions import store
@@ -38,6 +40,7 @@ def register(app):
     app.cli.add_command(runserver)
     app.cli.add_command(purge_sessions)
     app.cli.add_command(deliver_mail)
+    app.cli.add_command(purge_outbox)
     app.shell_context_processor(lambda: {"db": db, "models": models, "User": User})
 
 
@@ -167,3 +170,14 @@ def deliver_mail(once):
     click.echo("Sending mail from the outbox; stop with Ctrl-C or SIGTERM.")
     sender.run()
     click.echo("Stopped.")
+
+
+@click.command("purge-outbox")
+@click.option(
+    "--days", default=30, show_default=True, type=click.IntRange(min=0), help="Keep this many."
+)
+@with_appcontext
+def purge_outbox(days):
+    """Delete the outbox's record of messages sent or given up on more than --days days ago."""
+    deleted = outbox.purge(timedelta(days=days))
+    click.echo(f"Deleted {deleted} outbox record(s) older than {days} day(s).")

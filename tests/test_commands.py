@@ -17,13 +17,14 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.pool import NullPool
 
 from app.common import messages
 from app.common.time import utcnow
 from app.config import database_url as driver_url
 from app.extensions import db
+from app.mail.outbox import FAILED, PENDING, SENT, OutboxMessage
 from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
@@ -740,3 +741,36 @@ def test_db_upgrade_to_mail_leaves_every_account_unconfirmed_and_downgrades(app,
     assert result.returncode == 0, result.stderr
     assert tables(empty_database) == HEAD_TABLES - {"account_token", "outbox"}
     assert manage(empty_database, "db", "upgrade").returncode == 0
+
+
+def test_purge_outbox_deletes_old_sent_and_failed_records_only(mail_app, smtp_server):
+    runner = mail_app.test_cli_runner()
+    for user_name in ("carol", "dave", "erin", "frank"):
+        created = runner.invoke(
+            args=["createuser", user_name, f"{user_name}@example.com", "--first-name", "A",
+                  "--last-name", "B", "--password-stdin"],
+            input=PASSWORD + "\n",
+        )  # fmt: skip
+        assert created.exit_code == 0, created.output
+    assert runner.invoke(args=["deliver-mail", "--once"]).exit_code == 0
+    with mail_app.app_context():
+        ids = db.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
+        old = utcnow() - timedelta(days=31)
+        for row_id, status, created_at in [
+            (ids[0], SENT, old),
+            (ids[1], FAILED, old),
+            (ids[2], PENDING, old),
+            (ids[3], SENT, utcnow()),
+        ]:
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(status=status, created_at=created_at)
+            )
+        db.session.commit()
+    result = runner.invoke(args=["purge-outbox"])
+    assert result.output == "Deleted 2 outbox record(s) older than 30 day(s).\n"
+    with mail_app.app_context():
+        left = db.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
+    assert left == ids[2:]
+    assert runner.invoke(args=["purge-outbox", "--days", "-1"]).exit_code == 2

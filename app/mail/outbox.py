@@ -192,3 +192,15 @@ def is_expired(row) -> bool:
 def mark_expired(row, sender):
     """Give up on a message whose link has expired: it would only mislead."""
     _finish(row, sender, status=FAILED, content="", last_error="expired before it was sent")
+
+
+def purge(older_than: timedelta) -> int:
+    """Delete the sent and failed rows made more than ``older_than`` ago; how many went."""
+    Message = OutboxMessage
+    result = db.session.execute(
+        delete(Message).where(
+            Message.status.in_((SENT, FAILED)), Message.created_at <= utcnow() - older_than
+        )
+    )
+    db.session.commit()
+    return result.rowcount
