@@ -95,6 +95,8 @@ class Config:
     EMAIL_CHANGE_TOKEN_LIFETIME = timedelta(days=1)
     # On: an account whose address is not confirmed cannot log in (a 403 after the password).
     REQUIRE_CONFIRMED_EMAIL = False
+    # Sensitive actions need the login, or a password check since, within this long.
+    REAUTHENTICATION_WINDOW = timedelta(minutes=5)
 
     # The outbox's sender (app.mail.sender): in a thread of each app process, unless off.
     MAIL_SEND_IN_PROCESS = True

@@ -91,7 +91,7 @@ def count_rows(app, model):
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def age(app, public_id=None, created=None, seen=None):
+def age(app, public_id=None, created=None, seen=None, verified=None):
     """Move session records' timestamps back (one record, or every one), as if time had passed."""
     now = utcnow()
     values = {}
@@ -99,6 +99,8 @@ def age(app, public_id=None, created=None, seen=None):
         values["created_at"] = now - created
     if seen is not None:
         values["last_seen_at"] = now - seen
+    if verified is not None:
+        values["verified_at"] = now - verified
     statement = update(AuthSession).values(**values)
     if public_id is not None:
         statement = statement.where(AuthSession.public_id == public_id)

@@ -729,6 +729,23 @@ def test_initdb_sends_the_sample_user_nothing(mail_app, smtp_server):
     assert runner.invoke(args=["deliver-mail", "--once"]).output == "Sent 0 message(s).\n"
 
 
+def test_db_upgrade_to_reauthentication_dates_each_session_s_proof_at_its_start(
+    app, empty_database
+):
+    assert manage(empty_database, "db", "upgrade", "0004_credential_version").returncode == 0
+    run_on(empty_database, insert_user_at_0003)
+    result = manage(empty_database, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    query = sa.text("SELECT created_at, verified_at FROM auth_session")
+    ((created_at, verified_at),) = run_on(
+        empty_database, lambda connection: connection.execute(query).all()
+    )
+    assert verified_at == created_at
+    result = manage(empty_database, "db", "downgrade", "0005_mail")
+    assert result.returncode == 0, result.stderr
+    assert manage(empty_database, "db", "upgrade").returncode == 0
+
+
 def test_db_upgrade_to_mail_leaves_every_account_unconfirmed_and_downgrades(app, empty_database):
     assert manage(empty_database, "db", "upgrade", "0004_credential_version").returncode == 0
     run_on(empty_database, insert_user_at_0003)

@@ -38,6 +38,7 @@ ENDPOINTS = [
     ("POST", "/api/auth/confirm_email/resend"),
     ("POST", "/api/auth/change_email"),
     ("POST", "/api/auth/change_email/confirm"),
+    ("POST", "/api/auth/reauthenticate"),
     ("GET", "/"),
     ("GET", "/reset"),
 ]
@@ -279,6 +280,7 @@ FIELD_ENDPOINTS = [
     "/api/auth/confirm_email",
     "/api/auth/change_email",
     "/api/auth/change_email/confirm",
+    "/api/auth/reauthenticate",
 ]
 
 

@@ -122,6 +122,6 @@ def change_password(user, form) -> str:
         db.session.rollback()
         abort(401, messages.NOT_LOGGED_IN)
     mailings.send_password_changed(user)
-    token = cookie.restart_alone(user)
+    token = cookie.restart_alone(user, verified=True)
     security_event(PASSWORD_CHANGED, user=user)
     return token

@@ -5,6 +5,7 @@ from flask_login import login_required
 
 from app.accounts import addresses
 from app.api import API_PREFIX
+from app.api.access import reauthenticated
 from app.api.limits import per_client, per_user
 from app.api.payload import validated
 from app.api.responses import success
@@ -33,7 +34,7 @@ def resend_confirmation():
 
 
 @addresses_api.post("/change_email")
-@login_required
+@reauthenticated
 @per_user("CHANGE_EMAIL_RATE_LIMIT")
 def change_email():
     """Ask to change the address: a link goes to the new one, a notice to the old one."""

@@ -1,9 +1,11 @@
-"""The `/api/auth` endpoints: csrf, verify_auth, login, logout, signup, change_password."""
+"""The `/api/auth` endpoints: csrf, verify_auth, login, logout, signup, change_password,
+reauthenticate."""
 
 from flask import Blueprint
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
+from app.accounts import reauthentication
 from app.accounts import service as accounts
 from app.accounts.sessions import log_out
 from app.api import API_PREFIX
@@ -12,7 +14,7 @@ from app.api.payload import validated
 from app.api.responses import success
 from app.common import messages
 from app.sessions.cookie import current_account
-from app.users.forms import ChangePasswordForm, LoginForm, SignupForm
+from app.users.forms import ChangePasswordForm, LoginForm, PasswordForm, SignupForm
 
 auth = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}/auth")
 
@@ -63,3 +65,12 @@ def change_password():
     user = current_account()
     token = accounts.change_password(user, validated(ChangePasswordForm, user=user))
     return success(messages.PASSWORD_CHANGED, csrf_token=token)
+
+
+@auth.post("/reauthenticate")
+@login_required
+def reauthenticate():
+    """Confirm it is still the user, with the password, before a sensitive action."""
+    password = validated(PasswordForm).password.data
+    reauthentication.reauthenticate(current_account(), password)
+    return success(messages.REAUTHENTICATED)

@@ -20,6 +20,7 @@ EMAIL_CHANGE_REQUESTED = (
     "Open the link we sent to the new address to confirm it. Until then, the old one stays."
 )
 EMAIL_CHANGED = "Your email address has been changed"
+REAUTHENTICATED = "You have confirmed that it is you"
 
 # Authentication
 INVALID_CREDENTIALS = "Invalid username or password"
@@ -34,6 +35,8 @@ EMAIL_NOT_CONFIRMED = (
     "Please confirm your email address first, with the link in the latest message we sent you."
 )
 EMAIL_NOT_CONFIRMED_TYPE = "Email not confirmed"
+REAUTHENTICATION_REQUIRED = "Please enter your password again to do this."
+REAUTHENTICATION_REQUIRED_TYPE = "Reauthentication required"
 EMAIL_ALREADY_CONFIRMED = "Your email address is already confirmed."
 EMAIL_UNCHANGED = "This is already your email address."
 

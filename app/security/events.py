@@ -36,6 +36,8 @@ RESET_REQUESTED = "password_reset_requested"
 RESET_SENT = "password_reset_sent"
 PASSWORD_RESET = "password_reset"
 TOKEN_REFUSED = "token_refused"
+REAUTHENTICATED = "reauthenticated"
+REAUTHENTICATION_FAILED = "reauthentication_failed"
 
 
 def security_event(event: str, user=None, login=None, **details) -> None:

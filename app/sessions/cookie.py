@@ -69,7 +69,7 @@ def start(user, remember: bool) -> str:
     return _issue(user, remember, user.credential_version)
 
 
-def restart_alone(user) -> str:
+def restart_alone(user, verified=False) -> str:
     """End every session of ``user`` (an ORM ``User``), then go on in a rotated one; the new
     CSRF token.
 
@@ -78,13 +78,20 @@ def restart_alone(user) -> str:
     change. It happens only while that version is still the stored one (``hold_if_current``
     locks the user's row for it), and only if this very transaction deletes the current
     record: when another request moved the version or ended the record first (a password
-    change, a logout), the answer is a 401 and nothing changes.
+    change, a logout), the answer is a 401 and nothing changes. ``verified``: the user just
+    proved who they are (a password change), else the current record's last proof carries over.
     """
     current = current_record()
     if not user.hold_if_current() or not store.end_all_from(current, user):
         db.session.rollback()
         abort(401, messages.NOT_LOGGED_IN)
-    return _issue(user, current.remember, user.credential_version, created_at=current.created_at)
+    return _issue(
+        user,
+        current.remember,
+        user.credential_version,
+        created_at=current.created_at,
+        verified_at=None if verified else current.verified_at,
+    )
 
 
 def end() -> str:
@@ -98,9 +105,15 @@ def end() -> str:
     return _rotate_cookie(None, False)
 
 
-def _issue(user, remember, credential_version, created_at=None) -> str:
+def _issue(user, remember, credential_version, created_at=None, verified_at=None) -> str:
     record, token = store.add(
-        user, remember, client_ip(), request.user_agent.string, credential_version, created_at
+        user,
+        remember,
+        client_ip(),
+        request.user_agent.string,
+        credential_version,
+        created_at,
+        verified_at,
     )
     g.auth_session = record
     return _rotate_cookie(token, remember)

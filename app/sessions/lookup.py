@@ -27,6 +27,7 @@ class SessionView:
     last_seen_at: datetime
     remember: bool
     credential_version: int
+    verified_at: datetime
     user: ActiveUser
 
 

@@ -37,6 +37,9 @@ class AuthSession(db.Model):
     # The user's credential version when the session began (see ``User.credential_version``).
     credential_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     user_agent: Mapped[str | None] = mapped_column(String(MAX_USER_AGENT_LEN))
+    # When the user last proved who they are in this session: the login, or a later password
+    # check (app.accounts.reauthentication).
+    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -56,12 +59,15 @@ class AuthSession(db.Model):
         }
 
     @classmethod
-    def issue(cls, user, remember, ip, user_agent, credential_version, created_at=None):
+    def issue(
+        cls, user, remember, ip, user_agent, credential_version, created_at=None, verified_at=None
+    ):
         """A new record for ``user`` and the token to hand to the client (never stored).
 
         ``ip`` is a parsed address (``app.security.client``) or None. ``credential_version`` is
         the version of the credential that was checked, or of the session that is rotated;
-        ``created_at`` carries the absolute lifetime over when a session is only rotated.
+        ``created_at`` and ``verified_at`` carry the absolute lifetime and the last proof of
+        identity over when a session is only rotated (both are now for a new one).
         """
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = utcnow()
@@ -74,6 +80,7 @@ class AuthSession(db.Model):
             remember=bool(remember),
             ip=ip,
             credential_version=credential_version,
+            verified_at=verified_at or now,
             user_agent=(user_agent or "")[:MAX_USER_AGENT_LEN] or None,
         )
         return record, token

@@ -48,11 +48,11 @@ def touch(record, now):
     db.session.commit()
 
 
-def add(user, remember, ip, user_agent, credential_version, created_at=None):
+def add(user, remember, ip, user_agent, credential_version, created_at=None, verified_at=None):
     """A new record for ``user``, committed with the caller's pending changes; ``(record,
     token)``, the token to hand to the client."""
     record, token = AuthSession.issue(
-        user, remember, ip, user_agent, credential_version, created_at
+        user, remember, ip, user_agent, credential_version, created_at, verified_at
     )
     db.session.add(record)
     db.session.commit()
@@ -77,6 +77,19 @@ def end_all_from(current, user) -> bool:
         return False
     end_all(user)
     return True
+
+
+def mark_verified(record, now) -> bool:
+    """Record that the user of ``record`` proved who they are at ``now``; False when the
+    record is gone (ended by another request)."""
+    statement = (
+        update(AuthSession)
+        .where(AuthSession.id == record.id, AuthSession.public_id == record.public_id)
+        .values(verified_at=now)
+    )
+    done = db.session.execute(statement).rowcount == 1
+    db.session.commit()
+    return done
 
 
 def end_all(user):

@@ -137,8 +137,11 @@ class ResetPasswordForm(NewPasswordForm):
         return _personal_info_of(self.user)
 
 
-class ChangeEmailForm(ApiForm):
+class PasswordForm(ApiForm):
     password = _password("password", 0, messages.PASSWORD_TOO_LONG)
+
+
+class ChangeEmailForm(PasswordForm):
     email = _email()
 
 

@@ -1,0 +1,43 @@
+"""Re-authentication: a sensitive action needs a proof of identity in this session within
+``REAUTHENTICATION_WINDOW``: the login itself, or a password check since.
+
+The time is kept on the server-side session record (``verified_at``), never in the cookie.
+"""
+
+from functools import partial
+
+from flask import abort
+
+from app.accounts.checks import password_checked
+from app.api.responses import Refusal
+from app.common import messages
+from app.common.time import as_utc, utcnow
+from app.security import throttle
+from app.security.events import REAUTHENTICATED, REAUTHENTICATION_FAILED, security_event
+from app.sessions import cookie, store
+
+
+def is_recent(record, now) -> bool:
+    """True when the user of ``record`` proved who they are within the window."""
+    return now - as_utc(record.verified_at) < store.duration("REAUTHENTICATION_WINDOW")
+
+
+def require_recent():
+    """A 403 of its own type unless this session's user proved who they are lately."""
+    if not is_recent(cookie.current_record(), utcnow()):
+        raise Refusal(
+            403, messages.REAUTHENTICATION_REQUIRED, messages.REAUTHENTICATION_REQUIRED_TYPE
+        )
+
+
+def reauthenticate(user, password):
+    """Check ``password`` for the session's ``user``, counted like a login; on success the
+    session's proof of identity is now."""
+    check = partial(user.check_password, password)
+    # A wrong password is a failed login, counted for both names of the account.
+    if not password_checked(throttle.account_keys(user), check, user=user):
+        security_event(REAUTHENTICATION_FAILED, user=user)
+        abort(403, messages.WRONG_CURRENT_PASSWORD)
+    if not store.mark_verified(cookie.current_record(), utcnow()):
+        abort(401, messages.NOT_LOGGED_IN)
+    security_event(REAUTHENTICATED, user=user)
