@@ -75,9 +75,10 @@ class AuthActions:
         return self.post("/api/auth/logout")
 
 
-def assert_error(response, status, message, fields=None):
-    """Assert that ``response`` is exactly the contract's error envelope."""
-    errors = {"type": ERROR_TYPES[status], "message": message}
+def assert_error(response, status, message, fields=None, error_type=None):
+    """Assert that ``response`` is exactly the contract's error envelope (of ``error_type``,
+    where a refusal has a type of its own)."""
+    errors = {"type": error_type or ERROR_TYPES[status], "message": message}
     if fields is not None:
         errors["fields"] = fields
     assert response.status_code == status

@@ -27,14 +27,12 @@ def change_email(client):
 
 
 def assert_reauthentication_required(response):
-    assert response.status_code == 403
-    assert response.get_json() == {
-        "success": False,
-        "errors": {
-            "type": messages.REAUTHENTICATION_REQUIRED_TYPE,
-            "message": messages.REAUTHENTICATION_REQUIRED,
-        },
-    }
+    assert_error(
+        response,
+        403,
+        messages.REAUTHENTICATION_REQUIRED,
+        error_type=messages.REAUTHENTICATION_REQUIRED_TYPE,
+    )
 
 
 def test_a_fresh_login_is_proof_enough(alice):

@@ -112,15 +112,12 @@ def strict(database_url, smtp_server):
 
 def test_the_switch_refuses_an_unconfirmed_login_after_the_password(strict):
     _app, auth, _mailbox = strict
-    response = auth.login()
-    assert response.status_code == 403
-    assert response.get_json() == {
-        "success": False,
-        "errors": {
-            "type": messages.EMAIL_NOT_CONFIRMED_TYPE,
-            "message": messages.EMAIL_NOT_CONFIRMED,
-        },
-    }
+    assert_error(
+        auth.login(),
+        403,
+        messages.EMAIL_NOT_CONFIRMED,
+        error_type=messages.EMAIL_NOT_CONFIRMED_TYPE,
+    )
     assert auth._client.get("/api/auth/verify_auth").status_code == 401
 
 
