@@ -123,6 +123,7 @@ def app_server(database_url, log_path, workers=2, threads=4, env=None, python=sy
         "DATABASE_URL": database_url,
         "PUBLIC_URL": f"http://{HOST}:{port}",
         "MAIL_URL": "log://",
+        "FLASK_MAIL_SEND_IN_PROCESS": "true",
         "FLASK_SESSION_COOKIE_SECURE": "false",
         **(env or {}),
     }

@@ -12,6 +12,10 @@ for _variable in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "PUBLIC_URL", "MAIL
 for _variable in [name for name in os.environ if name.startswith("FLASK_")]:
     os.environ.pop(_variable)
 os.environ["APP_CONFIG"] = "testing"
+# No app of the suite runs a mail sender thread unless its test asks for one (tests deliver
+# with ``Mailbox.deliver``); a thread would outlive the test's database. The live servers,
+# which run as deployed, turn it back on (devtools.processes.app_server).
+os.environ["FLASK_MAIL_SEND_IN_PROCESS"] = "false"
 
 import pytest  # noqa: E402
 

@@ -488,6 +488,7 @@ def test_a_bad_mail_url_is_refused_at_start(database_url, monkeypatch):
 
 def test_development_mails_to_files_in_the_instance_folder(build, monkeypatch, instance_path):
     monkeypatch.setenv("APP_CONFIG", "development")
+    monkeypatch.delenv("FLASK_MAIL_SEND_IN_PROCESS")
     app = build({})
     assert app.config["MAIL_URL"] == f"file://{instance_path}/outbox"
     assert app.config["PUBLIC_URL"] == "http://localhost:5000"

@@ -17,6 +17,13 @@ AUTOCOMPLETE = {
     },
     "#forgot-form": {"email": "email"},
     "#reset-form": {"password": "new-password", "confirm": "new-password"},
+    "#password-form": {
+        "current_password": "current-password",
+        "password": "new-password",
+        "confirm": "new-password",
+    },
+    "#email-form": {"email": "email", "password": "current-password"},
+    "#reauth-form": {"password": "current-password"},
 }
 # Every form, and whether it says "done" in a status region of its own.
 FORMS = {
@@ -26,6 +33,10 @@ FORMS = {
     "#forgot-form": True,
     "#reset-form": False,
     "#resend-form": True,
+    "#password-form": True,
+    "#sessions-form": True,
+    "#email-form": True,
+    "#reauth-form": False,
 }
 
 
@@ -53,14 +64,21 @@ def test_views_hold_the_tutorial_forms(loaded):
         ("#forgot-view", "#forgot-form", ["email"]),
         ("#reset-view", "#reset-form", ["password", "confirm"]),
         ("#confirm-banner", "#resend-form", []),
+        ("#account-view", "#password-form", ["current_password", "password", "confirm"]),
+        ("#account-view", "#sessions-form", []),
+        ("#account-view", "#email-form", ["email", "password"]),
+        ("#reauth-modal", "#reauth-form", ["password"]),
     ]:
         expect(page.locator(f"{view} {form}")).to_have_count(1)
         found = page.locator(f"{form} input").evaluate_all("inputs => inputs.map(i => i.name)")
         assert found == names
         expect(page.locator(view)).to_be_hidden()
     expect(page.locator("#logged-in-view #confirm-banner")).to_have_count(0)
+    expect(page.locator("#logged-in-view #account-view")).to_have_count(0)
+    expect(page.locator("#logged-in-view form")).to_have_count(1)
     # Hidden the Bootstrap 5 way: the attribute, not a .hidden class that no longer exists.
     expect(page.locator("#logged-in-view")).to_have_attribute("hidden", "")
+    expect(page.locator("#account-view")).to_have_attribute("hidden", "")
     expect(page.locator(".hidden")).to_have_count(0)
 
 

@@ -206,8 +206,9 @@ def test_the_testing_config_sends_for_real(app, smtp_server):
 
 
 def test_the_in_process_sender_starts_with_the_first_request_and_wakes_on_commit(
-    database_url, smtp_server
+    database_url, smtp_server, monkeypatch
 ):
+    monkeypatch.delenv("FLASK_MAIL_SEND_IN_PROCESS")
     app = make_app(
         database_url, MAIL_URL=smtp_server.url, MAIL_SEND_IN_PROCESS=True, MAIL_POLL_INTERVAL=60
     )

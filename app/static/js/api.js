@@ -48,8 +48,8 @@
     return $.ajax({ url: ROOT + '/csrf', method: 'GET', dataType: 'json' }).done(adoptToken);
   }
 
-  function send(path, fields) {
-    var options = { url: ROOT + path, method: 'POST', dataType: 'json' };
+  function send(method, path, fields) {
+    var options = { url: ROOT + path, method: method, dataType: 'json' };
     if (fields) {
       options.contentType = 'application/json';
       options.data = JSON.stringify(fields);
@@ -58,13 +58,13 @@
     return $.ajax(options);
   }
 
-  // POST, adopting the token a success hands back. A CSRF failure means the session
-  // changed under this page (another tab logged in or out): take that session's token
-  // and try once more.
-  function post(path, fields) {
+  // An unsafe request (POST, DELETE), adopting the token a success hands back. A CSRF
+  // failure means the session changed under this page (another tab logged in or out):
+  // take that session's token and try once more.
+  function unsafe(method, path, fields) {
     var result = $.Deferred();
     function attempt(mayRetry) {
-      send(path, fields)
+      send(method, path, fields)
         .done(function (body) {
           adoptToken(body);
           result.resolve(body);
@@ -81,6 +81,14 @@
     }
     attempt(true);
     return result.promise();
+  }
+
+  function post(path, fields) {
+    return unsafe('POST', path, fields);
+  }
+
+  function get(path) {
+    return $.ajax({ url: ROOT + path, method: 'GET', dataType: 'json' });
   }
 
   function retryAfterText(header) {
@@ -114,9 +122,7 @@
   }
 
   window.AuthApi = {
-    verifyAuth: function () {
-      return $.ajax({ url: ROOT + '/verify_auth', method: 'GET', dataType: 'json' });
-    },
+    verifyAuth: function () { return get('/verify_auth'); },
     login: function (fields) { return post('/login', fields); },
     signup: function (fields) { return post('/signup', fields); },
     logout: function () { return post('/logout'); },
@@ -125,6 +131,18 @@
     confirmEmail: function (token) { return post('/confirm_email', { token: token }); },
     confirmEmailChange: function (token) { return post('/change_email/confirm', { token: token }); },
     resendConfirmation: function () { return post('/confirm_email/resend'); },
+    changePassword: function (fields) { return post('/change_password', fields); },
+    changeEmail: function (fields) { return post('/change_email', fields); },
+    reauthenticate: function (fields) { return post('/reauthenticate', fields); },
+    getSessions: function () { return get('/sessions'); },
+    endSession: function (id) {
+      return unsafe('DELETE', '/sessions/' + encodeURIComponent(id));
+    },
+    logoutAll: function () { return post('/logout_all'); },
+    // The 403 of an action that wants the password again (``reauthenticate`` gives it).
+    needsReauthentication: function (xhr) {
+      return xhr.status === 403 && errorsOf(xhr).type === 'Reauthentication required';
+    },
     // The 400 of a mailed link's token that is no good (used, expired or never issued).
     isRefusedLink: function (xhr) { return xhr.status === 400 && !isCsrfFailure(xhr); },
     failure: failure

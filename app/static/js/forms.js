@@ -125,6 +125,7 @@
     clearErrors: clearErrors,
     showAlert: showAlert,
     showStatus: showStatus,
+    showErrors: showErrors,
     handle: handle
   };
 }(window.jQuery, window));

@@ -1,0 +1,112 @@
+/*
+ * The password prompt of a sensitive action: when the server answers that it wants the
+ * password again, ask for it, confirm it with /reauthenticate, and send the action again.
+ * ``AuthReauth.guard(request)`` wraps any call that returns a promise.
+ */
+(function ($, window) {
+  'use strict';
+
+  var api = window.AuthApi;
+  var forms = window.AuthForms;
+
+  $(function () {
+    var $modal = $('#reauth-modal');
+    var $form = $('#reauth-form');
+    var modal = window.bootstrap.Modal.getOrCreateInstance($modal[0]);
+    // The actions that wait for the prompt: each {retry, cancel}.
+    var waiting = [];
+    var confirmed = false;
+    var opener = null;
+
+    function focusBack() {
+      if (opener && window.document.contains(opener) && !opener.disabled) {
+        opener.focus();
+      }
+      opener = null;
+    }
+
+    function ask(retry, cancel) {
+      waiting.push({ retry: retry, cancel: cancel });
+      if (waiting.length === 1) {
+        opener = window.document.activeElement;
+        confirmed = false;
+        $form.trigger('reset');
+        forms.clearErrors($form);
+        modal.show();
+      }
+    }
+
+    $modal.on('shown.bs.modal', function () {
+      $form.find('[name=password]').trigger('focus');
+    });
+
+    // Closed: by a confirmed password (every waiting action goes again), else cancelled.
+    $modal.on('hidden.bs.modal', function () {
+      var done = waiting;
+      waiting = [];
+      $form.trigger('reset');
+      forms.clearErrors($form);
+      $.each(done, function (_, action) {
+        if (confirmed) {
+          action.retry();
+        } else {
+          action.cancel();
+        }
+      });
+      if (!confirmed) {
+        focusBack();
+      }
+    });
+
+    forms.handle($form, api.reauthenticate, function () {
+      confirmed = true;
+      modal.hide();
+    }, function (xhr) {
+      // A wrong password: under the field, as the login form would show it.
+      if (xhr.status === 403) {
+        var failure = api.failure(xhr);
+        forms.showErrors($form, { message: failure.message, fields: { password: [failure.message] } });
+        return true;
+      }
+      // The session ended meanwhile: the logged-out view, which closes the prompt.
+      if (xhr.status === 401) {
+        window.AuthSession.showLoggedOut(true);
+        return true;
+      }
+      return false;
+    });
+
+    // Nobody logged in: no prompt.
+    $(window.document).on('page:show', function (_, name) {
+      if (name !== 'logged-in') {
+        modal.hide();
+      }
+    });
+
+    window.AuthReauth = {
+      // ``request(fields)``, asking for the password and trying again when it must.
+      guard: function (request) {
+        return function (fields) {
+          var result = $.Deferred();
+          request(fields)
+            .done(function (body) { result.resolve(body); })
+            .fail(function (xhr) {
+              if (!api.needsReauthentication(xhr)) {
+                result.reject(xhr);
+                return;
+              }
+              ask(function () {
+                request(fields)
+                  .done(function (body) { result.resolve(body); })
+                  .fail(function (again) { result.reject(again); })
+                  .always(focusBack);
+              }, function () {
+                result.reject(xhr);
+              });
+            });
+          return result.promise();
+        };
+      }
+    };
+  });
+}(window.jQuery, window));
