@@ -14,6 +14,7 @@ USER = {
     "last_name": "User500",
     "role": "user",
     "created_on": "2026-01-01T00:00:00Z",
+    "email_confirmed": False,
 }
 MESSAGE = "You are logged in"
 

@@ -68,6 +68,7 @@ def user_json(user) -> dict:
         "last_name": user.last_name,
         "role": "user",
         "created_on": created.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z",
+        "email_confirmed": user.confirmed_at is not None,
     }
 
 
