@@ -21,6 +21,8 @@ from app.extensions import db
 from app.mail import outbox
 from app.mail.sender import EXTENSION as MAIL_SENDER
 from app.mail.sender import deliver_due
+from app.mfa import commands as mfa_commands
+from app.mfa import pending
 from app.sessions import store
 from app.users import constants
 from app.users.forms import SignupForm
@@ -41,6 +43,7 @@ def register(app):
     app.cli.add_command(purge_sessions)
     app.cli.add_command(deliver_mail)
     app.cli.add_command(purge_outbox)
+    mfa_commands.register(app)
     app.shell_context_processor(lambda: {"db": db, "models": models, "User": User})
 
 
@@ -148,8 +151,9 @@ def runserver(host, port):
 @click.command("purge-sessions")
 @with_appcontext
 def purge_sessions():
-    """Delete expired session records (they are never honoured anyway)."""
-    click.echo(f"Deleted {store.purge_expired()} expired session(s).")
+    """Delete expired session records and waiting logins (they are never honoured anyway)."""
+    sessions, waiting = store.purge_expired(), pending.purge_expired()
+    click.echo(f"Deleted {sessions} expired session(s) and {waiting} waiting login(s).")
 
 
 @click.command("deliver-mail")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from app.database import postgresql_engine_options
 from app.mail.transports import check_mail_url
 from app.public_url import check_public_url, trusted_hosts
-from app.secret_key import check_secret_key, instance_secret_key
+from app.secret_key import check_secret_key, instance_secret_key, mfa_keys
 
 # Environment variables read directly, and the config keys they set.
 ENVIRONMENT_KEYS = {
@@ -18,6 +18,7 @@ ENVIRONMENT_KEYS = {
     "PUBLIC_URL": "PUBLIC_URL",
     "MAIL_URL": "MAIL_URL",
     "MAIL_FROM": "MAIL_FROM",
+    "MFA_KEY": "MFA_KEY",
 }
 HOST_COOKIE_NAME = "__Host-session"
 # The tutorial's name, kept where cookies are not Secure.
@@ -97,6 +98,17 @@ class Config:
     REQUIRE_CONFIRMED_EMAIL = False
     # Sensitive actions need the login, or a password check since, within this long.
     REAUTHENTICATION_WINDOW = timedelta(minutes=5)
+
+    # The second factor (app.mfa). None: its keys are derived from SECRET_KEY. Else one key
+    # or several, comma-separated: the first seals new secrets, each opens old ones.
+    MFA_KEY = None
+    # The name authenticator apps show beside the account.
+    TOTP_ISSUER = "Flask auth"
+    # A login whose password was right waits this long for its second factor, and takes at
+    # most this many wrong codes.
+    MFA_PENDING_LIFETIME = timedelta(minutes=5)
+    MFA_MAX_FAILURES = 5
+    MFA_VERIFY_RATE_LIMIT = "30 per minute"
 
     # The outbox's sender (app.mail.sender): in a thread of each app process, unless off.
     MAIL_SEND_IN_PROCESS = True
@@ -181,6 +193,8 @@ def _finish(app, name):
     _finish_addresses(app, name)
     if name == "production":
         check_secret_key(app.config["SECRET_KEY"])
+        for key in mfa_keys(app.config["MFA_KEY"]):
+            check_secret_key(key, "MFA_KEY")
     elif not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = (
             secrets.token_hex(32) if app.testing else instance_secret_key(app.instance_path)

@@ -2,7 +2,16 @@
 
 from app.accounts.tokens import AccountToken
 from app.mail.outbox import OutboxMessage
+from app.mfa.models import PendingLogin, RecoveryCode, TotpCredential
 from app.sessions.models import AuthSession
 from app.users.models import User
 
-__all__ = ["AccountToken", "AuthSession", "OutboxMessage", "User"]
+__all__ = [
+    "AccountToken",
+    "AuthSession",
+    "OutboxMessage",
+    "PendingLogin",
+    "RecoveryCode",
+    "TotpCredential",
+    "User",
+]

@@ -32,7 +32,7 @@ MIN_DISTINCT_CHARACTERS = 10
 SECRET_KEY_FILE = "secret_key"
 
 
-def check_secret_key(key):
+def check_secret_key(key, name="SECRET_KEY"):
     """Refuse to run production on a missing, short or placeholder secret key."""
     lowered = (key or "").lower()
     if (
@@ -41,7 +41,7 @@ def check_secret_key(key):
         or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
     ):
         raise RuntimeError(
-            f"Production needs SECRET_KEY set to a random value of at least "
+            f"Production needs {name} set to a random value of at least "
             f"{MIN_SECRET_KEY_LEN} characters, e.g. from "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
@@ -67,3 +67,8 @@ def instance_secret_key(instance_path: str) -> str:
             os.unlink(tmp)
     with open(path) as handle:
         return handle.read().strip()
+
+
+def mfa_keys(value) -> list[str]:
+    """The keys listed in ``MFA_KEY``, newest first; none when it is unset."""
+    return [key.strip() for key in (value or "").split(",") if key.strip()]

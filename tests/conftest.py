@@ -7,7 +7,15 @@ on, and every answer under ``/api/`` is held to ``openapi.yaml`` (``tests/contra
 import os
 
 # The suite decides its database and secrets; a developer's environment must not leak in.
-for _variable in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "PUBLIC_URL", "MAIL_URL", "MAIL_FROM"):
+for _variable in (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "REDIS_URL",
+    "PUBLIC_URL",
+    "MAIL_URL",
+    "MAIL_FROM",
+    "MFA_KEY",
+):
     os.environ.pop(_variable, None)
 for _variable in [name for name in os.environ if name.startswith("FLASK_")]:
     os.environ.pop(_variable)

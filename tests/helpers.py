@@ -1,8 +1,10 @@
 """Constants and assertion helpers shared by the test modules."""
 
 import re
+import time
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import func, select, update
 
 from app.api.responses import ERROR_TYPES
@@ -129,5 +131,26 @@ def use_production(monkeypatch, **environment):
         monkeypatch.setenv(name, value)
 
 
-# The tables of a database at the head revision.
-HEAD_TABLES = {"alembic_version", "user", "auth_session", "account_token", "outbox"}
+# The tables of the second factor (revision 0007), and of a database at the head revision.
+SECOND_FACTOR_TABLES = {"totp_credential", "recovery_code", "pending_login"}
+HEAD_TABLES = {
+    "alembic_version",
+    "user",
+    "auth_session",
+    "account_token",
+    "outbox",
+    *SECOND_FACTOR_TABLES,
+}
+
+
+def totp_code(secret, steps=0):
+    """The TOTP code of ``secret`` for the time step ``steps`` away from now."""
+    return pyotp.TOTP(secret).at(time.time() + steps * pyotp.TOTP(secret).interval)
+
+
+def steady_step(margin=1.5):
+    """Wait, if need be, until the current TOTP time step has ``margin`` seconds left, so that
+    the step a test computed a code for is still the server's when the code arrives."""
+    left = 30 - time.time() % 30
+    if left < margin:
+        time.sleep(left + 0.05)

@@ -29,7 +29,7 @@ from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
 from devtools.processes import Server, free_port
-from tests.helpers import HEAD_TABLES, PASSWORD, ROOT
+from tests.helpers import HEAD_TABLES, PASSWORD, ROOT, SECOND_FACTOR_TABLES
 from tests.plugins.databases import make_app
 
 HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
@@ -642,7 +642,7 @@ def test_purge_sessions_deletes_exactly_the_expired_records(app, runner, auth, c
         assert (stored.tzinfo is None) is (db.engine.dialect.name == "sqlite")
     result = runner.invoke(args=["purge-sessions"])
     assert result.exit_code == 0, result.output
-    assert result.output == "Deleted 3 expired session(s).\n"
+    assert result.output == "Deleted 3 expired session(s) and 0 waiting login(s).\n"
     assert session_names(app, ids) == LIVE_SESSIONS
     assert client.get("/api/auth/verify_auth").status_code == 200
 
@@ -652,7 +652,7 @@ def test_purge_sessions_again_deletes_nothing(app, runner):
     assert runner.invoke(args=["purge-sessions"]).exit_code == 0
     result = runner.invoke(args=["purge-sessions"])
     assert result.exit_code == 0
-    assert result.output == "Deleted 0 expired session(s).\n"
+    assert result.output == "Deleted 0 expired session(s) and 0 waiting login(s).\n"
     assert session_names(app, ids) == LIVE_SESSIONS
 
 
@@ -660,7 +660,7 @@ def test_purge_sessions_leaves_live_records_alone(app, runner):
     live = [row for row in SESSION_AGES if not row[-1]]
     ids = add_sessions(app, live)
     result = runner.invoke(args=["purge-sessions"])
-    assert result.output == "Deleted 0 expired session(s).\n"
+    assert result.output == "Deleted 0 expired session(s) and 0 waiting login(s).\n"
     assert session_names(app, ids) == LIVE_SESSIONS
 
 
@@ -687,7 +687,7 @@ def test_purge_sessions_follows_the_configured_lifetimes(
     ]
     ids = add_sessions(app, ages)
     result = app.test_cli_runner().invoke(args=["purge-sessions"])
-    assert result.output == "Deleted 1 expired session(s).\n"
+    assert result.output == "Deleted 1 expired session(s) and 0 waiting login(s).\n"
     assert session_names(app, ids) == {"young"}
     with app.app_context():
         db.engine.dispose()
@@ -699,7 +699,7 @@ def test_manage_py_purge_sessions(app, database_url):
         db.engine.dispose()
     result = manage(database_url, "purge-sessions")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "Deleted 3 expired session(s).\n"
+    assert result.stdout == "Deleted 3 expired session(s) and 0 waiting login(s).\n"
     assert session_names(app, ids) == LIVE_SESSIONS
 
 
@@ -756,8 +756,19 @@ def test_db_upgrade_to_mail_leaves_every_account_unconfirmed_and_downgrades(app,
     assert schema_differences(app) == []
     result = manage(empty_database, "db", "downgrade", "0004_credential_version")
     assert result.returncode == 0, result.stderr
-    assert tables(empty_database) == HEAD_TABLES - {"account_token", "outbox"}
+    mail_tables = {"account_token", "outbox"}
+    assert tables(empty_database) == HEAD_TABLES - mail_tables - SECOND_FACTOR_TABLES
     assert manage(empty_database, "db", "upgrade").returncode == 0
+
+
+def test_db_upgrade_to_second_factor_matches_the_models_and_downgrades(app, empty_database):
+    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert schema_differences(app) == []
+    result = manage(empty_database, "db", "downgrade", "0006_reauthentication")
+    assert result.returncode == 0, result.stderr
+    assert tables(empty_database) == HEAD_TABLES - SECOND_FACTOR_TABLES
+    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert tables(empty_database) == HEAD_TABLES
 
 
 def test_purge_outbox_deletes_old_sent_and_failed_records_only(mail_app, smtp_server):

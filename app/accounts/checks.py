@@ -21,13 +21,14 @@ CONFLICT_FIELDS = {
 }
 
 
-def password_checked(keys, check, **who) -> bool:
+def password_checked(keys, check, forgive=True, **who) -> bool:
     """Count one attempt against ``keys`` (a 429 over the limit), run the password ``check``,
-    and forget the attempts when it passes."""
+    and forget the attempts when it passes, unless not to ``forgive`` them yet."""
     throttle.count_attempt(keys, **who)
     if not check():
         return False
-    throttle.clear(keys)
+    if forgive:
+        throttle.clear(keys)
     return True
 
 

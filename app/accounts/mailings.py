@@ -12,6 +12,7 @@ from app.common.time import utcnow
 from app.mail.compose import compose, in_words
 from app.mail.outbox import enqueue
 from app.public_url import page_link
+from app.security import events
 from app.security.client import client_ip
 from app.sessions.store import duration
 
@@ -68,3 +69,19 @@ def send_email_change(user, new_email):
 def send_password_changed(user, how=None, all_sessions=False):
     """The notice of a new password: ``how`` it was set, and whether every session ended."""
     _send_notice(user, "password_changed", how=how, all_sessions=all_sessions)
+
+
+# What each change to the second factor (by its security event) tells the account's owner.
+MFA_CHANGES = {
+    events.TOTP_ENABLED: "Two-factor authentication with an authenticator app was turned on",
+    events.TOTP_DISABLED: "Two-factor authentication was turned off",
+    events.RECOVERY_CODES_RENEWED: "New recovery codes were made; the old ones no longer work",
+    events.RECOVERY_CODE_USED: "A recovery code was used to log in",
+    events.MFA_RESET: "An operator turned off two-factor authentication, at your request",
+}
+
+
+def send_mfa_notice(user, change, left=None):
+    """The notice of a change to the second factor (``change``, its security event), with
+    how many recovery codes are ``left`` after one was used."""
+    _send_notice(user, "mfa_changed", what=MFA_CHANGES[change], left=left)

@@ -1,5 +1,6 @@
 """Re-authentication: a sensitive action needs a proof of identity in this session within
-``REAUTHENTICATION_WINDOW``: the login itself, or a password check since.
+``REAUTHENTICATION_WINDOW``: the login itself, or a check of the password or a TOTP code
+since.
 
 The time is kept on the server-side session record (``verified_at``), never in the cookie.
 """
@@ -12,6 +13,7 @@ from app.accounts.checks import password_checked
 from app.api.responses import Refusal
 from app.common import messages
 from app.common.time import as_utc, utcnow
+from app.mfa import totp
 from app.security import throttle
 from app.security.events import REAUTHENTICATED, REAUTHENTICATION_FAILED, security_event
 from app.sessions import cookie, store
@@ -30,14 +32,19 @@ def require_recent():
         )
 
 
-def reauthenticate(user, password):
-    """Check ``password`` for the session's ``user``, counted like a login; on success the
+def identity_proved(user, password=None, code=None) -> bool:
+    """Check ``password``, or a TOTP ``code``, for ``user``; either is counted like a login,
+    for both names of the account. An accepted code is used up in the caller's transaction."""
+    check = partial(totp.accept, user.id, code) if code else partial(user.check_password, password)
+    return password_checked(throttle.account_keys(user), check, user=user)
+
+
+def reauthenticate(user, password=None, code=None):
+    """Check ``password`` (or a TOTP ``code``) for the session's ``user``; on success the
     session's proof of identity is now."""
-    check = partial(user.check_password, password)
-    # A wrong password is a failed login, counted for both names of the account.
-    if not password_checked(throttle.account_keys(user), check, user=user):
+    if not identity_proved(user, password, code):
         security_event(REAUTHENTICATION_FAILED, user=user)
-        abort(403, messages.WRONG_CURRENT_PASSWORD)
+        abort(403, messages.MFA_CODE_WRONG if code else messages.WRONG_CURRENT_PASSWORD)
     if not store.mark_verified(cookie.current_record(), utcnow()):
         abort(401, messages.NOT_LOGGED_IN)
     security_event(REAUTHENTICATED, user=user)

@@ -7,12 +7,14 @@ computed inside a transaction: the hasher ends it first (``app.users.passwords``
 messages a flow sends are queued in the transaction of the change they announce.
 """
 
+from dataclasses import dataclass
 from functools import partial
 
 from flask import abort, current_app
 
-from app.accounts import addresses, mailings
+from app.accounts import addresses, mailings, second_factor
 from app.accounts.checks import password_checked, require_strong_password, unique_keys
+from app.accounts.logins import finish_login
 from app.api.responses import FieldErrors
 from app.common import messages
 from app.extensions import db
@@ -20,7 +22,6 @@ from app.security import throttle
 from app.security.client import client_ip
 from app.security.events import (
     LOGIN_FAILED,
-    LOGIN_OK,
     PASSWORD_CHANGE_FAILED,
     PASSWORD_CHANGED,
     SIGNUP,
@@ -32,25 +33,34 @@ from app.users.models import User
 from app.users.passwords import passwords
 
 
-def log_in(login, password, remember) -> tuple[User, str]:
-    """Log ``login`` in with ``password``; the user and the new session's CSRF token."""
+@dataclass(frozen=True)
+class Login:
+    """What a login answers: the user and the new CSRF token, and the second factors it waits
+    for (none: the session has begun)."""
+
+    user: User
+    csrf_token: str
+    methods: tuple[str, ...] = ()
+
+
+def log_in(login, password, remember) -> Login:
+    """Log ``login`` in with ``password``, or, for an account with a second factor, start
+    the login that waits for it."""
     user = User.find_by_login(login)
+    keys = [throttle.login_key(login)]
     check = partial(User.password_matches, user, password)
-    if not password_checked([throttle.login_key(login)], check, login=login):
+    # A login that still needs its second factor keeps its attempt counted until a code
+    # passes: wrong codes and wrong passwords share the account's failed-login limit.
+    methods = second_factor.methods_of(user)
+    if not password_checked(keys, check, forgive=not methods, login=login):
         security_event(LOGIN_FAILED, login=login)
         abort(401, messages.INVALID_CREDENTIALS)
     if current_app.config["REQUIRE_CONFIRMED_EMAIL"] and user.email_confirmed_at is None:
         addresses.refuse_unconfirmed(user)
     new_hash = passwords.hash(password) if passwords.needs_rehash(user.password) else None
-    # The trail, the rehash and the new session commit together, and only while the password
-    # just checked is still the stored one: a login racing a password change loses.
-    if not user.record_login(client_ip(), new_hash):
-        db.session.rollback()
-        security_event(LOGIN_FAILED, login=login, reason="password_changed")
-        abort(401, messages.INVALID_CREDENTIALS)
-    token = cookie.start(user, remember)
-    security_event(LOGIN_OK, user=user, remember=remember)
-    return user, token
+    if methods:
+        return Login(user, second_factor.begin(user, remember, new_hash), tuple(methods))
+    return Login(user, finish_login(user, remember, new_hash))
 
 
 def sign_up(form) -> tuple[User, str]:

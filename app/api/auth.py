@@ -13,8 +13,9 @@ from app.api.limits import per_client, per_user
 from app.api.payload import validated
 from app.api.responses import success
 from app.common import messages
+from app.mfa.forms import ProofForm
 from app.sessions.cookie import current_account
-from app.users.forms import ChangePasswordForm, LoginForm, PasswordForm, SignupForm
+from app.users.forms import ChangePasswordForm, LoginForm, SignupForm
 
 auth = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}/auth")
 
@@ -38,8 +39,11 @@ def verify_auth():
 def login():
     """Log in with a user name or email, starting a new session."""
     form = validated(LoginForm)
-    user, token = accounts.log_in(form.login.data, form.password.data, form.remember_me.data)
-    return success(messages.LOGGED_IN, data=user.to_json(), csrf_token=token)
+    login = accounts.log_in(form.login.data, form.password.data, form.remember_me.data)
+    if login.methods:
+        data = {"mfa_required": True, "methods": list(login.methods)}
+        return success(messages.MFA_REQUIRED, data=data, status=202, csrf_token=login.csrf_token)
+    return success(messages.LOGGED_IN, data=login.user.to_json(), csrf_token=login.csrf_token)
 
 
 @auth.post("/logout")
@@ -70,7 +74,7 @@ def change_password():
 @auth.post("/reauthenticate")
 @login_required
 def reauthenticate():
-    """Confirm it is still the user, with the password, before a sensitive action."""
-    password = validated(PasswordForm).password.data
-    reauthentication.reauthenticate(current_account(), password)
+    """Confirm it is still the user, with the password or a code, before a sensitive action."""
+    form = validated(ProofForm)
+    reauthentication.reauthenticate(current_account(), form.password.data, form.code.data)
     return success(messages.REAUTHENTICATED)

@@ -21,6 +21,15 @@ EMAIL_CHANGE_REQUESTED = (
 )
 EMAIL_CHANGED = "Your email address has been changed"
 REAUTHENTICATED = "You have confirmed that it is you"
+MFA_REQUIRED = "Enter the code from your authenticator app to finish logging in"
+MFA_STATUS = "Your two-factor authentication"
+TOTP_SETUP_STARTED = "Scan the QR code with your authenticator app, then enter a code from it"
+TOTP_ENABLED = (
+    "Two-factor authentication is on. Keep these recovery codes somewhere safe: "
+    "they are shown only this once."
+)
+TOTP_DISABLED = "Two-factor authentication is off"
+RECOVERY_CODES_RENEWED = "Here are your new recovery codes. The old ones no longer work."
 
 # Authentication
 INVALID_CREDENTIALS = "Invalid username or password"
@@ -39,6 +48,18 @@ REAUTHENTICATION_REQUIRED = "Please enter your password again to do this."
 REAUTHENTICATION_REQUIRED_TYPE = "Reauthentication required"
 EMAIL_ALREADY_CONFIRMED = "Your email address is already confirmed."
 EMAIL_UNCHANGED = "This is already your email address."
+
+# Second factor
+MFA_CODE_WRONG = "This code is not correct"
+MFA_CODE_FORMAT = "Enter the 6-digit code from your authenticator app."
+MFA_CODE_OR_RECOVERY = "Give a code or a recovery code, not both."
+MFA_CODE_OR_PASSWORD = "Give a code or your password, not both."
+MFA_NOT_PENDING = "No login is waiting for a second factor. Please log in again."
+MFA_LOGIN_ENDED = "Too many wrong codes. Please log in again."
+WRONG_CODE_OR_PASSWORD = "This code or password is not correct"
+TOTP_ALREADY_ON = "Two-factor authentication is already on. Turn it off first."
+TOTP_NOT_ON = "Two-factor authentication is not on"
+TOTP_NOT_SET_UP = "Start the set-up first: no new key is waiting for its first code."
 
 # Validation
 VALIDATION_FAILED = "Some fields are missing or invalid"

@@ -16,6 +16,7 @@ SUBJECTS = {
     "change_email": "Confirm your new email address",
     "email_changing": "Your email address is being changed",
     "password_changed": "Your password was changed",
+    "mfa_changed": "Your two-factor authentication changed",
 }
 
 

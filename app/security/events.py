@@ -38,6 +38,16 @@ PASSWORD_RESET = "password_reset"
 TOKEN_REFUSED = "token_refused"
 REAUTHENTICATED = "reauthenticated"
 REAUTHENTICATION_FAILED = "reauthentication_failed"
+MFA_REQUIRED = "login_mfa_required"
+MFA_FAILED = "mfa_failed"
+MFA_LOGIN_ENDED = "mfa_login_ended"
+TOTP_SETUP_STARTED = "totp_setup_started"
+TOTP_ENABLED = "totp_enabled"
+TOTP_DISABLED = "totp_disabled"
+TOTP_DISABLE_FAILED = "totp_disable_failed"
+RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
+RECOVERY_CODE_USED = "recovery_code_used"
+MFA_RESET = "mfa_reset"
 
 
 def security_event(event: str, user=None, login=None, **details) -> None:

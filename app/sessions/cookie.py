@@ -21,6 +21,8 @@ from app.sessions.lookup import find_by_token_hash
 from app.sessions.models import hash_token
 
 SESSION_KEY = "sid"
+# A login that waits for its second factor (``app.mfa.pending``): no session yet.
+PENDING_KEY = "mfa"
 
 
 def current_record():
@@ -94,15 +96,23 @@ def restart_alone(user, verified=False) -> str:
     )
 
 
-def end() -> str:
-    """End this request's session on the server and in the cookie; the new CSRF token."""
+def pending_token() -> str | None:
+    """The token of the login this cookie waits to finish with a second factor, if any."""
+    token = session.get(PENDING_KEY)
+    return token if isinstance(token, str) else None
+
+
+def end(pending_token=None) -> str:
+    """End this request's session on the server and in the cookie, committing the caller's
+    changes with it; the new CSRF token. The fresh cookie names ``pending_token``'s waiting
+    login, if given (``app.mfa.pending``)."""
     token = session.get(SESSION_KEY)
     if isinstance(token, str):
         store.delete_by_token(token)
     db.session.commit()
     logout_user()
     g.auth_session = None
-    return _rotate_cookie(None, False)
+    return _rotate_cookie(None, False, pending_token)
 
 
 def _issue(user, remember, credential_version, created_at=None, verified_at=None) -> str:
@@ -119,13 +129,16 @@ def _issue(user, remember, credential_version, created_at=None, verified_at=None
     return _rotate_cookie(token, remember)
 
 
-def _rotate_cookie(token, remember: bool) -> str:
-    """Start a fresh cookie session (no fixation) holding ``token`` and a new CSRF token."""
+def _rotate_cookie(token, remember: bool, pending_token=None) -> str:
+    """Start a fresh cookie session (no fixation) holding ``token`` (or ``pending_token``)
+    and a new CSRF token."""
     session.clear()
     # generate_csrf() caches the token in g for the request; drop it, or the old one returns.
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     if token is not None:
         session[SESSION_KEY] = token
+    if pending_token is not None:
+        session[PENDING_KEY] = pending_token
     if remember:
         # Only then: ``permanent = False`` would put a ``_permanent`` key in the cookie.
         session.permanent = True

@@ -42,6 +42,14 @@ class Credentials:
             set_committed_value(self, "_password", new_hash)
         return True
 
+    def store_rehash(self, new_hash: str) -> bool:
+        """Store ``new_hash``, a rehash of the password just checked, in the caller's
+        transaction; False when the password changed since this object was loaded."""
+        if not self._update_if_current({type(self)._password: new_hash}):
+            return False
+        set_committed_value(self, "_password", new_hash)
+        return True
+
     def replace_password(self, new_hash: str) -> bool:
         """Store ``new_hash`` and move to the next credential version, which ends every session
         made with the old password; False when the password changed since this object was

@@ -253,5 +253,5 @@ def test_purge_deletes_sessions_of_an_older_version(app, alice, runner):
     fresh = AuthActions(app.test_client())
     assert fresh.login(password=OTHER_PASSWORD).status_code == 200
     result = runner.invoke(args=["purge-sessions"])
-    assert result.output == "Deleted 1 expired session(s).\n"
+    assert result.output == "Deleted 1 expired session(s) and 0 waiting login(s).\n"
     assert fresh._client.get(VERIFY).status_code == 200

@@ -1,0 +1,27 @@
+"""The end of every login, whatever proved who it is: the trail, the session, the event."""
+
+from flask import abort
+
+from app.common import messages
+from app.extensions import db
+from app.security.client import client_ip
+from app.security.events import LOGIN_FAILED, LOGIN_OK, security_event
+from app.sessions import cookie
+
+PASSWORD = "password"
+
+
+def finish_login(user, remember, new_hash=None, method=PASSWORD) -> str:
+    """Write the trail (and a rehash) and start ``user``'s session; its CSRF token.
+
+    The trail, the rehash and the new session commit together, and only while the password
+    that was checked is still the stored one: a login racing a password change loses.
+    """
+    if not user.record_login(client_ip(), new_hash):
+        db.session.rollback()
+        security_event(LOGIN_FAILED, user=user, reason="password_changed")
+        abort(401, messages.INVALID_CREDENTIALS)
+    token = cookie.start(user, remember)
+    details = {} if method == PASSWORD else {"method": method}
+    security_event(LOGIN_OK, user=user, remember=remember, **details)
+    return token

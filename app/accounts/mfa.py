@@ -1,0 +1,98 @@
+"""Managing one's second factor: its state, setting TOTP up, turning it off, new recovery
+codes, and an operator's reset. Every change logs an event and sends a notice."""
+
+from flask import abort
+
+from app.accounts import mailings
+from app.accounts.reauthentication import identity_proved
+from app.accounts.second_factor import methods_of
+from app.api.responses import FieldErrors, Refusal
+from app.common import messages
+from app.extensions import db
+from app.mfa import pending, recovery_codes, totp
+from app.security.events import (
+    MFA_RESET,
+    RECOVERY_CODES_RENEWED,
+    TOTP_DISABLE_FAILED,
+    TOTP_DISABLED,
+    TOTP_ENABLED,
+    TOTP_SETUP_STARTED,
+    security_event,
+)
+
+
+def state_of(user) -> dict:
+    """What is on for ``user``, and how many recovery codes are left."""
+    methods = methods_of(user)
+    left = recovery_codes.left(user.id) if methods else 0
+    db.session.commit()
+    return {"totp": bool(methods), "recovery_codes_left": left, "methods": methods}
+
+
+def _refuse_unless(condition, message):
+    if not condition:
+        db.session.rollback()
+        raise Refusal(409, message, "Conflict")
+
+
+def begin_totp_setup(user) -> dict:
+    """A new secret for ``user``, waiting for its first code: the secret, its URI, its QR code."""
+    _refuse_unless(not totp.enabled(user.id), messages.TOTP_ALREADY_ON)
+    secret, uri, qr_code = totp.begin_setup(user)
+    db.session.commit()
+    security_event(TOTP_SETUP_STARTED, user=user)
+    return {"secret": secret, "otpauth_uri": uri, "qr_code": qr_code}
+
+
+def confirm_totp(user, code) -> list[str]:
+    """Turn TOTP on with the first code of the waiting secret; the new recovery codes."""
+    _refuse_unless(not totp.enabled(user.id), messages.TOTP_ALREADY_ON)
+    _refuse_unless(totp.has_pending_setup(user.id), messages.TOTP_NOT_SET_UP)
+    if not totp.accept(user.id, code, confirmed=False):
+        db.session.rollback()
+        raise FieldErrors({"code": [messages.MFA_CODE_WRONG]})
+    codes = recovery_codes.replace_all(user.id)
+    mailings.send_mfa_notice(user, TOTP_ENABLED)
+    db.session.commit()
+    security_event(TOTP_ENABLED, user=user)
+    return codes
+
+
+def disable_totp(user, password=None, code=None):
+    """Turn TOTP off, with the password or a code as proof."""
+    _refuse_unless(totp.enabled(user.id), messages.TOTP_NOT_ON)
+    if not identity_proved(user, password, code):
+        security_event(TOTP_DISABLE_FAILED, user=user)
+        abort(403, messages.WRONG_CODE_OR_PASSWORD)
+    _turn_off(user)
+    mailings.send_mfa_notice(user, TOTP_DISABLED)
+    db.session.commit()
+    security_event(TOTP_DISABLED, user=user)
+
+
+def renew_recovery_codes(user) -> list[str]:
+    """New recovery codes for ``user``; every old one stops working."""
+    _refuse_unless(totp.enabled(user.id), messages.TOTP_NOT_ON)
+    codes = recovery_codes.replace_all(user.id)
+    mailings.send_mfa_notice(user, RECOVERY_CODES_RENEWED)
+    db.session.commit()
+    security_event(RECOVERY_CODES_RENEWED, user=user)
+    return codes
+
+
+def reset(user) -> bool:
+    """An operator's reset for a user who lost the device: every second factor off, and
+    every waiting login ended. False when there was none."""
+    was_on = _turn_off(user)
+    if was_on:
+        mailings.send_mfa_notice(user, MFA_RESET)
+    db.session.commit()
+    security_event(MFA_RESET, user=user, actor="operator", was_on=was_on)
+    return was_on
+
+
+def _turn_off(user) -> bool:
+    was_on = totp.remove(user.id)
+    recovery_codes.remove_all(user.id)
+    pending.end_all(user.id)
+    return was_on

@@ -1,0 +1,87 @@
+"""Logins with a second factor: begun by the right password, finished by a code.
+
+The right password starts a waiting login (``app.mfa.pending``), never a session. A code,
+or a recovery code, finishes it through the same ending as a password login
+(``app.accounts.logins``). Each try counts against the account's failed-login limit, and
+too many wrong ones end the wait.
+"""
+
+from flask import abort
+
+from app.accounts import mailings
+from app.accounts.logins import finish_login
+from app.common import messages
+from app.extensions import db
+from app.mfa import pending, recovery_codes, totp
+from app.security import throttle
+from app.security.events import (
+    MFA_FAILED,
+    MFA_LOGIN_ENDED,
+    MFA_REQUIRED,
+    RECOVERY_CODE_USED,
+    security_event,
+)
+from app.users.models import User
+
+TOTP, RECOVERY_CODE = "totp", "recovery_code"
+
+
+def methods_of(user) -> list[str]:
+    """The second factors that ``user`` (or None) can finish a login with; none: no wait."""
+    if user is None or not totp.enabled(user.id):
+        return []
+    return [TOTP, RECOVERY_CODE]
+
+
+def begin(user, remember, new_hash=None) -> str:
+    """Start ``user``'s login that waits for a second factor; the new CSRF token."""
+    if new_hash is not None and not user.store_rehash(new_hash):
+        db.session.rollback()
+        abort(401, messages.INVALID_CREDENTIALS)
+    token = pending.begin(user, remember)
+    security_event(MFA_REQUIRED, user=user)
+    return token
+
+
+def check(user, code=None, recovery_code=None) -> bool:
+    """Accept ``code`` or use up ``recovery_code`` for ``user``, in the caller's transaction."""
+    if code:
+        return totp.accept(user.id, code)
+    return bool(recovery_code) and recovery_codes.use(user.id, recovery_code)
+
+
+def _waiting():
+    """The waiting login of this cookie and its user; a 401 when there is none (any more)."""
+    record = pending.current()
+    user = db.session.get(User, record.user_id) if record is not None else None
+    if user is None or user.credential_version != record.credential_version:
+        db.session.rollback()
+        abort(401, messages.MFA_NOT_PENDING)
+    return record, user
+
+
+def verify(code=None, recovery_code=None) -> tuple[User, str]:
+    """Finish this cookie's waiting login with ``code`` or ``recovery_code``; the user and the
+    new session's CSRF token."""
+    record, user = _waiting()
+    # A rollback expires the loaded objects, and the record may be gone by then.
+    record_id, token_hash, remember = record.id, record.token_hash, record.remember
+    keys = throttle.account_keys(user)
+    throttle.count_attempt(keys, user=user)
+    if not check(user, code, recovery_code):
+        db.session.rollback()
+        ended = pending.count_failure(record_id, token_hash)
+        security_event(MFA_LOGIN_ENDED if ended else MFA_FAILED, user=user)
+        abort(401, messages.MFA_LOGIN_ENDED if ended else messages.MFA_CODE_WRONG)
+    throttle.clear(keys)
+    # Only one request finishes a wait: a second one, racing with the same code, finds it gone.
+    if not pending.consume(record):
+        db.session.rollback()
+        abort(401, messages.MFA_NOT_PENDING)
+    method = TOTP if code else RECOVERY_CODE
+    if method == RECOVERY_CODE:
+        mailings.send_mfa_notice(user, RECOVERY_CODE_USED, left=recovery_codes.left(user.id))
+    token = finish_login(user, remember, method=method)
+    if method == RECOVERY_CODE:
+        security_event(RECOVERY_CODE_USED, user=user)
+    return user, token

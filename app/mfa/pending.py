@@ -1,0 +1,97 @@
+"""Logins waiting for their second factor: a record of their own, named by a token in the
+cookie under ``PENDING_KEY``. Such a record is no session: nothing that needs a login
+accepts it, and it lives ``MFA_PENDING_LIFETIME`` for at most ``MFA_MAX_FAILURES`` wrong codes.
+"""
+
+import secrets
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from app.common.time import as_utc, utcnow
+from app.extensions import db
+from app.mfa.models import PendingLogin
+from app.sessions import cookie
+from app.sessions.models import TOKEN_BYTES, hash_token
+from app.sessions.store import duration
+
+
+def begin(user, remember) -> str:
+    """Replace this request's session, or earlier wait, with a login of ``user`` waiting for
+    its second factor, committed with the caller's changes; the new CSRF token."""
+    discard_current()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    db.session.add(
+        PendingLogin(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            remember=bool(remember),
+            credential_version=user.credential_version,
+        )
+    )
+    return cookie.end(pending_token=token)
+
+
+def _is_expired(record, now) -> bool:
+    return now - as_utc(record.created_at) >= duration("MFA_PENDING_LIFETIME")
+
+
+def current() -> PendingLogin | None:
+    """The live waiting login of this request's cookie, or None."""
+    token = cookie.pending_token()
+    if token is None:
+        return None
+    record = db.session.scalar(
+        select(PendingLogin).where(PendingLogin.token_hash == hash_token(token))
+    )
+    if record is None or _is_expired(record, utcnow()):
+        return None
+    return record
+
+
+def discard_current():
+    """Delete the waiting login of this request's cookie, if any, in the caller's transaction."""
+    token = cookie.pending_token()
+    if token is not None:
+        db.session.execute(delete(PendingLogin).where(PendingLogin.token_hash == hash_token(token)))
+
+
+def count_failure(record_id, token_hash) -> bool:
+    """Count one wrong code for the waiting login ``record_id``, and commit; True when that
+    ended the wait.
+
+    One ``UPDATE``: parallel wrong codes each count, so a burst cannot overshoot.
+    """
+    failures = db.session.scalar(
+        update(PendingLogin)
+        .where(PendingLogin.id == record_id, PendingLogin.token_hash == token_hash)
+        .values(failures=PendingLogin.failures + 1)
+        .returning(PendingLogin.failures)
+        .execution_options(synchronize_session=False)
+    )
+    ended = failures is None or failures >= current_app.config["MFA_MAX_FAILURES"]
+    if ended:
+        db.session.execute(delete(PendingLogin).where(PendingLogin.id == record_id))
+    db.session.commit()
+    return ended
+
+
+def consume(record) -> bool:
+    """Delete ``record`` in the caller's transaction; False when another request did first."""
+    statement = delete(PendingLogin).where(
+        PendingLogin.id == record.id, PendingLogin.token_hash == record.token_hash
+    )
+    return db.session.execute(statement).rowcount == 1
+
+
+def end_all(user_id):
+    """Delete every waiting login of the user, in the caller's transaction."""
+    db.session.execute(delete(PendingLogin).where(PendingLogin.user_id == user_id))
+
+
+def purge_expired() -> int:
+    """Delete every waiting login past its lifetime, and commit; how many went."""
+    cutoff = utcnow() - duration("MFA_PENDING_LIFETIME")
+    result = db.session.execute(delete(PendingLogin).where(PendingLogin.created_at <= cutoff))
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,77 @@
+"""Recovery codes: 10 per user, about 50 bits each, single-use, stored as keyed hashes."""
+
+import secrets
+
+from sqlalchemy import delete, func, select, update
+
+from app.common.time import utcnow
+from app.extensions import db
+from app.mfa.encryption import code_hashes
+from app.mfa.models import RecoveryCode
+
+COUNT = 10
+# Crockford's base32: no I, L, O or U to misread. 10 characters carry 50 bits.
+ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+LENGTH = 10
+# What people type for the letters that are left out.
+READ_AS = str.maketrans({"i": "1", "l": "1", "o": "0"})
+MAX_INPUT_LEN = 64
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def shown(code: str) -> str:
+    """A code as the user sees it: two groups of five."""
+    return f"{code[:5]}-{code[5:]}"
+
+
+def normalise(value: str) -> str | None:
+    """A code as typed (any case, with dashes or spaces), as stored; None if it cannot be one."""
+    code = "".join(value.lower().split()).replace("-", "").translate(READ_AS)
+    if len(code) != LENGTH or any(character not in ALPHABET for character in code):
+        return None
+    return code
+
+
+def replace_all(user_id) -> list[str]:
+    """New codes for the user, in the caller's transaction; every old one stops working."""
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    codes = [_new_code() for _ in range(COUNT)]
+    db.session.add_all(
+        RecoveryCode(user_id=user_id, code_hash=code_hashes(code)[0]) for code in codes
+    )
+    return [shown(code) for code in codes]
+
+
+def use(user_id, value: str) -> bool:
+    """Use up the user's code ``value``, in the caller's transaction: one conditional
+    ``UPDATE``, so a code is good once even for two requests at the same moment."""
+    code = normalise(value[:MAX_INPUT_LEN])
+    if code is None:
+        return False
+    statement = (
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user_id,
+            RecoveryCode.code_hash.in_(code_hashes(code)),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(statement).rowcount == 1
+
+
+def left(user_id) -> int:
+    """How many of the user's codes are unused."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+    )
+
+
+def remove_all(user_id):
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))

@@ -1,0 +1,512 @@
+"""The second factor over the API: TOTP set-up and removal, recovery codes, the second step
+of a login, re-authentication with a code, and the attacks on each."""
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text, update
+
+from app.common import messages
+from app.common.time import utcnow
+from app.extensions import db
+from app.mail.outbox import OutboxMessage
+from app.mfa.models import PendingLogin, TotpCredential
+from tests.helpers import (
+    PASSWORD,
+    AuthActions,
+    age,
+    assert_error,
+    count_rows,
+    steady_step,
+    totp_code,
+)
+
+MFA = "/api/auth/mfa"
+SETUP = "/api/auth/mfa/totp/setup"
+CONFIRM = "/api/auth/mfa/totp/confirm"
+DISABLE = "/api/auth/mfa/totp/disable"
+NEW_CODES = "/api/auth/mfa/recovery_codes"
+VERIFY = "/api/auth/mfa/verify"
+REAUTHENTICATE = "/api/auth/reauthenticate"
+RECOVERY_CODE = re.compile(r"^[0-9a-hjkmnp-tv-z]{5}-[0-9a-hjkmnp-tv-z]{5}$")
+LATER = timedelta(minutes=5, seconds=1)
+
+
+def set_up(auth):
+    response = auth.post(SETUP)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["data"]["secret"]
+
+
+def turn_on(auth):
+    """TOTP on for the logged-in user, confirmed with last step's code: ``(secret, codes)``."""
+    steady_step()
+    secret = set_up(auth)
+    response = auth.post(CONFIRM, data={"code": totp_code(secret, -1)})
+    assert response.status_code == 200, response.get_json()
+    return secret, response.get_json()["data"]["recovery_codes"]
+
+
+@pytest.fixture
+def alice(auth):
+    assert auth.signup().status_code == 201
+    return auth
+
+
+@pytest.fixture
+def alice_totp(alice):
+    """Alice with TOTP on, logged out: ``(secret, recovery codes)``."""
+    on = turn_on(alice)
+    assert alice.logout().status_code == 200
+    return on
+
+
+def waiting(auth, password=PASSWORD):
+    """Log in with the password; assert that the login now waits for a second factor."""
+    response = auth.login(password=password)
+    assert response.status_code == 202, response.get_json()
+    return response
+
+
+def expire_waiting(app):
+    """Move every waiting login past its 5 minutes."""
+    with app.app_context():
+        db.session.execute(update(PendingLogin).values(created_at=utcnow() - LATER))
+        db.session.commit()
+
+
+def state(auth):
+    return auth._client.get(MFA).get_json()["data"]
+
+
+def notices(app):
+    with app.app_context():
+        return db.session.scalar(select(db.func.count()).where(OutboxMessage.kind == "mfa_changed"))
+
+
+# Setting TOTP up
+
+
+def test_setup_answers_a_secret_its_uri_and_a_qr_code(alice):
+    response = alice.post(SETUP)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["message"] == messages.TOTP_SETUP_STARTED
+    data = body["data"]
+    assert re.fullmatch(r"[A-Z2-7]{32}", data["secret"])
+    assert data["otpauth_uri"].startswith("otpauth://totp/Flask%20auth:alice?")
+    assert f"secret={data['secret']}" in data["otpauth_uri"]
+    assert data["qr_code"].startswith("data:image/svg+xml")
+    assert state(alice) == {"totp": False, "recovery_codes_left": 0, "methods": []}
+
+
+def test_the_secret_is_stored_sealed_never_in_plain_text(app, alice):
+    secret = set_up(alice)
+    with app.app_context():
+        stored = db.session.execute(text("SELECT * FROM totp_credential")).all()
+    assert secret not in repr(stored)
+    assert secret.lower() not in repr(stored).lower()
+
+
+def test_confirm_with_the_right_code_turns_it_on_and_answers_ten_codes(app, alice):
+    secret = set_up(alice)
+    response = alice.post(CONFIRM, data={"code": totp_code(secret)})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["message"] == messages.TOTP_ENABLED
+    codes = body["data"]["recovery_codes"]
+    assert len(codes) == len(set(codes)) == 10
+    assert all(RECOVERY_CODE.match(code) for code in codes)
+    assert state(alice) == {
+        "totp": True,
+        "recovery_codes_left": 10,
+        "methods": ["totp", "recovery_code"],
+    }
+    assert notices(app) == 1
+
+
+def test_recovery_codes_are_stored_only_as_keyed_hashes(app, alice):
+    _secret, codes = turn_on(alice)
+    with app.app_context():
+        stored = repr(db.session.execute(text("SELECT * FROM recovery_code")).all())
+    assert not any(code in stored or code.replace("-", "") in stored for code in codes)
+
+
+def test_confirm_with_a_wrong_code_leaves_it_off(alice):
+    secret = set_up(alice)
+    wrong = f"{(int(totp_code(secret)) + 1) % 1_000_000:06d}"
+    response = alice.post(CONFIRM, data={"code": wrong})
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"code": [messages.MFA_CODE_WRONG]})
+    assert state(alice)["totp"] is False
+
+
+@pytest.mark.parametrize(("steps", "accepted"), [(-2, False), (-1, True), (1, True), (2, False)])
+def test_a_code_one_step_off_is_accepted_two_steps_off_refused(alice, steps, accepted):
+    steady_step()
+    secret = set_up(alice)
+    response = alice.post(CONFIRM, data={"code": totp_code(secret, steps)})
+    assert response.status_code == (200 if accepted else 422)
+
+
+@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "12 34 5"])
+def test_a_code_not_of_six_digits_is_a_field_error(alice, code):
+    set_up(alice)
+    message = messages.FIELD_REQUIRED if not code else messages.MFA_CODE_FORMAT
+    response = alice.post(CONFIRM, data={"code": code})
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"code": [message]})
+
+
+def test_a_code_may_hold_spaces(alice):
+    secret = set_up(alice)
+    code = totp_code(secret)
+    assert alice.post(CONFIRM, data={"code": f" {code[:3]} {code[3:]} "}).status_code == 200
+
+
+def test_confirm_without_a_setup_is_a_conflict(alice):
+    response = alice.post(CONFIRM, data={"code": "123456"})
+    assert_error(response, 409, messages.TOTP_NOT_SET_UP)
+
+
+def test_setup_while_on_is_a_conflict_and_changes_nothing(app, alice):
+    secret, _codes = turn_on(alice)
+    assert_error(alice.post(SETUP), 409, messages.TOTP_ALREADY_ON)
+    assert alice.post(REAUTHENTICATE, json={"code": totp_code(secret)}).status_code == 200
+
+
+def test_a_new_setup_replaces_the_one_waiting(alice):
+    first = set_up(alice)
+    second = set_up(alice)
+    assert first != second
+    response = alice.post(CONFIRM, data={"code": totp_code(first)})
+    assert response.status_code == 422
+    assert alice.post(CONFIRM, data={"code": totp_code(second)}).status_code == 200
+
+
+@pytest.mark.parametrize("path", [SETUP, CONFIRM, DISABLE, NEW_CODES])
+def test_changes_need_a_recent_proof_of_identity(app, alice, path):
+    age(app, verified=LATER)
+    response = alice.post(path, data={"code": "123456"})
+    assert_error(
+        response,
+        403,
+        messages.REAUTHENTICATION_REQUIRED,
+        error_type=messages.REAUTHENTICATION_REQUIRED_TYPE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", MFA), ("post", SETUP), ("post", CONFIRM), ("post", DISABLE), ("post", NEW_CODES)],
+)
+def test_every_mfa_route_needs_a_login(client, method, path):
+    auth = AuthActions(client)
+    response = auth.post(path) if method == "post" else client.get(path)
+    assert_error(response, 401, messages.NOT_LOGGED_IN)
+
+
+# Logging in with a second factor
+
+
+def test_the_right_password_waits_for_the_second_factor(alice_totp, alice, client):
+    before = alice.token
+    response = waiting(alice)
+    body = response.get_json()
+    assert body["message"] == messages.MFA_REQUIRED
+    assert body["data"] == {"mfa_required": True, "methods": ["totp", "recovery_code"]}
+    assert body["csrf_token"] != before
+    for path in ("/api/auth/verify_auth", "/api/auth/sessions", MFA):
+        assert_error(client.get(path), 401, messages.NOT_LOGGED_IN)
+    response = alice.post(
+        "/api/auth/change_password",
+        data={"current_password": PASSWORD, "password": "x" * 20, "confirm": "x" * 20},
+    )
+    assert_error(response, 401, messages.NOT_LOGGED_IN)
+
+
+def test_a_wrong_password_answers_as_it_always_did(alice_totp, alice):
+    response = alice.login(password="not the password")
+    assert_error(response, 401, messages.INVALID_CREDENTIALS)
+    assert_error(alice.post(VERIFY, data={"code": "123456"}), 401, messages.MFA_NOT_PENDING)
+
+
+def test_the_code_finishes_the_login_with_a_new_session_and_token(app, alice_totp, alice, client):
+    secret, _codes = alice_totp
+    pending_token = waiting(alice).get_json()["csrf_token"]
+    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["message"] == messages.LOGGED_IN
+    assert body["data"]["user_name"] == "alice"
+    assert body["csrf_token"] != pending_token
+    assert client.get("/api/auth/verify_auth").status_code == 200
+    assert count_rows(app, PendingLogin) == 0
+
+
+def test_an_accepted_code_is_never_accepted_again(alice_totp, alice):
+    secret, _codes = alice_totp
+    steady_step()
+    code = totp_code(secret)
+    waiting(alice)
+    assert alice.post(VERIFY, data={"code": code}).status_code == 200
+    assert alice.logout().status_code == 200
+    waiting(alice)
+    assert_error(alice.post(VERIFY, data={"code": code}), 401, messages.MFA_CODE_WRONG)
+    # Nor the code of an earlier step, once a later one was accepted.
+    assert_error(
+        alice.post(VERIFY, data={"code": totp_code(secret, -1)}), 401, messages.MFA_CODE_WRONG
+    )
+    assert alice.post(VERIFY, data={"code": totp_code(secret, 1)}).status_code == 200
+
+
+def test_a_recovery_code_works_once(alice_totp, alice):
+    _secret, codes = alice_totp
+    waiting(alice)
+    assert alice.post(VERIFY, data={"recovery_code": codes[0]}).status_code == 200
+    assert state(alice)["recovery_codes_left"] == 9
+    alice.logout()
+    waiting(alice)
+    response = alice.post(VERIFY, data={"recovery_code": codes[0]})
+    assert_error(response, 401, messages.MFA_CODE_WRONG)
+
+
+@pytest.mark.parametrize("typed", [str.upper, lambda c: c.replace("-", ""), lambda c: f" {c} "])
+def test_a_recovery_code_may_be_typed_loosely(alice_totp, alice, typed):
+    _secret, codes = alice_totp
+    waiting(alice)
+    assert alice.post(VERIFY, data={"recovery_code": typed(codes[3])}).status_code == 200
+
+
+def test_using_a_recovery_code_sends_a_notice(app, alice_totp, alice):
+    _secret, codes = alice_totp
+    before = notices(app)
+    waiting(alice)
+    alice.post(VERIFY, data={"recovery_code": codes[1]})
+    assert notices(app) == before + 1
+
+
+def test_new_recovery_codes_replace_every_old_one(alice_totp, alice):
+    secret, old = alice_totp
+    waiting(alice)
+    alice.post(VERIFY, data={"code": totp_code(secret)})
+    response = alice.post(NEW_CODES)
+    assert response.status_code == 200
+    assert response.get_json()["message"] == messages.RECOVERY_CODES_RENEWED
+    new = response.get_json()["data"]["recovery_codes"]
+    assert not set(new) & set(old)
+    alice.logout()
+    waiting(alice)
+    assert_error(alice.post(VERIFY, data={"recovery_code": old[0]}), 401, messages.MFA_CODE_WRONG)
+    assert alice.post(VERIFY, data={"recovery_code": new[0]}).status_code == 200
+
+
+def test_another_users_code_does_not_finish_the_login(app, alice_totp, alice):
+    bob = AuthActions(app.test_client())
+    assert bob.signup("bobby", "bobby@example.com").status_code == 201
+    bob_secret, bob_codes = turn_on(bob)
+    waiting(alice)
+    response = alice.post(VERIFY, data={"code": totp_code(bob_secret)})
+    assert_error(response, 401, messages.MFA_CODE_WRONG)
+    response = alice.post(VERIFY, data={"recovery_code": bob_codes[0]})
+    assert_error(response, 401, messages.MFA_CODE_WRONG)
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({}, {"code": [messages.FIELD_REQUIRED]}),
+        (
+            {"code": "123456", "recovery_code": "abcde-fghjk"},
+            {"code": [messages.MFA_CODE_OR_RECOVERY]},
+        ),
+        ({"code": "12345"}, {"code": [messages.MFA_CODE_FORMAT]}),
+        ({"recovery_code": "x" * 65}, {"recovery_code": [messages.MFA_CODE_WRONG]}),
+    ],
+)
+def test_a_malformed_second_step_is_a_field_error_and_counts_nothing(
+    app, alice_totp, alice, fields, errors
+):
+    waiting(alice)
+    assert_error(alice.post(VERIFY, data=fields), 422, messages.VALIDATION_FAILED, errors)
+    with app.app_context():
+        assert db.session.scalar(select(PendingLogin.failures)) == 0
+
+
+def test_the_waiting_login_expires(app, alice_totp, alice):
+    secret, _codes = alice_totp
+    waiting(alice)
+    expire_waiting(app)
+    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+    assert_error(response, 401, messages.MFA_NOT_PENDING)
+
+
+def test_a_stolen_waiting_cookie_is_useless_once_the_wait_expired(app, alice_totp, alice):
+    secret, _codes = alice_totp
+    waiting(alice)
+    thief = app.test_client()
+    name = app.config["SESSION_COOKIE_NAME"]
+    thief.set_cookie(name, alice._client.get_cookie(name).value)
+    expire_waiting(app)
+    response = thief.post(
+        VERIFY, data={"code": totp_code(secret)}, headers={"X-CSRFToken": alice.token}
+    )
+    assert_error(response, 401, messages.MFA_NOT_PENDING)
+    assert_error(thief.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
+
+
+def test_a_password_change_ends_the_wait(app, alice_totp, alice):
+    secret, _codes = alice_totp
+    waiting(alice)
+    with app.app_context():
+        db.session.execute(text('UPDATE "user" SET credential_version = credential_version + 1'))
+        db.session.commit()
+    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+    assert_error(response, 401, messages.MFA_NOT_PENDING)
+
+
+def test_five_wrong_codes_end_the_waiting_login(app, alice_totp, alice):
+    app.config["LOGIN_FAILURE_LIMIT"] = "20 per 5 minutes"
+    secret, _codes = alice_totp
+    waiting(alice)
+    wrong = f"{(int(totp_code(secret)) + 500_000) % 1_000_000:06d}"
+    for _ in range(4):
+        assert_error(alice.post(VERIFY, data={"code": wrong}), 401, messages.MFA_CODE_WRONG)
+    assert_error(alice.post(VERIFY, data={"code": wrong}), 401, messages.MFA_LOGIN_ENDED)
+    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+    assert_error(response, 401, messages.MFA_NOT_PENDING)
+    assert count_rows(app, PendingLogin) == 0
+
+
+def test_codes_and_passwords_share_the_accounts_failure_limit(alice_totp, alice):
+    secret, _codes = alice_totp
+    # 5 in 5 minutes: two wrong passwords, the right one (counted until a code passes) and
+    # two wrong codes use them up; the right code is then refused, and so is the password.
+    for _ in range(2):
+        assert alice.login(password="wrong").status_code == 401
+    waiting(alice)
+    for _ in range(2):
+        assert alice.post(VERIFY, data={"recovery_code": "00000-00000"}).status_code == 401
+    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+    assert_error(response, 429, messages.TOO_MANY_ATTEMPTS)
+    assert_error(alice.login(), 429, messages.TOO_MANY_ATTEMPTS)
+
+
+def test_the_right_code_forgets_the_failures(alice_totp, alice):
+    secret, _codes = alice_totp
+    for _ in range(3):
+        alice.login(password="wrong")
+    waiting(alice)
+    assert alice.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
+    alice.logout()
+    for _ in range(4):
+        assert alice.login(password="wrong").status_code == 401
+
+
+def test_two_verifications_at_once_finish_one_login(app, alice_totp, alice):
+    secret, _codes = alice_totp
+    waiting(alice)
+    name = app.config["SESSION_COOKIE_NAME"]
+    clients = [app.test_client() for _ in range(2)]
+    for client in clients:
+        client.set_cookie(name, alice._client.get_cookie(name).value)
+    code = totp_code(secret)
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+
+    def attempt(client):
+        barrier.wait()
+        response = client.post(VERIFY, data={"code": code}, headers={"X-CSRFToken": alice.token})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 401]
+
+
+def test_remember_me_carries_over_to_the_session(app, alice_totp, alice, client):
+    secret, _codes = alice_totp
+    response = alice.login(remember_me=True)
+    assert response.status_code == 202
+    alice.post(VERIFY, data={"code": totp_code(secret)})
+    sessions = client.get("/api/auth/sessions").get_json()["data"]
+    assert [session["remember"] for session in sessions] == [True]
+
+
+# Turning it off
+
+
+def test_disable_with_the_password(app, alice_totp, alice):
+    secret, _codes = alice_totp
+    waiting(alice)
+    alice.post(VERIFY, data={"code": totp_code(secret)})
+    before = notices(app)
+    response = alice.post(DISABLE, data={"password": PASSWORD})
+    assert response.status_code == 200
+    assert response.get_json() == {"success": True, "message": messages.TOTP_DISABLED}
+    assert state(alice) == {"totp": False, "recovery_codes_left": 0, "methods": []}
+    assert notices(app) == before + 1
+    alice.logout()
+    assert alice.login().status_code == 200
+
+
+def test_disable_with_a_code(alice_totp, alice):
+    secret, _codes = alice_totp
+    waiting(alice)
+    alice.post(VERIFY, data={"code": totp_code(secret)})
+    assert alice.post(DISABLE, data={"code": totp_code(secret, 1)}).status_code == 200
+
+
+@pytest.mark.parametrize("fields", [{"password": "wrong"}, {"code": "000000"}])
+def test_disable_with_a_wrong_proof_is_refused_and_changes_nothing(alice_totp, alice, fields):
+    secret, _codes = alice_totp
+    waiting(alice)
+    alice.post(VERIFY, data={"code": totp_code(secret)})
+    assert_error(alice.post(DISABLE, data=fields), 403, messages.WRONG_CODE_OR_PASSWORD)
+    assert state(alice)["totp"] is True
+
+
+def test_disable_while_off_is_a_conflict(alice):
+    assert_error(alice.post(DISABLE, data={"password": PASSWORD}), 409, messages.TOTP_NOT_ON)
+
+
+def test_new_codes_while_off_is_a_conflict(alice):
+    assert_error(alice.post(NEW_CODES), 409, messages.TOTP_NOT_ON)
+
+
+# Re-authentication with a code
+
+
+def test_reauthenticate_with_a_code_once(app, alice_totp, alice):
+    secret, _codes = alice_totp
+    waiting(alice)
+    alice.post(VERIFY, data={"code": totp_code(secret)})
+    age(app, verified=LATER)
+    code = totp_code(secret, 1)
+    assert alice.post(REAUTHENTICATE, json={"code": code}).status_code == 200
+    assert_error(alice.post(REAUTHENTICATE, json={"code": code}), 403, messages.MFA_CODE_WRONG)
+
+
+def test_a_code_is_no_proof_for_a_user_without_totp(alice):
+    assert_error(alice.post(REAUTHENTICATE, json={"code": "123456"}), 403, messages.MFA_CODE_WRONG)
+
+
+def test_reauthenticate_takes_a_password_or_a_code_not_both(alice):
+    response = alice.post(REAUTHENTICATE, json={"code": "123456", "password": PASSWORD})
+    assert_error(
+        response, 422, messages.VALIDATION_FAILED, {"password": [messages.MFA_CODE_OR_PASSWORD]}
+    )
+
+
+def test_the_secret_of_a_user_is_unreadable_under_another_key(app, alice):
+    set_up(alice)
+    app.config["MFA_KEY"] = "a-brand-new-key-" + "z" * 32
+    with app.app_context():
+        stored = db.session.scalar(select(TotpCredential.secret))
+    from app.mfa import encryption
+
+    with app.test_request_context(), pytest.raises(encryption.InvalidToken):
+        encryption.unseal(stored)
