@@ -532,3 +532,16 @@ def test_an_operator_may_trust_more_hosts(build, monkeypatch, instance_path):
 def test_outside_production_any_host_is_answered(build):
     response = build().test_client().get("/api/auth/csrf", base_url="http://anything.example")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("mfa_key", ["short", f"{secrets.token_hex(32)},change-me-{RANDOM_KEY}"])
+def test_production_refuses_a_weak_mfa_key(database_url, monkeypatch, instance_path, mfa_key):
+    use_production(monkeypatch, SECRET_KEY=RANDOM_KEY, MFA_KEY=mfa_key)
+    with pytest.raises(RuntimeError, match="MFA_KEY"):
+        make_app(database_url)
+
+
+def test_production_takes_several_random_mfa_keys(build, monkeypatch, instance_path):
+    keys = f"{secrets.token_hex(32)}, {secrets.token_hex(32)}"
+    use_production(monkeypatch, SECRET_KEY=RANDOM_KEY, MFA_KEY=keys)
+    assert build().config["MFA_KEY"] == keys

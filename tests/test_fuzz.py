@@ -5,6 +5,7 @@ Whatever arrives, no answer is a 5xx, nothing under ``/api/`` redirects, and eve
 """
 
 import json
+import secrets
 from urllib.parse import quote, quote_from_bytes
 
 import pytest
@@ -12,9 +13,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
-from app.sessions.models import AuthSession
+from app.mfa.models import PendingLogin
+from app.sessions.cookie import PENDING_KEY
+from app.sessions.models import AuthSession, hash_token
 from app.users.models import User
-from tests.helpers import PASSWORD, AuthActions, session_cookie
+from tests.helpers import PASSWORD, AuthActions, session_cookie, totp_code
 from tests.plugins.databases import make_app
 
 FUZZ = settings(
@@ -39,6 +42,12 @@ ENDPOINTS = [
     ("POST", "/api/auth/change_email"),
     ("POST", "/api/auth/change_email/confirm"),
     ("POST", "/api/auth/reauthenticate"),
+    ("GET", "/api/auth/mfa"),
+    ("POST", "/api/auth/mfa/totp/setup"),
+    ("POST", "/api/auth/mfa/totp/confirm"),
+    ("POST", "/api/auth/mfa/totp/disable"),
+    ("POST", "/api/auth/mfa/recovery_codes"),
+    ("POST", "/api/auth/mfa/verify"),
     ("GET", "/"),
     ("GET", "/reset"),
 ]
@@ -56,6 +65,8 @@ FIELD_NAMES = [
     "current_password",
     "csrf_token",
     "token",
+    "code",
+    "recovery_code",
 ]
 NASTY_STRINGS = [
     "",
@@ -101,7 +112,7 @@ CONTENT_TYPES = [
     "application/",
 ]
 ODD_SEGMENTS = ["", ".", "..", "%", "%zz", "%ff", "%00", "%2F", "%2e%2e", ";", "~", "api", "auth"]
-SESSION_STATES = ["anonymous", "logged in", "garbage cookie"]
+SESSION_STATES = ["anonymous", "logged in", "waiting for a code", "garbage cookie"]
 TOKEN_STATES = ["none", "valid", "wrong", "garbage"]
 
 strings = st.text(max_size=40) | st.sampled_from(NASTY_STRINGS)
@@ -182,9 +193,15 @@ paths = st.one_of(
 
 @pytest.fixture
 def fuzz_app(database_url):
-    """The app, unthrottled, with one user: alice."""
+    """The app, unthrottled, with one user: alice, with TOTP on."""
     app = make_app(database_url, RATELIMIT_ENABLED=False)
-    assert AuthActions(app.test_client()).signup().status_code == 201
+    alice = AuthActions(app.test_client())
+    assert alice.signup().status_code == 201
+    secret = alice.post("/api/auth/mfa/totp/setup").get_json()["data"]["secret"]
+    assert (
+        alice.post("/api/auth/mfa/totp/confirm", data={"code": totp_code(secret)}).status_code
+        == 200
+    )
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -208,6 +225,21 @@ def prepare(app, session_state, token_state):
         serializer = app.session_interface.get_signing_serializer(app)
         client.set_cookie("session", serializer.dumps(content))
         assert client.get("/api/auth/verify_auth").status_code == 200
+    elif session_state == "waiting for a code":
+        with app.app_context():
+            user = db.session.scalar(db.select(User).filter_by(user_name_key="alice"))
+            waiting = secrets.token_urlsafe(32)
+            db.session.add(
+                PendingLogin(
+                    token_hash=hash_token(waiting),
+                    user_id=user.id,
+                    credential_version=user.credential_version,
+                )
+            )
+            db.session.commit()
+        content = {**session_cookie(app, client), PENDING_KEY: waiting}
+        serializer = app.session_interface.get_signing_serializer(app)
+        client.set_cookie("session", serializer.dumps(content))
     elif session_state == "garbage cookie":
         client.set_cookie("session", "garbage.not.signed")
     headers = {
@@ -281,6 +313,9 @@ FIELD_ENDPOINTS = [
     "/api/auth/change_email",
     "/api/auth/change_email/confirm",
     "/api/auth/reauthenticate",
+    "/api/auth/mfa/totp/confirm",
+    "/api/auth/mfa/totp/disable",
+    "/api/auth/mfa/verify",
 ]
 
 
@@ -291,21 +326,26 @@ FIELD_ENDPOINTS = [
         st.tuples(st.just("application/json"), json_bodies.map(str.encode)),
         st.tuples(st.just("application/x-www-form-urlencoded"), form_bodies),
     ),
-    logged_in=st.booleans(),
+    logged_in=st.sampled_from(["logged in", "anonymous", "waiting for a code"]),
 )
 @example(
     path="/api/auth/login",
     body=("application/json", b'{"login": {"$ne": null}, "password": [1]}'),
-    logged_in=False,
+    logged_in="anonymous",
 )
 @example(
     path="/api/auth/change_password",
     body=("application/json", b'{"current_password": null, "password": 1e999, "confirm": []}'),
-    logged_in=True,
+    logged_in="logged in",
+)
+@example(
+    path="/api/auth/mfa/verify",
+    body=("application/json", b'{"code": "\\u0661\\u0662\\u0663\\u0664\\u0665\\u0666"}'),
+    logged_in="waiting for a code",
 )
 def test_any_fields_with_a_valid_token(fuzz_app, path, body, logged_in):
     """Past the CSRF check, straight at the code that reads the fields."""
-    client, headers, _ = prepare(fuzz_app, "logged in" if logged_in else "anonymous", "valid")
+    client, headers, _ = prepare(fuzz_app, logged_in, "valid")
     content_type, raw = body
     assert_sound(send(client, "POST", path, headers, content_type, raw), "POST")
 

@@ -5,6 +5,7 @@ the credential's ``last_step`` forward in one conditional ``UPDATE``, so a repla
 two requests racing with the same one) finds the step taken.
 """
 
+import logging
 import re
 
 import pyotp
@@ -18,10 +19,13 @@ from app.extensions import db
 from app.mfa import encryption
 from app.mfa.models import TotpCredential
 
+logger = logging.getLogger(__name__)
+
 # One step either side of now: a phone's clock that is a little off still works.
 VALID_WINDOW = 1
 DIGITS = 6
-CODE_SHAPE = re.compile(rf"\d{{{DIGITS}}}")
+# ASCII digits only: pyotp compares after NFKC, which would take fullwidth digits too.
+CODE_SHAPE = re.compile(rf"[0-9]{{{DIGITS}}}")
 
 
 def normalise_code(value: str) -> str:
@@ -58,7 +62,13 @@ def _matching_step(credential, code) -> int | None:
     code = normalise_code(code)
     if not CODE_SHAPE.fullmatch(code):
         return None
-    totp = pyotp.TOTP(encryption.unseal(credential.secret))
+    try:
+        totp = pyotp.TOTP(encryption.unseal(credential.secret))
+    except encryption.InvalidToken:
+        # Sealed under a key no longer configured: no code can match, and an operator must
+        # reset the user's second factor (``manage.py mfa-reset``).
+        logger.error("The TOTP secret of user %s opens under no key of MFA_KEY", credential.user_id)
+        return None
     step = totp.timecode(utcnow())
     for candidate in range(step - VALID_WINDOW, step + VALID_WINDOW + 1):
         # Every candidate is compared, in constant time: the timing tells nothing of which.

@@ -150,7 +150,9 @@ def test_a_code_one_step_off_is_accepted_two_steps_off_refused(alice, steps, acc
     assert response.status_code == (200 if accepted else 422)
 
 
-@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "12 34 5"])
+@pytest.mark.parametrize(
+    "code", ["", "12345", "1234567", "abcdef", "12 34 5", "\uff11\uff12\uff13\uff14\uff15\uff16"]
+)
 def test_a_code_not_of_six_digits_is_a_field_error(alice, code):
     set_up(alice)
     message = messages.FIELD_REQUIRED if not code else messages.MFA_CODE_FORMAT
