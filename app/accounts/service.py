@@ -49,12 +49,14 @@ def log_in(login, password, remember) -> Login:
     user = User.find_by_login(login)
     keys = [throttle.login_key(login)]
     check = partial(User.password_matches, user, password)
-    # A login that still needs its second factor keeps its attempt counted until a code
-    # passes: wrong codes and wrong passwords share the account's failed-login limit.
-    methods = second_factor.methods_of(user)
-    if not password_checked(keys, check, forgive=not methods, login=login):
+    if not password_checked(keys, check, forgive=False, login=login):
         security_event(LOGIN_FAILED, login=login)
         abort(401, messages.INVALID_CREDENTIALS)
+    methods = second_factor.methods_of(user)
+    # A login that still needs its second factor keeps its attempt counted until a code
+    # passes: wrong codes and wrong passwords share the account's failed-login limit.
+    if not methods:
+        throttle.clear(keys)
     if current_app.config["REQUIRE_CONFIRMED_EMAIL"] and user.email_confirmed_at is None:
         addresses.refuse_unconfirmed(user)
     new_hash = passwords.hash(password) if passwords.needs_rehash(user.password) else None
