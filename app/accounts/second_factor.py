@@ -10,6 +10,7 @@ from flask import abort
 
 from app.accounts import mailings
 from app.accounts.logins import finish_login
+from app.api.responses import Refusal
 from app.common import messages
 from app.extensions import db
 from app.mfa import pending, recovery_codes, totp
@@ -50,13 +51,18 @@ def check(user, code=None, recovery_code=None) -> bool:
     return bool(recovery_code) and recovery_codes.use(user.id, recovery_code)
 
 
+def _end(message):
+    """The 401 of a second step with no login (any more) to finish: start again."""
+    raise Refusal(401, message, messages.LOGIN_ENDED_TYPE)
+
+
 def _waiting():
     """The waiting login of this cookie and its user; a 401 when there is none (any more)."""
     record = pending.current()
     user = db.session.get(User, record.user_id) if record is not None else None
     if user is None or user.credential_version != record.credential_version:
         db.session.rollback()
-        abort(401, messages.MFA_NOT_PENDING)
+        _end(messages.MFA_NOT_PENDING)
     return record, user
 
 
@@ -72,12 +78,14 @@ def verify(code=None, recovery_code=None) -> tuple[User, str]:
         db.session.rollback()
         ended = pending.count_failure(record_id, token_hash)
         security_event(MFA_LOGIN_ENDED if ended else MFA_FAILED, user=user)
-        abort(401, messages.MFA_LOGIN_ENDED if ended else messages.MFA_CODE_WRONG)
+        if ended:
+            _end(messages.MFA_LOGIN_ENDED)
+        abort(401, messages.MFA_CODE_WRONG)
     throttle.clear(keys)
     # Only one request finishes a wait: a second one, racing with the same code, finds it gone.
     if not pending.consume(record):
         db.session.rollback()
-        abort(401, messages.MFA_NOT_PENDING)
+        _end(messages.MFA_NOT_PENDING)
     method = TOTP if code else RECOVERY_CODE
     if method == RECOVERY_CODE:
         mailings.send_mfa_notice(user, RECOVERY_CODE_USED, left=recovery_codes.left(user.id))

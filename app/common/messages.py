@@ -56,6 +56,8 @@ MFA_CODE_OR_RECOVERY = "Give a code or a recovery code, not both."
 MFA_CODE_OR_PASSWORD = "Give a code or your password, not both."
 MFA_NOT_PENDING = "No login is waiting for a second factor. Please log in again."
 MFA_LOGIN_ENDED = "Too many wrong codes. Please log in again."
+# The type of both answers that end a login's second step: it starts again from the password.
+LOGIN_ENDED_TYPE = "Login ended"
 WRONG_CODE_OR_PASSWORD = "This code or password is not correct"
 TOTP_ALREADY_ON = "Two-factor authentication is already on. Turn it off first."
 TOTP_NOT_ON = "Two-factor authentication is not on"

@@ -70,6 +70,10 @@ def waiting(auth, password=PASSWORD):
     return response
 
 
+def assert_login_ended(response, message):
+    assert_error(response, 401, message, error_type=messages.LOGIN_ENDED_TYPE)
+
+
 def expire_waiting(app):
     """Move every waiting login past its 5 minutes."""
     with app.app_context():
@@ -230,7 +234,7 @@ def test_the_right_password_waits_for_the_second_factor(alice_totp, alice, clien
 def test_a_wrong_password_answers_as_it_always_did(alice_totp, alice):
     response = alice.login(password="not the password")
     assert_error(response, 401, messages.INVALID_CREDENTIALS)
-    assert_error(alice.post(VERIFY, data={"code": "123456"}), 401, messages.MFA_NOT_PENDING)
+    assert_login_ended(alice.post(VERIFY, data={"code": "123456"}), messages.MFA_NOT_PENDING)
 
 
 def test_the_code_finishes_the_login_with_a_new_session_and_token(app, alice_totp, alice, client):
@@ -340,7 +344,7 @@ def test_the_waiting_login_expires(app, alice_totp, alice):
     waiting(alice)
     expire_waiting(app)
     response = alice.post(VERIFY, data={"code": totp_code(secret)})
-    assert_error(response, 401, messages.MFA_NOT_PENDING)
+    assert_login_ended(response, messages.MFA_NOT_PENDING)
 
 
 def test_a_stolen_waiting_cookie_is_useless_once_the_wait_expired(app, alice_totp, alice):
@@ -353,7 +357,7 @@ def test_a_stolen_waiting_cookie_is_useless_once_the_wait_expired(app, alice_tot
     response = thief.post(
         VERIFY, data={"code": totp_code(secret)}, headers={"X-CSRFToken": alice.token}
     )
-    assert_error(response, 401, messages.MFA_NOT_PENDING)
+    assert_login_ended(response, messages.MFA_NOT_PENDING)
     assert_error(thief.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
 
 
@@ -364,7 +368,7 @@ def test_a_password_change_ends_the_wait(app, alice_totp, alice):
         db.session.execute(text('UPDATE "user" SET credential_version = credential_version + 1'))
         db.session.commit()
     response = alice.post(VERIFY, data={"code": totp_code(secret)})
-    assert_error(response, 401, messages.MFA_NOT_PENDING)
+    assert_login_ended(response, messages.MFA_NOT_PENDING)
 
 
 def test_five_wrong_codes_end_the_waiting_login(app, alice_totp, alice):
@@ -374,9 +378,9 @@ def test_five_wrong_codes_end_the_waiting_login(app, alice_totp, alice):
     wrong = f"{(int(totp_code(secret)) + 500_000) % 1_000_000:06d}"
     for _ in range(4):
         assert_error(alice.post(VERIFY, data={"code": wrong}), 401, messages.MFA_CODE_WRONG)
-    assert_error(alice.post(VERIFY, data={"code": wrong}), 401, messages.MFA_LOGIN_ENDED)
+    assert_login_ended(alice.post(VERIFY, data={"code": wrong}), messages.MFA_LOGIN_ENDED)
     response = alice.post(VERIFY, data={"code": totp_code(secret)})
-    assert_error(response, 401, messages.MFA_NOT_PENDING)
+    assert_login_ended(response, messages.MFA_NOT_PENDING)
     assert count_rows(app, PendingLogin) == 0
 
 

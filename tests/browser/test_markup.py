@@ -24,6 +24,9 @@ AUTOCOMPLETE = {
     },
     "#email-form": {"email": "email", "password": "current-password"},
     "#reauth-form": {"password": "current-password"},
+    "#mfa-form": {"code": "one-time-code", "recovery_code": "off"},
+    "#totp-confirm-form": {"code": "one-time-code"},
+    "#totp-disable-form": {"code_or_password": "current-password"},
 }
 # Every form, and whether it says "done" in a status region of its own.
 FORMS = {
@@ -37,6 +40,11 @@ FORMS = {
     "#sessions-form": True,
     "#email-form": True,
     "#reauth-form": False,
+    "#mfa-form": False,
+    "#totp-setup-form": False,
+    "#totp-confirm-form": False,
+    "#totp-disable-form": False,
+    "#recovery-codes-form": False,
 }
 
 
@@ -68,6 +76,11 @@ def test_views_hold_the_tutorial_forms(loaded):
         ("#account-view", "#sessions-form", []),
         ("#account-view", "#email-form", ["email", "password"]),
         ("#reauth-modal", "#reauth-form", ["password"]),
+        ("#mfa-view", "#mfa-form", ["code", "recovery_code"]),
+        ("#mfa-section", "#totp-setup-form", []),
+        ("#mfa-section", "#totp-confirm-form", ["code"]),
+        ("#mfa-section", "#totp-disable-form", ["code_or_password"]),
+        ("#mfa-section", "#recovery-codes-form", []),
     ]:
         expect(page.locator(f"{view} {form}")).to_have_count(1)
         found = page.locator(f"{form} input").evaluate_all("inputs => inputs.map(i => i.name)")

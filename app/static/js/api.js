@@ -139,9 +139,20 @@
       return unsafe('DELETE', '/sessions/' + encodeURIComponent(id));
     },
     logoutAll: function () { return post('/logout_all'); },
+    verifyMfa: function (fields) { return post('/mfa/verify', fields); },
+    getMfa: function () { return get('/mfa'); },
+    setupTotp: function () { return post('/mfa/totp/setup'); },
+    confirmTotp: function (fields) { return post('/mfa/totp/confirm', fields); },
+    disableTotp: function (fields) { return post('/mfa/totp/disable', fields); },
+    renewRecoveryCodes: function () { return post('/mfa/recovery_codes'); },
     // The 403 of an action that wants the password again (``reauthenticate`` gives it).
     needsReauthentication: function (xhr) {
       return xhr.status === 403 && errorsOf(xhr).type === 'Reauthentication required';
+    },
+    // The 401 of a login's second step that ended the wait (too many wrong codes, or it
+    // timed out): the login starts again from the password. A wrong code is a plain 401.
+    endsSecondStep: function (xhr) {
+      return xhr.status === 401 && errorsOf(xhr).type === 'Login ended';
     },
     // The 400 of a mailed link's token that is no good (used, expired or never issued).
     isRefusedLink: function (xhr) { return xhr.status === 400 && !isCsrfFailure(xhr); },

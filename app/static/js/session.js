@@ -1,6 +1,7 @@
 /*
  * Who is logged in: ask the server, show the matching view, and wire the login, sign-up
- * and logout forms to the API. Every change of user is announced as ``auth:user``.
+ * and logout forms to the API (a login that wants a second factor goes on in mfa-login.js).
+ * Every change of user is announced as ``auth:user``.
  */
 (function ($, window) {
   'use strict';
@@ -61,6 +62,12 @@
     }
 
     forms.handle($loginForm, api.login, function (body) {
+      // A 202: the password was right, and the account wants its second factor too.
+      if (body.data && body.data.mfa_required) {
+        $loginForm.trigger('reset');
+        window.AuthMfaLogin.ask();
+        return;
+      }
       showLoggedIn(userOf(body), true);
     });
 
@@ -89,6 +96,7 @@
 
     window.AuthSession = {
       refresh: refresh,
+      showLoggedIn: showLoggedIn,
       showLoggedOut: showLoggedOut
     };
   });

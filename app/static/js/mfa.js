@@ -1,0 +1,201 @@
+/*
+ * Two-factor authentication in the account view: whether it is on, setting it up with the
+ * QR code or the key and a first code, turning it off, and new recovery codes. Each of
+ * those goes through the password prompt when the server wants the password again.
+ */
+(function ($, window) {
+  'use strict';
+
+  var api = window.AuthApi;
+  var forms = window.AuthForms;
+
+  // A TOTP key in groups of four, as authenticator apps let people type it.
+  function grouped(secret) {
+    return String(secret).replace(/\s+/g, '').replace(/(.{4})(?=.)/g, '$1 ');
+  }
+
+  function stateText(status) {
+    if (!status.totp) {
+      return 'Off';
+    }
+    var left = status.recovery_codes_left;
+    return 'On · ' + left + (left === 1 ? ' recovery code left' : ' recovery codes left');
+  }
+
+  // What the disable field holds: a code (six digits, spaces aside) or the password.
+  function disableFields(value) {
+    var digits = String(value).replace(/\s+/g, '');
+    return /^\d{6}$/.test(digits) ? { code: digits } : { password: value };
+  }
+
+  $(function () {
+    var reauth = window.AuthReauth;
+    var codes = window.AuthRecoveryCodes;
+    var $state = $('#mfa-state');
+    var $alert = $('#mfa-alert');
+    var $notice = $('#mfa-notice');
+    var $off = $('#mfa-off');
+    var $on = $('#mfa-on');
+    var $setup = $('#totp-setup');
+    var $qrBox = $('#totp-qr-box');
+    var $secret = $('#totp-secret');
+    var $setupForm = $('#totp-setup-form');
+    var $confirmForm = $('#totp-confirm-form');
+    var $disableForm = $('#totp-disable-form');
+    var $renewForm = $('#recovery-codes-form');
+    var allForms = [$setupForm, $confirmForm, $disableForm, $renewForm];
+    var shown = false;
+
+    function loggedOut() {
+      window.AuthSession.showLoggedOut(true);
+    }
+
+    function clearMessages() {
+      $alert.removeClass('alert alert-danger').empty();
+      $notice.removeClass('alert alert-success').empty();
+    }
+
+    function notify(message) {
+      $notice.addClass('alert alert-success').text(message);
+    }
+
+    // The key of a set-up leaves the page with the set-up.
+    function closeSetup() {
+      $setup.prop('hidden', true);
+      $qrBox.empty();
+      $secret.empty();
+      $confirmForm.trigger('reset');
+      forms.clearErrors($confirmForm);
+    }
+
+    function render(status) {
+      $state.text(stateText(status));
+      $off.prop('hidden', Boolean(status.totp) || !$setup.prop('hidden'));
+      $on.prop('hidden', !status.totp);
+    }
+
+    // Read the state again, and show it if the view is still open.
+    function load() {
+      $state.attr('aria-busy', 'true');
+      return api.getMfa()
+        .always(function () { $state.removeAttr('aria-busy'); })
+        .done(function (body) {
+          if (shown) {
+            render(body.data);
+          }
+        })
+        .fail(function (xhr) {
+          if (xhr.status === 401) {
+            loggedOut();
+            return;
+          }
+          $alert.addClass('alert alert-danger').empty()
+            .append($('<div>').text('Could not read your two-factor settings.'))
+            .append($('<div>').text(api.failure(xhr).message));
+        });
+    }
+
+    function refusals(xhr) {
+      if (xhr.status === 401) {
+        loggedOut();
+        return true;
+      }
+      // Turned on or off meanwhile (in another tab): say so, and show what is true now.
+      if (xhr.status === 409) {
+        clearMessages();
+        $alert.addClass('alert alert-danger').text(api.failure(xhr).message);
+        closeSetup();
+        load();
+        return true;
+      }
+      return false;
+    }
+
+    function before() {
+      clearMessages();
+      codes.hide();
+    }
+
+    $setupForm.on('submit', before);
+    forms.handle($setupForm, reauth.guard(api.setupTotp), function (body) {
+      var data = body.data;
+      // Made here, not in the markup: the page holds no image but this one, while it shows.
+      $('<img id="totp-qr" class="d-block border bg-white p-2" width="200" height="200">')
+        .attr('alt', 'QR code of the key, for your authenticator app to scan')
+        .attr('src', data.qr_code)
+        .appendTo($qrBox.empty());
+      $secret.text(grouped(data.secret));
+      $confirmForm.trigger('reset');
+      forms.clearErrors($confirmForm);
+      $off.prop('hidden', true);
+      $setup.prop('hidden', false);
+      $('#totp-setup-title').trigger('focus');
+    }, refusals);
+
+    $('#totp-setup-cancel').on('click', function () {
+      closeSetup();
+      $off.prop('hidden', false);
+      $('#totp-setup-button').trigger('focus');
+    });
+
+    forms.handle($confirmForm, reauth.guard(api.confirmTotp), function (body) {
+      closeSetup();
+      render({ totp: true, recovery_codes_left: body.data.recovery_codes.length });
+      codes.show(body.data.recovery_codes, body.message);
+      load();
+    }, refusals);
+
+    $disableForm.on('submit', before);
+    forms.handle($disableForm, reauth.guard(function (fields) {
+      return api.disableTotp(disableFields(fields.code_or_password));
+    }), function (body) {
+      $disableForm.trigger('reset');
+      render({ totp: false });
+      notify(body.message);
+      $('#mfa-section-title').trigger('focus');
+      load();
+    }, function (xhr) {
+      // A wrong code or password, or a malformed one: under the one field.
+      var failure = api.failure(xhr);
+      var own = xhr.status === 403 && !api.needsReauthentication(xhr);
+      if (own || (xhr.status === 422 && failure.fields)) {
+        forms.showErrors($disableForm, {
+          message: failure.message,
+          fields: { code_or_password: own ? [failure.message] : $.map(failure.fields, function (list) {
+            return list;
+          }) }
+        });
+        return true;
+      }
+      return refusals(xhr);
+    });
+
+    $renewForm.on('submit', before);
+    forms.handle($renewForm, reauth.guard(api.renewRecoveryCodes), function (body) {
+      render({ totp: true, recovery_codes_left: body.data.recovery_codes.length });
+      codes.show(body.data.recovery_codes, body.message);
+      load();
+    }, refusals);
+
+    $(window.document).on('mfa:codes-done', function () {
+      $('#mfa-section-title').trigger('focus');
+    });
+
+    // A fresh start each time the view opens or closes: no key or password lingers.
+    $(window.document).on('page:show', function (_, name) {
+      shown = name === 'logged-in';
+      closeSetup();
+      clearMessages();
+      $state.empty();
+      $off.prop('hidden', true);
+      $on.prop('hidden', true);
+      $.each(allForms, function (_, $form) {
+        $form.trigger('reset');
+        forms.clearErrors($form);
+      });
+      if (shown) {
+        load();
+      }
+    });
+  });
+}(window.jQuery, window));
