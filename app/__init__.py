@@ -13,6 +13,7 @@ from app.api.addresses import addresses_api
 from app.api.auth import auth
 from app.api.contract import contract
 from app.api.mfa import mfa_api
+from app.api.passkeys import passkeys_api
 from app.api.recovery import recovery_api
 from app.api.request import ApiRequest
 from app.api.sessions import sessions_api
@@ -66,6 +67,7 @@ def register_blueprints(app):
     app.register_blueprint(recovery_api)
     app.register_blueprint(addresses_api)
     app.register_blueprint(mfa_api)
+    app.register_blueprint(passkeys_api)
     app.register_blueprint(contract)
     app.register_blueprint(frontend)
 

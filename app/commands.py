@@ -23,6 +23,7 @@ from app.mail.sender import EXTENSION as MAIL_SENDER
 from app.mail.sender import deliver_due
 from app.mfa import commands as mfa_commands
 from app.mfa import pending
+from app.passkeys import challenges
 from app.sessions import store
 from app.users import constants
 from app.users.forms import SignupForm
@@ -153,6 +154,8 @@ def runserver(host, port):
 def purge_sessions():
     """Delete expired session records and waiting logins (they are never honoured anyway)."""
     sessions, waiting = store.purge_expired(), pending.purge_expired()
+    # Expired passkey challenges too: nothing reads them, and nobody needs a count of them.
+    challenges.purge_expired()
     click.echo(f"Deleted {sessions} expired session(s) and {waiting} waiting login(s).")
 
 

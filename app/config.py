@@ -110,6 +110,12 @@ class Config:
     MFA_MAX_FAILURES = 5
     MFA_VERIFY_RATE_LIMIT = "30 per minute"
 
+    # Passkeys (app.passkeys). None: the RP ID is PUBLIC_URL's host; the origin always is
+    # PUBLIC_URL's. A challenge waits this long for its one answer.
+    PASSKEY_RP_ID = None
+    PASSKEY_RP_NAME = "Flask auth"
+    PASSKEY_CHALLENGE_LIFETIME = timedelta(minutes=5)
+
     # The outbox's sender (app.mail.sender): in a thread of each app process, unless off.
     MAIL_SEND_IN_PROCESS = True
     # Seconds: each SMTP call's timeout, the idle sender's poll, the first retry's delay

@@ -3,6 +3,7 @@
 from app.accounts.tokens import AccountToken
 from app.mail.outbox import OutboxMessage
 from app.mfa.models import PendingLogin, RecoveryCode, TotpCredential
+from app.passkeys.models import Passkey, PasskeyChallenge
 from app.sessions.models import AuthSession
 from app.users.models import User
 
@@ -10,6 +11,8 @@ __all__ = [
     "AccountToken",
     "AuthSession",
     "OutboxMessage",
+    "Passkey",
+    "PasskeyChallenge",
     "PendingLogin",
     "RecoveryCode",
     "TotpCredential",

@@ -133,6 +133,7 @@ def use_production(monkeypatch, **environment):
 
 # The tables of the second factor (revision 0007), and of a database at the head revision.
 SECOND_FACTOR_TABLES = {"totp_credential", "recovery_code", "pending_login"}
+PASSKEY_TABLES = {"passkey", "passkey_challenge"}
 HEAD_TABLES = {
     "alembic_version",
     "user",
@@ -140,6 +141,7 @@ HEAD_TABLES = {
     "account_token",
     "outbox",
     *SECOND_FACTOR_TABLES,
+    *PASSKEY_TABLES,
 }
 
 

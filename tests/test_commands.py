@@ -29,7 +29,13 @@ from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
 from devtools.processes import Server, free_port
-from tests.helpers import HEAD_TABLES, PASSWORD, ROOT, SECOND_FACTOR_TABLES
+from tests.helpers import (
+    HEAD_TABLES,
+    PASSKEY_TABLES,
+    PASSWORD,
+    ROOT,
+    SECOND_FACTOR_TABLES,
+)
 from tests.plugins.databases import make_app
 
 HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
@@ -757,7 +763,8 @@ def test_db_upgrade_to_mail_leaves_every_account_unconfirmed_and_downgrades(app,
     result = manage(empty_database, "db", "downgrade", "0004_credential_version")
     assert result.returncode == 0, result.stderr
     mail_tables = {"account_token", "outbox"}
-    assert tables(empty_database) == HEAD_TABLES - mail_tables - SECOND_FACTOR_TABLES
+    later = mail_tables | SECOND_FACTOR_TABLES | PASSKEY_TABLES
+    assert tables(empty_database) == HEAD_TABLES - later
     assert manage(empty_database, "db", "upgrade").returncode == 0
 
 
@@ -766,9 +773,18 @@ def test_db_upgrade_to_second_factor_matches_the_models_and_downgrades(app, empt
     assert schema_differences(app) == []
     result = manage(empty_database, "db", "downgrade", "0006_reauthentication")
     assert result.returncode == 0, result.stderr
-    assert tables(empty_database) == HEAD_TABLES - SECOND_FACTOR_TABLES
+    assert tables(empty_database) == HEAD_TABLES - SECOND_FACTOR_TABLES - PASSKEY_TABLES
     assert manage(empty_database, "db", "upgrade").returncode == 0
     assert tables(empty_database) == HEAD_TABLES
+
+
+def test_db_upgrade_to_passkeys_matches_the_models_and_downgrades(app, empty_database):
+    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert schema_differences(app) == []
+    result = manage(empty_database, "db", "downgrade", "0007_second_factor")
+    assert result.returncode == 0, result.stderr
+    assert tables(empty_database) == HEAD_TABLES - PASSKEY_TABLES
+    assert manage(empty_database, "db", "upgrade").returncode == 0
 
 
 def test_purge_outbox_deletes_old_sent_and_failed_records_only(mail_app, smtp_server):

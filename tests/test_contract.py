@@ -167,7 +167,8 @@ def test_the_document_is_served_as_json(client):
 # Where a boolean belongs in an OpenAPI document, or in the examples of this API's answers.
 BOOLEAN_KEYS = {"required", "const", "default", "additionalProperties", "success", "remember"}
 BOOLEAN_KEYS |= {"current", "remember_me", "deprecated", "explode", "allowEmptyValue"}
-BOOLEAN_KEYS |= {"email_confirmed", "mfa_required", "totp"}
+BOOLEAN_KEYS |= {"email_confirmed", "mfa_required", "totp", "webauthn", "backed_up"}
+BOOLEAN_KEYS |= {"requireResidentKey"}
 
 
 def booleans(node, key=None):

@@ -1,7 +1,8 @@
 """The end of every login, whatever proved who it is: the trail, the session, the event."""
 
-from flask import abort
+from flask import abort, current_app
 
+from app.accounts import addresses
 from app.common import messages
 from app.extensions import db
 from app.security.client import client_ip
@@ -9,6 +10,13 @@ from app.security.events import LOGIN_FAILED, LOGIN_OK, security_event
 from app.sessions import cookie
 
 PASSWORD = "password"
+
+
+def admit(user):
+    """Refuse, after a proof that was right, what may not log in yet: where
+    ``REQUIRE_CONFIRMED_EMAIL`` is on, an account whose address is not confirmed."""
+    if current_app.config["REQUIRE_CONFIRMED_EMAIL"] and user.email_confirmed_at is None:
+        addresses.refuse_unconfirmed(user)
 
 
 def finish_login(user, remember, new_hash=None, method=PASSWORD) -> str:

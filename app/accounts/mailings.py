@@ -78,10 +78,13 @@ MFA_CHANGES = {
     events.RECOVERY_CODES_RENEWED: "New recovery codes were made; the old ones no longer work",
     events.RECOVERY_CODE_USED: "A recovery code was used to log in",
     events.MFA_RESET: "An operator turned off two-factor authentication, at your request",
+    events.PASSKEY_ADDED: "A passkey named “{name}” was added",
+    events.PASSKEY_REMOVED: "The passkey named “{name}” was removed",
 }
 
 
-def send_mfa_notice(user, change, left=None):
-    """The notice of a change to the second factor (``change``, its security event), with
-    how many recovery codes are ``left`` after one was used."""
-    _send_notice(user, "mfa_changed", what=MFA_CHANGES[change], left=left)
+def send_mfa_notice(user, change, left=None, name=None):
+    """The notice of a change to the second factor or the passkeys (``change``, its security
+    event), with how many recovery codes are ``left`` after one was used, or the passkey's
+    ``name``."""
+    _send_notice(user, "mfa_changed", what=MFA_CHANGES[change].format(name=name), left=left)

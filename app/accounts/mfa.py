@@ -5,11 +5,12 @@ from flask import abort
 
 from app.accounts import mailings
 from app.accounts.reauthentication import identity_proved
-from app.accounts.second_factor import methods_of
+from app.accounts.second_factor import TOTP, WEBAUTHN, methods_of
 from app.api.responses import FieldErrors, Refusal
 from app.common import messages
 from app.extensions import db
 from app.mfa import pending, recovery_codes, totp
+from app.passkeys import store as passkey_store
 from app.security.events import (
     MFA_RESET,
     RECOVERY_CODES_RENEWED,
@@ -26,7 +27,12 @@ def state_of(user) -> dict:
     methods = methods_of(user)
     left = recovery_codes.left(user.id) if methods else 0
     db.session.commit()
-    return {"totp": bool(methods), "recovery_codes_left": left, "methods": methods}
+    return {
+        "totp": TOTP in methods,
+        "webauthn": WEBAUTHN in methods,
+        "recovery_codes_left": left,
+        "methods": methods,
+    }
 
 
 def _refuse_unless(condition, message):
@@ -64,7 +70,11 @@ def disable_totp(user, password=None, code=None):
     if not identity_proved(user, password, code):
         security_event(TOTP_DISABLE_FAILED, user=user)
         abort(403, messages.WRONG_CODE_OR_PASSWORD)
-    _turn_off(user)
+    totp.remove(user.id)
+    # The recovery codes stand in for the passkeys too, while there are any.
+    if not methods_of(user):
+        recovery_codes.remove_all(user.id)
+        pending.end_all(user.id)
     mailings.send_mfa_notice(user, TOTP_DISABLED)
     db.session.commit()
     security_event(TOTP_DISABLED, user=user)
@@ -81,18 +91,15 @@ def renew_recovery_codes(user) -> list[str]:
 
 
 def reset(user) -> bool:
-    """An operator's reset for a user who lost the device: every second factor off, and
-    every waiting login ended. False when there was none."""
-    was_on = _turn_off(user)
+    """An operator's reset for a user who lost the device: every second factor off (TOTP,
+    passkeys, recovery codes) and every waiting login ended. False when there was none."""
+    was_on = bool(methods_of(user))
+    totp.remove(user.id)
+    passkey_store.remove_all(user.id)
+    recovery_codes.remove_all(user.id)
+    pending.end_all(user.id)
     if was_on:
         mailings.send_mfa_notice(user, MFA_RESET)
     db.session.commit()
     security_event(MFA_RESET, user=user, actor="operator", was_on=was_on)
-    return was_on
-
-
-def _turn_off(user) -> bool:
-    was_on = totp.remove(user.id)
-    recovery_codes.remove_all(user.id)
-    pending.end_all(user.id)
     return was_on

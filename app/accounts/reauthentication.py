@@ -45,6 +45,12 @@ def reauthenticate(user, password=None, code=None):
     if not identity_proved(user, password, code):
         security_event(REAUTHENTICATION_FAILED, user=user)
         abort(403, messages.MFA_CODE_WRONG if code else messages.WRONG_CURRENT_PASSWORD)
+    proved_now(user, method="code" if code else "password")
+
+
+def proved_now(user, method):
+    """Record, with the caller's changes, that the session's ``user`` just proved who they
+    are by ``method``; a 401 when the session ended meanwhile."""
     if not store.mark_verified(cookie.current_record(), utcnow()):
         abort(401, messages.NOT_LOGGED_IN)
-    security_event(REAUTHENTICATED, user=user)
+    security_event(REAUTHENTICATED, user=user, method=method)

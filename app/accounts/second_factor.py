@@ -14,6 +14,7 @@ from app.api.responses import Refusal
 from app.common import messages
 from app.extensions import db
 from app.mfa import pending, recovery_codes, totp
+from app.passkeys import store as passkey_store
 from app.security import throttle
 from app.security.events import (
     MFA_FAILED,
@@ -24,14 +25,18 @@ from app.security.events import (
 )
 from app.users.models import User
 
-TOTP, RECOVERY_CODE = "totp", "recovery_code"
+TOTP, WEBAUTHN, RECOVERY_CODE = "totp", "webauthn", "recovery_code"
 
 
 def methods_of(user) -> list[str]:
-    """The second factors that ``user`` (or None) can finish a login with; none: no wait."""
-    if user is None or not totp.enabled(user.id):
+    """The second factors that ``user`` (or None) can finish a login with; none: no wait.
+    Recovery codes stand in for any of them."""
+    if user is None:
         return []
-    return [TOTP, RECOVERY_CODE]
+    methods = [TOTP] if totp.enabled(user.id) else []
+    if passkey_store.count(user.id):
+        methods.append(WEBAUTHN)
+    return [*methods, RECOVERY_CODE] if methods else []
 
 
 def begin(user, remember, new_hash=None) -> str:
@@ -56,7 +61,7 @@ def _end(message):
     raise Refusal(401, message, messages.LOGIN_ENDED_TYPE)
 
 
-def _waiting():
+def waiting():
     """The waiting login of this cookie and its user; a 401 when there is none (any more)."""
     record = pending.current()
     user = db.session.get(User, record.user_id) if record is not None else None
@@ -67,26 +72,34 @@ def _waiting():
 
 
 def verify(code=None, recovery_code=None) -> tuple[User, str]:
-    """Finish this cookie's waiting login with ``code`` or ``recovery_code``; the user and the
-    new session's CSRF token."""
-    record, user = _waiting()
+    """Finish this cookie's waiting login with ``code`` or ``recovery_code``."""
+    method = TOTP if code else RECOVERY_CODE
+    return finish(method, lambda _record, user: check(user, code, recovery_code))
+
+
+def finish(method, check_proof) -> tuple[User, str]:
+    """Finish this cookie's waiting login with the proof of ``method`` that ``check_proof``
+    checks (given the waiting record and its user, in the caller's transaction); the user and
+    the new session's CSRF token."""
+    record, user = waiting()
     # A rollback expires the loaded objects, and the record may be gone by then.
     record_id, token_hash, remember = record.id, record.token_hash, record.remember
     keys = throttle.account_keys(user)
     throttle.count_attempt(keys, user=user)
-    if not check(user, code, recovery_code):
+    if not check_proof(record, user):
         db.session.rollback()
         ended = pending.count_failure(record_id, token_hash)
-        security_event(MFA_LOGIN_ENDED if ended else MFA_FAILED, user=user)
+        security_event(MFA_LOGIN_ENDED if ended else MFA_FAILED, user=user, method=method)
         if ended:
             _end(messages.MFA_LOGIN_ENDED)
+        if method == WEBAUTHN:
+            raise Refusal(401, messages.PASSKEY_REFUSED, messages.PASSKEY_REFUSED_TYPE)
         abort(401, messages.MFA_CODE_WRONG)
     throttle.clear(keys)
-    # Only one request finishes a wait: a second one, racing with the same code, finds it gone.
+    # Only one request finishes a wait: a second one, racing with the same proof, finds it gone.
     if not pending.consume(record):
         db.session.rollback()
         _end(messages.MFA_NOT_PENDING)
-    method = TOTP if code else RECOVERY_CODE
     if method == RECOVERY_CODE:
         mailings.send_mfa_notice(user, RECOVERY_CODE_USED, left=recovery_codes.left(user.id))
     token = finish_login(user, remember, method=method)

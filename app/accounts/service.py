@@ -10,11 +10,11 @@ messages a flow sends are queued in the transaction of the change they announce.
 from dataclasses import dataclass
 from functools import partial
 
-from flask import abort, current_app
+from flask import abort
 
-from app.accounts import addresses, mailings, second_factor
+from app.accounts import mailings, second_factor
 from app.accounts.checks import password_checked, require_strong_password, unique_keys
-from app.accounts.logins import finish_login
+from app.accounts.logins import admit, finish_login
 from app.api.responses import FieldErrors
 from app.common import messages
 from app.extensions import db
@@ -57,8 +57,7 @@ def log_in(login, password, remember) -> Login:
     # passes: wrong codes and wrong passwords share the account's failed-login limit.
     if not methods:
         throttle.clear(keys)
-    if current_app.config["REQUIRE_CONFIRMED_EMAIL"] and user.email_confirmed_at is None:
-        addresses.refuse_unconfirmed(user)
+    admit(user)
     new_hash = passwords.hash(password) if passwords.needs_rehash(user.password) else None
     if methods:
         return Login(user, second_factor.begin(user, remember, new_hash), tuple(methods))

@@ -14,6 +14,7 @@ from wtforms.fields.core import UnboundField
 
 from app.api.responses import FieldErrors
 from app.common import messages
+from app.passkeys.forms import JsonObjectField
 from app.users.forms import TokenField
 
 JSON_TYPES = ("application/json",)
@@ -24,12 +25,14 @@ TRUE_WORDS = frozenset({"y", "on", "true", "1"})
 REPLACEMENT_CHARACTER = "\ufffd"
 
 
-BOOLEAN, TOKEN, TEXT = "boolean", "token", "text"
+BOOLEAN, TOKEN, TEXT, OBJECT = "boolean", "token", "text", "object"
 
 
 def _kind(field_class) -> str:
     if issubclass(field_class, BooleanField):
         return BOOLEAN
+    if issubclass(field_class, JsonObjectField):
+        return OBJECT
     # Any string: the token store answers a bad one like a wrong one.
     return TOKEN if issubclass(field_class, TokenField) else TEXT
 
@@ -93,11 +96,21 @@ def _check(value, kind):
     """``(value, None)`` when ``value`` has the field's JSON type, else ``(None, error)``."""
     if kind == BOOLEAN:
         return (value, None) if isinstance(value, bool) else (None, messages.FIELD_NOT_BOOLEAN)
+    if kind == OBJECT:
+        return (value, None) if isinstance(value, dict) else (None, messages.FIELD_NOT_OBJECT)
     if not isinstance(value, str):
         return None, messages.FIELD_NOT_STRING
     if kind == TEXT and _bad_characters(value):
         return None, messages.FIELD_BAD_CHARACTERS
     return value, None
+
+
+def _parsed(text):
+    """A form field's JSON text as a value, or None when it is not JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _read(kinds):
@@ -120,6 +133,8 @@ def _read(kinds):
                 yield name, bool(values) and values[0].strip().lower() in TRUE_WORDS, None
             elif values and kind == TEXT and REPLACEMENT_CHARACTER in values[0]:
                 yield name, None, messages.FIELD_BAD_CHARACTERS
+            elif values and kind == OBJECT:
+                yield name, *_check(_parsed(values[0]), kind)
             elif values:
                 yield name, *_check(values[0], kind)
     else:

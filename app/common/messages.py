@@ -30,6 +30,11 @@ TOTP_ENABLED = (
 )
 TOTP_DISABLED = "Two-factor authentication is off"
 RECOVERY_CODES_RENEWED = "Here are your new recovery codes. The old ones no longer work."
+PASSKEYS_LISTED = "Your passkeys"
+PASSKEY_OPTIONS = "Answer with your passkey"
+PASSKEY_ADDED = "Your passkey has been added"
+PASSKEY_RENAMED = "Your passkey has been renamed"
+PASSKEY_REMOVED = "Your passkey has been removed"
 
 # Authentication
 INVALID_CREDENTIALS = "Invalid username or password"
@@ -62,6 +67,15 @@ WRONG_CODE_OR_PASSWORD = "This code or password is not correct"
 TOTP_ALREADY_ON = "Two-factor authentication is already on. Turn it off first."
 TOTP_NOT_ON = "Two-factor authentication is not on"
 TOTP_NOT_SET_UP = "Start the set-up first: no new key is waiting for its first code."
+
+# Passkeys
+PASSKEY_REFUSED = "This passkey could not be verified. Please try again."
+PASSKEY_REFUSED_TYPE = "Passkey refused"
+PASSKEY_NOT_FOUND = "No such passkey"
+PASSKEY_LAST_FACTOR = (
+    "This is the only way into an account with no password: add another passkey first."
+)
+FIELD_NOT_OBJECT = "Must be a JSON object."
 
 # Validation
 VALIDATION_FAILED = "Some fields are missing or invalid"

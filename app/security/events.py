@@ -48,6 +48,10 @@ TOTP_DISABLE_FAILED = "totp_disable_failed"
 RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
 RECOVERY_CODE_USED = "recovery_code_used"
 MFA_RESET = "mfa_reset"
+PASSKEY_ADDED = "passkey_added"
+PASSKEY_RENAMED = "passkey_renamed"
+PASSKEY_REMOVED = "passkey_removed"
+PASSKEY_REFUSED = "passkey_refused"
 
 
 def security_event(event: str, user=None, login=None, **details) -> None:

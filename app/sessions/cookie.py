@@ -6,6 +6,7 @@ session always comes with a fresh cookie and a new CSRF token, and the cookie is
 once the record's commit succeeded, so a failure leaves the old session as it was.
 """
 
+import secrets
 from dataclasses import replace
 
 from flask import abort, current_app, g, request, session
@@ -18,11 +19,13 @@ from app.extensions import db
 from app.security.client import client_ip
 from app.sessions import store
 from app.sessions.lookup import find_by_token_hash
-from app.sessions.models import hash_token
+from app.sessions.models import TOKEN_BYTES, hash_token
 
 SESSION_KEY = "sid"
 # A login that waits for its second factor (``app.mfa.pending``): no session yet.
 PENDING_KEY = "mfa"
+# A random name of this browser, for a passkey sign-in's challenge before any session.
+BROWSER_KEY = "pk"
 
 
 def current_record():
@@ -100,6 +103,15 @@ def pending_token() -> str | None:
     """The token of the login this cookie waits to finish with a second factor, if any."""
     token = session.get(PENDING_KEY)
     return token if isinstance(token, str) else None
+
+
+def browser_nonce() -> str:
+    """This cookie's random name for a challenge (made on first use): whoever holds another
+    cookie cannot answer the challenge handed to this one."""
+    nonce = session.get(BROWSER_KEY)
+    if not isinstance(nonce, str):
+        nonce = session[BROWSER_KEY] = secrets.token_urlsafe(TOKEN_BYTES)
+    return nonce
 
 
 def end(pending_token=None) -> str:

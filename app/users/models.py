@@ -59,6 +59,8 @@ class User(db.Model, PublicUser, Credentials, UserMixin):
     credential_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When a link sent to the current address was used; None: not confirmed (yet).
     email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The WebAuthn user handle (base64url of 32 random bytes), made with the first passkey.
+    passkey_handle: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     def __init__(self, **fields):
         # Column defaults apply only at flush; the role and version are needed before that.

@@ -103,7 +103,12 @@ def test_setup_answers_a_secret_its_uri_and_a_qr_code(alice):
     assert data["otpauth_uri"].startswith("otpauth://totp/Flask%20auth:alice?")
     assert f"secret={data['secret']}" in data["otpauth_uri"]
     assert data["qr_code"].startswith("data:image/svg+xml")
-    assert state(alice) == {"totp": False, "recovery_codes_left": 0, "methods": []}
+    assert state(alice) == {
+        "totp": False,
+        "webauthn": False,
+        "recovery_codes_left": 0,
+        "methods": [],
+    }
 
 
 def test_the_secret_is_stored_sealed_never_in_plain_text(app, alice):
@@ -125,6 +130,7 @@ def test_confirm_with_the_right_code_turns_it_on_and_answers_ten_codes(app, alic
     assert all(RECOVERY_CODE.match(code) for code in codes)
     assert state(alice) == {
         "totp": True,
+        "webauthn": False,
         "recovery_codes_left": 10,
         "methods": ["totp", "recovery_code"],
     }
@@ -453,7 +459,12 @@ def test_disable_with_the_password(app, alice_totp, alice):
     response = alice.post(DISABLE, data={"password": PASSWORD})
     assert response.status_code == 200
     assert response.get_json() == {"success": True, "message": messages.TOTP_DISABLED}
-    assert state(alice) == {"totp": False, "recovery_codes_left": 0, "methods": []}
+    assert state(alice) == {
+        "totp": False,
+        "webauthn": False,
+        "recovery_codes_left": 0,
+        "methods": [],
+    }
     assert notices(app) == before + 1
     alice.logout()
     assert alice.login().status_code == 200

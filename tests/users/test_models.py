@@ -72,6 +72,8 @@ def test_the_unique_keys_are_unique_constraints(app):
     assert indexes == {
         "uq_user_user_name_key": ["user_name_key"],
         "uq_user_email_key": ["email_key"],
+        # Not a login key: the random WebAuthn user handle of a user with passkeys.
+        "uq_user_passkey_handle": ["passkey_handle"],
     }
 
 

@@ -1,0 +1,1 @@
+"""Passkeys: WebAuthn credentials, their challenges, and the relying party's checks."""

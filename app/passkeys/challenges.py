@@ -1,0 +1,63 @@
+"""Challenges: random, single-use, for one owner and purpose, for ``PASSKEY_CHALLENGE_LIFETIME``.
+
+A challenge lives on the server beside what it belongs to (the session record, the waiting
+login, or the anonymous browser's cookie nonce), never in the cookie. Taking one deletes it in
+the same statement that finds it, so an answer can be checked against it once.
+"""
+
+import secrets
+
+from sqlalchemy import delete
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+
+from app.common.time import as_utc, utcnow
+from app.extensions import db
+from app.passkeys.models import PasskeyChallenge
+from app.sessions.store import duration
+
+REGISTER, AUTHENTICATE, SECOND_FACTOR, REAUTHENTICATE = "register", "login", "mfa", "reauth"
+CHALLENGE_BYTES = 32
+
+
+def issue(owner, purpose) -> bytes:
+    """A new challenge for ``owner`` and ``purpose``, replacing any earlier one; committed."""
+    challenge = secrets.token_bytes(CHALLENGE_BYTES)
+    _discard(owner, purpose)
+    db.session.add(
+        PasskeyChallenge(owner=owner, purpose=purpose, challenge=bytes_to_base64url(challenge))
+    )
+    db.session.commit()
+    return challenge
+
+
+def take(owner, purpose) -> bytes | None:
+    """The live challenge of ``owner`` for ``purpose``, used up in the caller's transaction;
+    None when there is none (never issued, answered already, or expired)."""
+    rows = db.session.execute(
+        delete(PasskeyChallenge)
+        .where(PasskeyChallenge.owner == owner, PasskeyChallenge.purpose == purpose)
+        .returning(PasskeyChallenge.challenge, PasskeyChallenge.created_at)
+    ).all()
+    now = utcnow()
+    for challenge, created_at in rows:
+        if now - as_utc(created_at) < duration("PASSKEY_CHALLENGE_LIFETIME"):
+            return base64url_to_bytes(challenge)
+    return None
+
+
+def _discard(owner, purpose):
+    db.session.execute(
+        delete(PasskeyChallenge).where(
+            PasskeyChallenge.owner == owner, PasskeyChallenge.purpose == purpose
+        )
+    )
+
+
+def purge_expired() -> int:
+    """Delete every challenge past its lifetime, and commit; how many went."""
+    cutoff = utcnow() - duration("PASSKEY_CHALLENGE_LIFETIME")
+    result = db.session.execute(
+        delete(PasskeyChallenge).where(PasskeyChallenge.created_at <= cutoff)
+    )
+    db.session.commit()
+    return result.rowcount

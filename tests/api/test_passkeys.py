@@ -1,0 +1,371 @@
+"""Passkeys over the API, played by a software authenticator: adding, naming and removing
+them, signing in with one alone, as a second factor and to re-authenticate, and the attacks:
+a replayed or another session's challenge, another origin or RP ID, a counter going back."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app.common import messages
+from app.extensions import db
+from app.passkeys.models import Passkey
+from app.users.models import User
+from tests.helpers import PASSWORD, AuthActions, age, assert_error, count_rows
+from tests.plugins.authenticator import SoftAuthenticator
+
+BEGIN = "/api/auth/passkeys/register/begin"
+FINISH = "/api/auth/passkeys/register/finish"
+LOGIN_BEGIN = "/api/auth/passkeys/login/begin"
+LOGIN_FINISH = "/api/auth/passkeys/login/finish"
+MFA_BEGIN = "/api/auth/mfa/webauthn/begin"
+MFA_FINISH = "/api/auth/mfa/webauthn/finish"
+REAUTH_BEGIN = "/api/auth/reauthenticate/webauthn/begin"
+REAUTH_FINISH = "/api/auth/reauthenticate/webauthn/finish"
+LATER = timedelta(minutes=5, seconds=1)
+
+
+def register(auth, authenticator, name="Laptop", **overrides):
+    """Add a passkey through the API: the finish answer."""
+    options = auth.post(BEGIN).get_json()["data"]
+    answer = authenticator.create(options, **overrides)
+    return auth.post(FINISH, json={"credential": answer, "name": name})
+
+
+def sign_in(auth, authenticator, **overrides):
+    """Sign in with a passkey alone: the finish answer."""
+    options = auth.post(LOGIN_BEGIN).get_json()["data"]
+    return auth.post(LOGIN_FINISH, json={"credential": authenticator.get(options, **overrides)})
+
+
+def assert_refused(response):
+    assert_error(response, 401, messages.PASSKEY_REFUSED, error_type=messages.PASSKEY_REFUSED_TYPE)
+
+
+@pytest.fixture
+def alice(auth):
+    assert auth.signup().status_code == 201
+    return auth
+
+
+@pytest.fixture
+def key():
+    return SoftAuthenticator()
+
+
+@pytest.fixture
+def alice_key(alice, key):
+    """Alice with a passkey on ``key``, logged out."""
+    assert register(alice, key).status_code == 201
+    assert alice.logout().status_code == 200
+    return key
+
+
+def sign_counts(app):
+    with app.app_context():
+        return db.session.scalars(select(Passkey.sign_count)).all()
+
+
+# Registration
+
+
+def test_the_creation_options_ask_for_a_discoverable_verified_credential(app, alice):
+    response = alice.post(BEGIN)
+    assert response.status_code == 200
+    options = response.get_json()["data"]
+    assert options["rp"] == {"id": "localhost", "name": "Flask auth"}
+    assert options["authenticatorSelection"]["residentKey"] == "preferred"
+    assert options["authenticatorSelection"]["userVerification"] == "preferred"
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert options["user"]["id"] == user.passkey_handle
+    assert options["user"]["id"] not in ("1", "MQ", "alice@example.com")
+    assert len(options["user"]["id"]) == 43
+
+
+def test_the_rp_id_and_origin_come_from_public_url_never_from_host(app, alice, key):
+    app.config["PUBLIC_URL"] = "https://auth.example.com"
+    options = alice.post(BEGIN).get_json()["data"]
+    assert options["rp"]["id"] == "auth.example.com"
+    # An answer made for the Host the request named (localhost) is refused.
+    assert_refused(alice.post(FINISH, json={"credential": key.create(options, rp_id="localhost")}))
+    options = alice.post(BEGIN).get_json()["data"]
+    answer = key.create(options, origin="https://auth.example.com", rp_id="auth.example.com")
+    assert alice.post(FINISH, json={"credential": answer}).status_code == 201
+
+
+def test_registering_stores_the_passkey_and_answers_the_first_recovery_codes(app, alice, key):
+    response = register(alice, key)
+    assert response.status_code == 201
+    data = response.get_json()["data"]
+    assert data["passkey"]["name"] == "Laptop"
+    assert data["passkey"]["last_used_at"] is None
+    assert data["passkey"]["transports"] == ["internal"]
+    assert len(data["recovery_codes"]) == 10
+    listed = alice._client.get("/api/auth/passkeys").get_json()["data"]
+    assert listed == [data["passkey"]]
+    assert "public_key" not in json.dumps(listed)
+    second = register(alice, SoftAuthenticator(), name="")
+    assert "recovery_codes" not in second.get_json()["data"]
+    assert second.get_json()["data"]["passkey"]["name"] == "Passkey"
+
+
+def test_the_same_authenticator_is_not_registered_twice(alice, key):
+    assert register(alice, key).status_code == 201
+    options = alice.post(BEGIN).get_json()["data"]
+    assert [c["id"] for c in options["excludeCredentials"]] == key.credential_ids()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"origin": "http://evil.example"}, {"rp_id": "evil.example"}, {"challenge": b"x" * 32}],
+    ids=["origin", "rp id", "challenge"],
+)
+def test_a_bad_registration_is_refused_and_stores_nothing(app, alice, key, overrides):
+    assert_refused(register(alice, key, **overrides))
+    assert count_rows(app, Passkey) == 0
+
+
+def test_a_registration_answer_works_once(app, alice, key):
+    options = alice.post(BEGIN).get_json()["data"]
+    answer = key.create(options)
+    assert alice.post(FINISH, json={"credential": answer}).status_code == 201
+    assert_refused(alice.post(FINISH, json={"credential": answer}))
+    assert count_rows(app, Passkey) == 1
+
+
+def test_registering_needs_a_recent_proof_of_identity(app, alice, key):
+    age(app, verified=LATER)
+    response = alice.post(BEGIN)
+    assert_error(
+        response,
+        403,
+        messages.REAUTHENTICATION_REQUIRED,
+        error_type=messages.REAUTHENTICATION_REQUIRED_TYPE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({}, {"credential": [messages.FIELD_REQUIRED]}),
+        ({"credential": "{}"}, {"credential": [messages.FIELD_NOT_OBJECT]}),
+        ({"credential": [1]}, {"credential": [messages.FIELD_NOT_OBJECT]}),
+        (
+            {"credential": {"id": 1}, "name": "x" * 65},
+            {"name": ["Must be at most 64 characters long."]},
+        ),
+    ],
+)
+def test_a_malformed_registration_is_a_field_error(alice, body, errors):
+    alice.post(BEGIN)
+    assert_error(alice.post(FINISH, json=body), 422, messages.VALIDATION_FAILED, errors)
+
+
+@pytest.mark.parametrize("credential", [{"id": 1}, {"rawId": "AA", "response": "x"}, {"type": 5}])
+def test_a_nonsense_answer_is_refused(alice, credential):
+    alice.post(BEGIN)
+    assert_refused(alice.post(FINISH, json={"credential": credential}))
+
+
+def test_a_form_body_carries_the_answer_as_json_text(alice, key):
+    options = alice.post(BEGIN).get_json()["data"]
+    answer = json.dumps(key.create(options))
+    assert alice.post(FINISH, data={"credential": answer, "name": "Phone"}).status_code == 201
+
+
+# Signing in without a password
+
+
+def test_a_passkey_alone_logs_in(app, alice_key, alice, client):
+    before = alice.token
+    response = sign_in(alice, alice_key)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["message"] == messages.LOGGED_IN
+    assert body["data"]["user_name"] == "alice"
+    assert body["csrf_token"] != before
+    assert client.get("/api/auth/verify_auth").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert user.login_count == 2
+    assert sign_counts(app) == [1]
+
+
+def test_the_sign_in_options_name_no_user_and_want_verification(alice):
+    options = alice.post(LOGIN_BEGIN).get_json()["data"]
+    assert options["allowCredentials"] == []
+    assert options["userVerification"] == "required"
+    assert options["rpId"] == "localhost"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"origin": "http://evil.example"},
+        {"rp_id": "evil.example"},
+        {"challenge": b"y" * 32},
+        {"user_verified": False},
+        {"user_handle": "bm90LWFsaWNl"},
+        {"user_handle": None},
+    ],
+    ids=["origin", "rp id", "challenge", "no verification", "other handle", "no handle"],
+)
+def test_a_bad_sign_in_is_refused_and_changes_nothing(app, alice_key, alice, client, overrides):
+    assert_refused(sign_in(alice, alice_key, **overrides))
+    assert client.get("/api/auth/verify_auth").status_code == 401
+    assert sign_counts(app) == [0]
+
+
+def test_a_replayed_sign_in_is_refused(app, alice_key, alice):
+    options = alice.post(LOGIN_BEGIN).get_json()["data"]
+    answer = alice_key.get(options)
+    assert alice.post(LOGIN_FINISH, json={"credential": answer}).status_code == 200
+    alice.logout()
+    assert_refused(alice.post(LOGIN_FINISH, json={"credential": answer}))
+    alice.post(LOGIN_BEGIN)
+    assert_refused(alice.post(LOGIN_FINISH, json={"credential": answer}))
+
+
+def test_a_challenge_of_another_browser_is_refused(app, alice_key, alice):
+    options = alice.post(LOGIN_BEGIN).get_json()["data"]
+    answer = alice_key.get(options)
+    thief = AuthActions(app.test_client())
+    thief.post(LOGIN_BEGIN)
+    assert_refused(thief.post(LOGIN_FINISH, json={"credential": answer}))
+    assert alice.post(LOGIN_FINISH, json={"credential": answer}).status_code == 200
+
+
+def test_a_cloned_authenticator_is_caught_by_its_counter(app, alice_key, alice):
+    clone = alice_key.clone()
+    assert sign_in(alice, clone).status_code == 200
+    alice.logout()
+    # The original's counter is behind the clone's now: it cannot be the same device.
+    assert_refused(sign_in(alice, alice_key))
+    assert_refused(sign_in(alice, alice_key, sign_count=1))
+    assert sign_counts(app) == [1]
+
+
+def test_an_unknown_passkey_is_refused(alice, key):
+    key.create(alice.post(BEGIN).get_json()["data"])  # made, but never sent to the server
+    alice.logout()
+    assert_refused(sign_in(alice, key))
+
+
+def test_an_unconfirmed_address_is_refused_after_the_passkey_where_required(app, alice_key, alice):
+    app.config["REQUIRE_CONFIRMED_EMAIL"] = True
+    response = sign_in(alice, alice_key)
+    assert response.status_code == 403
+    assert response.get_json()["errors"]["type"] == messages.EMAIL_NOT_CONFIRMED_TYPE
+
+
+# As a second factor
+
+
+def test_a_passkey_is_a_second_factor_after_the_password(app, alice_key, alice, client):
+    response = alice.login()
+    assert response.status_code == 202
+    assert response.get_json()["data"]["methods"] == ["webauthn", "recovery_code"]
+    options = alice.post(MFA_BEGIN).get_json()["data"]
+    assert [c["id"] for c in options["allowCredentials"]] == alice_key.credential_ids()
+    response = alice.post(MFA_FINISH, json={"credential": alice_key.get(options)})
+    assert response.status_code == 200
+    assert client.get("/api/auth/verify_auth").status_code == 200
+
+
+def test_another_users_passkey_does_not_finish_the_login(app, alice_key, alice):
+    bob = AuthActions(app.test_client())
+    assert bob.signup("bobby", "bobby@example.com").status_code == 201
+    bob_key = SoftAuthenticator()
+    assert register(bob, bob_key).status_code == 201
+    assert alice.login().status_code == 202
+    options = alice.post(MFA_BEGIN).get_json()["data"]
+    answer = bob_key.get(options, credential_id=bob_key.credential_ids()[0])
+    assert_refused(alice.post(MFA_FINISH, json={"credential": answer}))
+
+
+def test_a_second_factor_without_a_waiting_login_ends(alice_key, alice):
+    response = alice.post(MFA_BEGIN)
+    assert_error(response, 401, messages.MFA_NOT_PENDING, error_type=messages.LOGIN_ENDED_TYPE)
+
+
+# Re-authentication
+
+
+def test_reauthenticate_with_ones_own_passkey(app, alice_key, alice):
+    assert sign_in(alice, alice_key).status_code == 200
+    age(app, verified=LATER)
+    options = alice.post(REAUTH_BEGIN).get_json()["data"]
+    response = alice.post(REAUTH_FINISH, json={"credential": alice_key.get(options)})
+    assert response.status_code == 200
+    assert response.get_json()["message"] == messages.REAUTHENTICATED
+    assert alice.post(BEGIN).status_code == 200
+
+
+def test_another_users_passkey_is_no_proof(app, alice_key, alice):
+    """Flask-Security-Too's advisory: the passkey must be the session user's own."""
+    bob = AuthActions(app.test_client())
+    assert bob.signup("bobby", "bobby@example.com").status_code == 201
+    bob_key = SoftAuthenticator()
+    assert register(bob, bob_key).status_code == 201
+    age(app, verified=LATER)
+    options = bob.post(REAUTH_BEGIN).get_json()["data"]
+    answer = alice_key.get(options, credential_id=alice_key.credential_ids()[0])
+    assert_refused(bob.post(REAUTH_FINISH, json={"credential": answer}))
+    assert bob.post(BEGIN).status_code == 403
+
+
+# Managing
+
+
+def test_rename_a_passkey(alice, key):
+    passkey = register(alice, key).get_json()["data"]["passkey"]
+    path = f"/api/auth/passkeys/{passkey['id']}"
+    response = alice._client.patch(
+        path, json={"name": " Work laptop "}, headers={"X-CSRFToken": alice.token}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["data"]["name"] == "Work laptop"
+
+
+def test_another_users_passkey_is_not_found(app, alice, key):
+    passkey = register(alice, key).get_json()["data"]["passkey"]
+    bob = AuthActions(app.test_client())
+    assert bob.signup("bobby", "bobby@example.com").status_code == 201
+    path = f"/api/auth/passkeys/{passkey['id']}"
+    response = bob._client.patch(path, json={"name": "mine"}, headers={"X-CSRFToken": bob.token})
+    assert_error(response, 404, messages.PASSKEY_NOT_FOUND)
+    response = bob._client.delete(path, headers={"X-CSRFToken": bob.token})
+    assert_error(response, 404, messages.PASSKEY_NOT_FOUND)
+    assert count_rows(app, Passkey) == 1
+
+
+def test_removing_needs_a_recent_proof_and_takes_the_recovery_codes_with_the_last(app, alice, key):
+    passkey = register(alice, key).get_json()["data"]["passkey"]
+    path = f"/api/auth/passkeys/{passkey['id']}"
+    age(app, verified=LATER)
+    response = alice._client.delete(path, headers={"X-CSRFToken": alice.token})
+    assert response.status_code == 403
+    assert alice.post("/api/auth/reauthenticate", json={"password": PASSWORD}).status_code == 200
+    response = alice._client.delete(path, headers={"X-CSRFToken": alice.token})
+    assert response.status_code == 200
+    state = alice._client.get("/api/auth/mfa").get_json()["data"]
+    assert state == {"totp": False, "webauthn": False, "recovery_codes_left": 0, "methods": []}
+    assert alice.login().status_code == 200
+
+
+def test_the_last_passkey_of_an_account_without_a_password_stays(app, alice, key):
+    passkey = register(alice, key).get_json()["data"]["passkey"]
+    with app.app_context():
+        db.session.execute(update(User).values(_password=""))
+        db.session.commit()
+    path = f"/api/auth/passkeys/{passkey['id']}"
+    response = alice._client.delete(path, headers={"X-CSRFToken": alice.token})
+    assert_error(response, 409, messages.PASSKEY_LAST_FACTOR)
+    assert count_rows(app, Passkey) == 1
+
+
+def test_passkey_rp_id_may_name_a_parent_domain(app, alice):
+    app.config.update(PUBLIC_URL="https://auth.example.com", PASSKEY_RP_ID="example.com")
+    assert alice.post(BEGIN).get_json()["data"]["rp"]["id"] == "example.com"
