@@ -51,16 +51,19 @@ def gunicorn_command(app="app:create_app()", port=None, python=sys.executable, o
 
 class Server:
     """A command serving HTTP on ``port``, in a process group of its own, its output in
-    ``log_path``. ``start`` returns once ``PROBE`` answers; ``stop`` ends the whole group."""
+    ``log_path``. ``start`` returns once ``PROBE`` answers; ``stop`` ends the whole group.
+    Its ``url`` names ``public_host``: the loopback address, or a name for it such as
+    ``localhost`` (browsers refuse WebAuthn at an IP address)."""
 
-    def __init__(self, command, port, env, log_path, cwd=ROOT, timeout=30):
+    def __init__(self, command, port, env, log_path, cwd=ROOT, timeout=30, public_host=HOST):
         self.command, self.port, self.env = command, port, env
         self.log_path, self.cwd, self.timeout = Path(log_path), cwd, timeout
+        self.public_host = public_host
         self.process = None
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"http://{self.public_host}:{self.port}"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -111,17 +114,27 @@ class Server:
         self.stop()
 
 
-def app_server(database_url, log_path, workers=2, threads=4, env=None, python=sys.executable):
+def app_server(
+    database_url,
+    log_path,
+    workers=2,
+    threads=4,
+    env=None,
+    python=sys.executable,
+    public_host=HOST,
+):
     """The app under gunicorn on a free port, configured as in production but over plain HTTP
-    (the server behind the TLS proxy), on ``database_url``; not started yet. Its public
-    address is its own, and its mail goes only to the log unless ``env`` names a MAIL_URL."""
+    (the server behind the TLS proxy), on ``database_url``; not started yet. It listens on
+    ``HOST``; its public address is ``http://<public_host>:<port>`` (``localhost`` for a
+    browser that must use WebAuthn), and its mail goes only to the log unless ``env`` names a
+    MAIL_URL."""
     port = free_port()
     environment = {
         **os.environ,
         "APP_CONFIG": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": database_url,
-        "PUBLIC_URL": f"http://{HOST}:{port}",
+        "PUBLIC_URL": f"http://{public_host}:{port}",
         "MAIL_URL": "log://",
         "FLASK_MAIL_SEND_IN_PROCESS": "true",
         "FLASK_SESSION_COOKIE_SECURE": "false",
@@ -129,5 +142,9 @@ def app_server(database_url, log_path, workers=2, threads=4, env=None, python=sy
     }
     options = ("--workers", str(workers), "--threads", str(threads))
     return Server(
-        gunicorn_command(port=port, python=python, options=options), port, environment, log_path
+        gunicorn_command(port=port, python=python, options=options),
+        port,
+        environment,
+        log_path,
+        public_host=public_host,
     )

@@ -81,8 +81,9 @@ def disable_totp(user, password=None, code=None):
 
 
 def renew_recovery_codes(user) -> list[str]:
-    """New recovery codes for ``user``; every old one stops working."""
-    _refuse_unless(totp.enabled(user.id), messages.TOTP_NOT_ON)
+    """New recovery codes for ``user``, who has a second factor (TOTP or a passkey); every old
+    one stops working."""
+    _refuse_unless(methods_of(user), messages.TOTP_NOT_ON)
     codes = recovery_codes.replace_all(user.id)
     mailings.send_mfa_notice(user, RECOVERY_CODES_RENEWED)
     db.session.commit()

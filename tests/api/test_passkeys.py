@@ -369,3 +369,10 @@ def test_the_last_passkey_of_an_account_without_a_password_stays(app, alice, key
 def test_passkey_rp_id_may_name_a_parent_domain(app, alice):
     app.config.update(PUBLIC_URL="https://auth.example.com", PASSKEY_RP_ID="example.com")
     assert alice.post(BEGIN).get_json()["data"]["rp"]["id"] == "example.com"
+
+
+def test_a_passkey_alone_is_enough_for_new_recovery_codes(alice, key):
+    old = register(alice, key).get_json()["data"]["recovery_codes"]
+    response = alice.post("/api/auth/mfa/recovery_codes")
+    assert response.status_code == 200
+    assert not set(response.get_json()["data"]["recovery_codes"]) & set(old)

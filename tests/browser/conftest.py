@@ -1,8 +1,10 @@
 """Browser fixtures: Debian's Chromium, driven by Playwright, against the app under gunicorn.
 
-Every page is served under the strict Content-Security-Policy, and every test that uses a
-page fails on a page error, a dialog, a request to another host, a traceback in the server
-log, or a console error other than a failed load that the test said it expects.
+The server is reached as ``http://localhost:<port>``, its ``PUBLIC_URL``: browsers refuse
+WebAuthn at an IP address ("This is an invalid domain"), so passkeys need a name. Every page
+is served under the strict Content-Security-Policy, and every test that uses a page fails on
+a page error, a dialog, a request to another host, a traceback in the server log, or a
+console error other than a failed load that the test said it expects.
 """
 
 import re
@@ -11,8 +13,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
+from devtools.processes import app_server
 from tests.browser.chromium import enforce_csp, launch
 from tests.browser.pages import ALICE
+
+# The name the browsers reach the live server by, and the host of its PUBLIC_URL.
+PUBLIC_HOST = "localhost"
 
 # Chromium's console line for a fetch that failed: an HTTP status, or a network error.
 FAILED_LOAD = re.compile(
@@ -94,6 +100,17 @@ def browser():
         browser = launch(playwright)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path, server_env):
+    """The app under gunicorn on this test's database, as ``tests.plugins.servers`` serves
+    it, but at ``http://localhost:<port>``."""
+    server = app_server(
+        database_url, tmp_path / "gunicorn.log", env=server_env, public_host=PUBLIC_HOST
+    ).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

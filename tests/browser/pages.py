@@ -2,6 +2,7 @@
 
 from playwright.sync_api import expect
 
+from app.common import messages
 from tests.helpers import SIGNUP_FIELDS
 
 PASSWORD = "Tulip-Orbit-Canyon-71"
@@ -48,3 +49,40 @@ def log_in(page, login="alice", password=PASSWORD, remember_me=False):
 
 def log_out(page):
     page.locator("#logged-in-view button").click()
+
+
+# A platform authenticator that holds discoverable credentials and verifies its user, and
+# says yes at once: Chromium's virtual one, through the DevTools protocol.
+VIRTUAL_AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
+
+
+class Authenticator:
+    """A virtual authenticator attached to ``page`` (its tab only)."""
+
+    def __init__(self, context, page):
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.send("WebAuthn.enable")
+        added = self.cdp.send(
+            "WebAuthn.addVirtualAuthenticator", {"options": VIRTUAL_AUTHENTICATOR}
+        )
+        self.id = added["authenticatorId"]
+
+    def credentials(self):
+        return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
+
+
+def add_passkey(page, name=""):
+    """Add a passkey from the account view's form, and wait for the list to show it."""
+    entries = page.locator("#passkeys-list li")
+    before = entries.count()
+    page.locator("#passkey-add-form [name=name]").fill(name)
+    page.locator("#passkey-add-button").click()
+    expect(page.locator("#passkey-add-form [role=status]")).to_have_text(messages.PASSKEY_ADDED)
+    expect(entries).to_have_count(before + 1)

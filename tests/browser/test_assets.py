@@ -1,5 +1,5 @@
-"""The vendored jQuery, Bootstrap and Swagger UI: versioned paths, licences, nothing from
-elsewhere."""
+"""The vendored jQuery, Bootstrap, Swagger UI and @simplewebauthn/browser: versioned paths,
+licences, nothing from elsewhere."""
 
 import re
 from pathlib import Path
@@ -15,6 +15,7 @@ VENDORED = {
     "jquery": (re.compile(r"3\.7\.\d+"), "jquery.min.js"),
     "bootstrap": (re.compile(r"5\.\d+\.\d+"), "bootstrap.bundle.min.js"),
     "swagger-ui": (re.compile(r"5\.\d+\.\d+"), "swagger-ui-bundle.js"),
+    "simplewebauthn-browser": (re.compile(r"1[34]\.\d+\.\d+"), "index.umd.min.js"),
 }
 
 

@@ -27,6 +27,7 @@ AUTOCOMPLETE = {
     "#mfa-form": {"code": "one-time-code", "recovery_code": "off"},
     "#totp-confirm-form": {"code": "one-time-code"},
     "#totp-disable-form": {"code_or_password": "current-password"},
+    "#passkey-add-form": {"name": "off"},
 }
 # Every form, and whether it says "done" in a status region of its own.
 FORMS = {
@@ -45,6 +46,10 @@ FORMS = {
     "#totp-confirm-form": False,
     "#totp-disable-form": False,
     "#recovery-codes-form": False,
+    "#passkey-login-form": False,
+    "#mfa-passkey-form": False,
+    "#passkey-add-form": True,
+    "#reauth-passkey-form": False,
 }
 
 
@@ -81,11 +86,18 @@ def test_views_hold_the_tutorial_forms(loaded):
         ("#mfa-section", "#totp-confirm-form", ["code"]),
         ("#mfa-section", "#totp-disable-form", ["code_or_password"]),
         ("#mfa-section", "#recovery-codes-form", []),
+        ("#mfa-view", "#mfa-passkey-form", []),
+        ("#passkeys-section", "#passkey-add-form", ["name"]),
+        ("#reauth-modal", "#reauth-passkey-form", []),
     ]:
         expect(page.locator(f"{view} {form}")).to_have_count(1)
         found = page.locator(f"{form} input").evaluate_all("inputs => inputs.map(i => i.name)")
         assert found == names
         expect(page.locator(view)).to_be_hidden()
+    # The passkey's way in sits beside the login form, not in it (Chromium supports WebAuthn).
+    expect(page.locator("#logged-out-view #passkey-login-form")).to_have_count(1)
+    expect(page.locator("#passkey-login-form input")).to_have_count(0)
+    expect(page.locator("#passkey-login-button")).to_be_visible()
     expect(page.locator("#logged-in-view #confirm-banner")).to_have_count(0)
     expect(page.locator("#logged-in-view #account-view")).to_have_count(0)
     expect(page.locator("#logged-in-view form")).to_have_count(1)

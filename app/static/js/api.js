@@ -1,6 +1,7 @@
 /*
  * The /api/auth calls, the CSRF token every unsafe request carries, and what a failed
- * call means to a person.
+ * call means to a person. A passkey ceremony is two calls with the browser's WebAuthn step
+ * between them, encoded by @simplewebauthn/browser; the browser's refusal fails it too.
  */
 (function ($, window) {
   'use strict';
@@ -17,6 +18,19 @@
     staleToken: 'This page is out of date. Reload it and try again.',
     unexpected: 'Something unexpected happened. Please try again.'
   };
+
+  // What the browser's refusal of a WebAuthn step means, by the error's name (no request
+  // goes to the server after one).
+  var PASSKEY_MESSAGES = {
+    unsupported: 'This browser does not support passkeys.',
+    cancelled: 'No passkey was used: it was cancelled, it timed out, or this device has no ' +
+      'passkey for this account.',
+    notAdded: 'No passkey was added: it was cancelled or it timed out.',
+    registered: 'This device already holds a passkey for your account.',
+    insecure: 'Passkeys do not work at this address. Open the site at its usual address and try again.',
+    other: 'The passkey could not be used in this browser. Please try again.'
+  };
+  var webauthn = window.SimpleWebAuthnBrowser;
 
   // The meta tag is the one place the token lives: read on every request, replaced
   // whenever the server starts a new session and hands back a new token.
@@ -103,8 +117,58 @@
     return 'Please wait ' + minutes + ' minutes and try again.';
   }
 
+  function supportsPasskeys() {
+    return Boolean(webauthn && webauthn.browserSupportsWebAuthn());
+  }
+
+  // The browser's refusal, as a failure that ``failure`` reads: no status, a message.
+  function refusal(error, registering) {
+    var name = (error && error.name) || '';
+    var code = (error && error.code) || '';
+    var key = 'other';
+    if (name === 'NotAllowedError' || name === 'AbortError' ||
+        code === 'ERROR_PASSTHROUGH_SEE_CAUSE_PROPERTY' || code === 'ERROR_CEREMONY_ABORTED') {
+      key = registering ? 'notAdded' : 'cancelled';
+    } else if (code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED' || name === 'InvalidStateError') {
+      key = registering ? 'registered' : 'other';
+    } else if (code === 'ERROR_INVALID_DOMAIN' || code === 'ERROR_INVALID_RP_ID' || name === 'SecurityError') {
+      key = 'insecure';
+    }
+    return { passkeyRefusal: true, message: PASSKEY_MESSAGES[key] };
+  }
+
+  // The browser's step: ``start(optionsJSON)`` (a native promise), as a jQuery promise.
+  function browserStep(start, optionsJSON, registering) {
+    var result = $.Deferred();
+    if (!supportsPasskeys()) {
+      return result.reject({ passkeyRefusal: true, message: PASSKEY_MESSAGES.unsupported }).promise();
+    }
+    start({ optionsJSON: optionsJSON }).then(function (credential) {
+      result.resolve(credential);
+    }, function (error) {
+      result.reject(refusal(error, registering));
+    });
+    return result.promise();
+  }
+
+  // ``begin()`` for the options, the browser's answer, then ``finish(fields)`` with it as
+  // ``credential`` beside ``extra``: the promise of the last answer, or of the first failure.
+  function ceremony(begin, finish, registering) {
+    return function (extra) {
+      var start = webauthn && (registering ? webauthn.startRegistration : webauthn.startAuthentication);
+      return begin()
+        .then(function (body) { return browserStep(start, body.data, registering); })
+        .then(function (credential) {
+          return finish($.extend({}, extra || {}, { credential: credential }));
+        });
+    };
+  }
+
   // What a failed call means: a general message, and the field errors of a 409 or 422.
   function failure(xhr) {
+    if (xhr && xhr.passkeyRefusal) {
+      return { message: xhr.message };
+    }
     var errors = errorsOf(xhr);
     if (xhr.status === 0) {
       return { message: xhr.statusText === 'timeout' ? MESSAGES.timeout : MESSAGES.network };
@@ -145,6 +209,25 @@
     confirmTotp: function (fields) { return post('/mfa/totp/confirm', fields); },
     disableTotp: function (fields) { return post('/mfa/totp/disable', fields); },
     renewRecoveryCodes: function () { return post('/mfa/recovery_codes'); },
+    getPasskeys: function () { return get('/passkeys'); },
+    beginPasskeyRegistration: function () { return post('/passkeys/register/begin'); },
+    finishPasskeyRegistration: function (fields) { return post('/passkeys/register/finish', fields); },
+    renamePasskey: function (id, fields) {
+      return unsafe('PATCH', '/passkeys/' + encodeURIComponent(id), fields);
+    },
+    removePasskey: function (id) {
+      return unsafe('DELETE', '/passkeys/' + encodeURIComponent(id));
+    },
+    beginPasskeyLogin: function () { return post('/passkeys/login/begin'); },
+    finishPasskeyLogin: function (fields) { return post('/passkeys/login/finish', fields); },
+    beginMfaPasskey: function () { return post('/mfa/webauthn/begin'); },
+    finishMfaPasskey: function (fields) { return post('/mfa/webauthn/finish', fields); },
+    beginReauthPasskey: function () { return post('/reauthenticate/webauthn/begin'); },
+    finishReauthPasskey: function (fields) { return post('/reauthenticate/webauthn/finish', fields); },
+    // Whether this browser can use passkeys at all (the page offers them only then).
+    supportsPasskeys: supportsPasskeys,
+    // ``ceremony(begin, finish, registering)(extra)``: options, the browser, the verdict.
+    ceremony: ceremony,
     // The 403 of an action that wants the password again (``reauthenticate`` gives it).
     needsReauthentication: function (xhr) {
       return xhr.status === 403 && errorsOf(xhr).type === 'Reauthentication required';
@@ -154,6 +237,12 @@
     endsSecondStep: function (xhr) {
       return xhr.status === 401 && errorsOf(xhr).type === 'Login ended';
     },
+    // The 401 of a passkey the server did not accept, whatever was wrong with it: not a logout.
+    passkeyRefused: function (xhr) {
+      return xhr.status === 401 && errorsOf(xhr).type === 'Passkey refused';
+    },
+    // The browser's own refusal of a passkey step (cancelled, none on this device, …).
+    browserRefused: function (failed) { return Boolean(failed && failed.passkeyRefusal); },
     // The 400 of a mailed link's token that is no good (used, expired or never issued).
     isRefusedLink: function (xhr) { return xhr.status === 400 && !isCsrfFailure(xhr); },
     failure: failure

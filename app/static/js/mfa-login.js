@@ -1,6 +1,8 @@
 /*
  * The second step of a login for an account with two-factor authentication: after the
  * password's 202, ask for a code from the app, or a recovery code, and finish the login.
+ * The 202 lists the account's methods: a passkey (passkey-login.js) where it has one and
+ * the browser can use it, the app's code only where TOTP is on.
  */
 (function ($, window) {
   'use strict';
@@ -13,18 +15,40 @@
     var $form = $('#mfa-form');
     var $code = $form.find('[name=code]');
     var $recovery = $form.find('[name=recovery_code]');
+    var $passkeyForm = $('#mfa-passkey-form');
     var usingRecovery = false;
+    // What this login can be finished with; a 202 without a list: a code, or a recovery code.
+    var methods = ['totp', 'recovery_code'];
+
+    function offers(method) {
+      return $.inArray(method, methods) !== -1;
+    }
+
+    function passkeyOffered() {
+      return offers('webauthn') && api.supportsPasskeys();
+    }
 
     // Which of the two inputs shows (and goes to the server), each emptied on the swap.
+    // Without TOTP the form takes only a recovery code, and where a passkey can finish the
+    // login it waits to be asked for one.
     function use(recovery) {
-      usingRecovery = recovery;
+      var withCode = offers('totp');
+      var passkey = passkeyOffered();
+      var showForm = recovery || withCode || !passkey;
+      usingRecovery = recovery || !withCode;
       $form.trigger('reset');
       forms.clearErrors($form);
-      $('#mfa-code-group').prop('hidden', recovery);
-      $('#mfa-recovery-group').prop('hidden', !recovery);
-      $('#mfa-use-recovery').prop('hidden', recovery);
-      $('#mfa-use-code').prop('hidden', !recovery);
-      return recovery ? $recovery : $code;
+      forms.clearErrors($passkeyForm);
+      $form.prop('hidden', !showForm);
+      $('#mfa-code-group').prop('hidden', usingRecovery);
+      $('#mfa-recovery-group').prop('hidden', !usingRecovery);
+      $('#mfa-use-recovery').prop('hidden', (showForm && usingRecovery) || !offers('recovery_code'));
+      $('#mfa-use-code').prop('hidden', !usingRecovery || !withCode);
+      $passkeyForm.prop('hidden', !passkey);
+      if (!showForm) {
+        return $passkeyForm.find('[type=submit]');
+      }
+      return usingRecovery ? $recovery : $code;
     }
 
     function verify(fields) {
@@ -77,10 +101,13 @@
     });
 
     window.AuthMfaLogin = {
-      // The step after a password that wants a second factor; the code field has focus.
-      ask: function () {
+      // The step after a password that wants a second factor, by the 202's ``methods``:
+      // the code field has focus, or the passkey's button where there is no code to type.
+      ask: function (offered) {
+        methods = $.isArray(offered) && offered.length ? offered : ['totp', 'recovery_code'];
         page.show('mfa', use(false));
-      }
+      },
+      loginAgain: loginAgain
     };
   });
 }(window.jQuery, window));

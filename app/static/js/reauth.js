@@ -1,7 +1,8 @@
 /*
  * The password prompt of a sensitive action: when the server answers that it wants the
  * password again, ask for it, confirm it with /reauthenticate, and send the action again.
- * ``AuthReauth.guard(request)`` wraps any call that returns a promise.
+ * Where the account has a passkey and the browser can use it, the prompt offers it instead
+ * of the password. ``AuthReauth.guard(request)`` wraps any call that returns a promise.
  */
 (function ($, window) {
   'use strict';
@@ -12,6 +13,10 @@
   $(function () {
     var $modal = $('#reauth-modal');
     var $form = $('#reauth-form');
+    var $passkeyForm = $('#reauth-passkey-form');
+    var withPasskey = api.ceremony(api.beginReauthPasskey, api.finishReauthPasskey, false);
+    // Whether the account has a passkey, as the account view last listed them.
+    var hasPasskeys = false;
     var modal = window.bootstrap.Modal.getOrCreateInstance($modal[0]);
     // The actions that wait for the prompt: each {retry, cancel}.
     var waiting = [];
@@ -32,6 +37,8 @@
         confirmed = false;
         $form.trigger('reset');
         forms.clearErrors($form);
+        forms.clearErrors($passkeyForm);
+        $passkeyForm.prop('hidden', !(hasPasskeys && api.supportsPasskeys()));
         modal.show();
       }
     }
@@ -46,6 +53,7 @@
       waiting = [];
       $form.trigger('reset');
       forms.clearErrors($form);
+      forms.clearErrors($passkeyForm);
       $.each(done, function (_, action) {
         if (confirmed) {
           action.retry();
@@ -76,9 +84,28 @@
       return false;
     });
 
+    // A passkey instead: its refusal (by the browser or the server) in this form's alert.
+    forms.handle($passkeyForm, function () {
+      return withPasskey();
+    }, function () {
+      confirmed = true;
+      modal.hide();
+    }, function (xhr) {
+      if (xhr.status === 401 && !api.passkeyRefused(xhr)) {
+        window.AuthSession.showLoggedOut(true);
+        return true;
+      }
+      return false;
+    });
+
+    $(window.document).on('passkeys:listed', function (_, count) {
+      hasPasskeys = count > 0;
+    });
+
     // Nobody logged in: no prompt.
     $(window.document).on('page:show', function (_, name) {
       if (name !== 'logged-in') {
+        hasPasskeys = false;
         modal.hide();
       }
     });

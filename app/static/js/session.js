@@ -62,10 +62,11 @@
     }
 
     forms.handle($loginForm, api.login, function (body) {
-      // A 202: the password was right, and the account wants its second factor too.
+      // A 202: the password was right, and the account wants its second factor too, one
+      // of ``methods`` (a code, a recovery code, a passkey).
       if (body.data && body.data.mfa_required) {
         $loginForm.trigger('reset');
-        window.AuthMfaLogin.ask();
+        window.AuthMfaLogin.ask(body.data.methods);
         return;
       }
       showLoggedIn(userOf(body), true);

@@ -1,0 +1,46 @@
+/*
+ * Passkeys at the door: the "Sign in with a passkey" button of the login form (a
+ * discoverable credential, no user named, no password), and the passkey as the second step
+ * of a password login. Both are shown only where the browser supports WebAuthn.
+ */
+(function ($, window) {
+  'use strict';
+
+  var api = window.AuthApi;
+  var forms = window.AuthForms;
+
+  $(function () {
+    var $loginForm = $('#passkey-login-form');
+    var $mfaForm = $('#mfa-passkey-form');
+    var signIn = api.ceremony(api.beginPasskeyLogin, api.finishPasskeyLogin, false);
+    var secondStep = api.ceremony(api.beginMfaPasskey, api.finishMfaPasskey, false);
+
+    $loginForm.prop('hidden', !api.supportsPasskeys());
+
+    // The login form's "Remember me" holds for a passkey too.
+    forms.handle($loginForm, function () {
+      return signIn({ remember_me: $('#login-remember-me').prop('checked') });
+    }, function (body) {
+      window.AuthSession.showLoggedIn(body.data, true);
+    });
+
+    forms.handle($mfaForm, function () {
+      return secondStep();
+    }, function (body) {
+      window.AuthSession.showLoggedIn(body.data, true);
+    }, function (xhr) {
+      // The wait ended (timed out, too many tries): from the password again. A passkey the
+      // server refused keeps the step, its message in this form's alert.
+      if (api.endsSecondStep(xhr)) {
+        window.AuthMfaLogin.loginAgain(api.failure(xhr).message);
+        return true;
+      }
+      return false;
+    });
+
+    $(window.document).on('page:show', function () {
+      forms.clearErrors($loginForm);
+      forms.clearErrors($mfaForm);
+    });
+  });
+}(window.jQuery, window));
