@@ -8,6 +8,7 @@ import pyotp
 from sqlalchemy import func, select, update
 
 from app.api.responses import ERROR_TYPES
+from app.common import messages
 from app.common.time import utcnow
 from app.extensions import db
 from app.sessions.models import AuthSession
@@ -86,6 +87,16 @@ def assert_error(response, status, message, fields=None, error_type=None):
     assert response.status_code == status
     assert response.is_json
     assert response.get_json() == {"success": False, "errors": errors}
+
+
+def assert_reauthentication_required(response):
+    """The 403 of a sensitive action whose session proved who it is too long ago."""
+    assert_error(
+        response,
+        403,
+        messages.REAUTHENTICATION_REQUIRED,
+        error_type=messages.REAUTHENTICATION_REQUIRED_TYPE,
+    )
 
 
 def count_rows(app, model):

@@ -9,7 +9,14 @@ from sqlalchemy import select
 from app.common import messages
 from app.extensions import db
 from app.sessions.models import AuthSession
-from tests.helpers import PASSWORD, AuthActions, age, assert_error, session_cookie
+from tests.helpers import (
+    PASSWORD,
+    AuthActions,
+    age,
+    assert_error,
+    assert_reauthentication_required,
+    session_cookie,
+)
 
 REAUTHENTICATE = "/api/auth/reauthenticate"
 CHANGE_EMAIL = "/api/auth/change_email"
@@ -24,15 +31,6 @@ def alice(auth):
 
 def change_email(client):
     return client.post(CHANGE_EMAIL, json={"password": PASSWORD, "email": "new@example.com"})
-
-
-def assert_reauthentication_required(response):
-    assert_error(
-        response,
-        403,
-        messages.REAUTHENTICATION_REQUIRED,
-        error_type=messages.REAUTHENTICATION_REQUIRED_TYPE,
-    )
 
 
 def test_a_fresh_login_is_proof_enough(alice):

@@ -18,6 +18,7 @@ from tests.helpers import (
     AuthActions,
     age,
     assert_error,
+    assert_reauthentication_required,
     count_rows,
     steady_step,
     totp_code,
@@ -200,12 +201,7 @@ def test_a_new_setup_replaces_the_one_waiting(alice):
 def test_changes_need_a_recent_proof_of_identity(app, alice, path):
     age(app, verified=LATER)
     response = alice.post(path, data={"code": "123456"})
-    assert_error(
-        response,
-        403,
-        messages.REAUTHENTICATION_REQUIRED,
-        error_type=messages.REAUTHENTICATION_REQUIRED_TYPE,
-    )
+    assert_reauthentication_required(response)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,14 @@ from app.common import messages
 from app.extensions import db
 from app.passkeys.models import Passkey
 from app.users.models import User
-from tests.helpers import PASSWORD, AuthActions, age, assert_error, count_rows
+from tests.helpers import (
+    PASSWORD,
+    AuthActions,
+    age,
+    assert_error,
+    assert_reauthentication_required,
+    count_rows,
+)
 from tests.plugins.authenticator import SoftAuthenticator
 
 BEGIN = "/api/auth/passkeys/register/begin"
@@ -138,12 +145,7 @@ def test_a_registration_answer_works_once(app, alice, key):
 def test_registering_needs_a_recent_proof_of_identity(app, alice, key):
     age(app, verified=LATER)
     response = alice.post(BEGIN)
-    assert_error(
-        response,
-        403,
-        messages.REAUTHENTICATION_REQUIRED,
-        error_type=messages.REAUTHENTICATION_REQUIRED_TYPE,
-    )
+    assert_reauthentication_required(response)
 
 
 @pytest.mark.parametrize(
