@@ -74,7 +74,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         database_url = f"sqlite:///{Path(tmp) / 'screenshot.db'}"
         migrate(database_url)
-        with app_server(database_url, Path(tmp) / "gunicorn.log") as server:
+        with app_server(
+            database_url, Path(tmp) / "gunicorn.log", public_host="localhost"
+        ) as server:
             shoot(server.url)
     for name in ("screenshot-logged-out.png", "screenshot-logged-in.png"):
         print(DOCS / name)

@@ -11,13 +11,16 @@ from urllib.parse import quote, quote_from_bytes
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from app.extensions import db
 from app.mfa.models import PendingLogin
+from app.passkeys.models import Passkey
 from app.sessions.cookie import PENDING_KEY
 from app.sessions.models import AuthSession, hash_token
 from app.users.models import User
 from tests.helpers import PASSWORD, AuthActions, session_cookie, totp_code
+from tests.plugins.authenticator import SoftAuthenticator
 from tests.plugins.databases import make_app
 
 FUZZ = settings(
@@ -48,6 +51,17 @@ ENDPOINTS = [
     ("POST", "/api/auth/mfa/totp/disable"),
     ("POST", "/api/auth/mfa/recovery_codes"),
     ("POST", "/api/auth/mfa/verify"),
+    ("GET", "/api/auth/passkeys"),
+    ("POST", "/api/auth/passkeys/register/begin"),
+    ("POST", "/api/auth/passkeys/register/finish"),
+    ("PATCH", "/api/auth/passkeys/PASSKEY"),
+    ("DELETE", "/api/auth/passkeys/PASSKEY"),
+    ("POST", "/api/auth/passkeys/login/begin"),
+    ("POST", "/api/auth/passkeys/login/finish"),
+    ("POST", "/api/auth/mfa/webauthn/begin"),
+    ("POST", "/api/auth/mfa/webauthn/finish"),
+    ("POST", "/api/auth/reauthenticate/webauthn/begin"),
+    ("POST", "/api/auth/reauthenticate/webauthn/finish"),
     ("GET", "/"),
     ("GET", "/reset"),
 ]
@@ -67,6 +81,8 @@ FIELD_NAMES = [
     "token",
     "code",
     "recovery_code",
+    "credential",
+    "name",
 ]
 NASTY_STRINGS = [
     "",
@@ -192,8 +208,14 @@ paths = st.one_of(
 
 
 @pytest.fixture
-def fuzz_app(database_url):
-    """The app, unthrottled, with one user: alice, with TOTP on."""
+def key():
+    """The authenticator holding alice's passkey."""
+    return SoftAuthenticator()
+
+
+@pytest.fixture
+def fuzz_app(database_url, key):
+    """The app, unthrottled, with one user: alice, with TOTP on and a passkey on ``key``."""
     app = make_app(database_url, RATELIMIT_ENABLED=False)
     alice = AuthActions(app.test_client())
     assert alice.signup().status_code == 201
@@ -202,16 +224,22 @@ def fuzz_app(database_url):
         alice.post("/api/auth/mfa/totp/confirm", data={"code": totp_code(secret)}).status_code
         == 200
     )
+    options = alice.post("/api/auth/passkeys/register/begin").get_json()["data"]
+    answer = {"credential": key.create(options), "name": "Laptop"}
+    assert alice.post("/api/auth/passkeys/register/finish", json=answer).status_code == 201
     yield app
     with app.app_context():
         db.engine.dispose()
 
 
 def prepare(app, session_state, token_state):
-    """A fresh client in ``session_state``; the X-CSRFToken header for ``token_state``."""
+    """A fresh client in ``session_state``; the X-CSRFToken header for ``token_state``; the
+    public ids to put in paths (``session``: the client's own, ``passkey``: alice's first)."""
     client = app.test_client()
     token = client.get("/api/auth/csrf").get_json()["csrf_token"]
     public_id = "unknown"
+    with app.app_context():
+        passkey = db.session.scalar(db.select(Passkey.public_id).order_by(Passkey.id))
     if session_state == "logged in":
         with app.app_context():
             user = db.session.scalar(db.select(User).filter_by(user_name_key="alice"))
@@ -248,7 +276,7 @@ def prepare(app, session_state, token_state):
         "wrong": {"X-CSRFToken": token[:-4] + "AAAA"},
         "garbage": {"X-CSRFToken": "\x7f" * 3},
     }[token_state]
-    return client, headers, public_id
+    return client, headers, {"session": public_id, "passkey": passkey or "unknown"}
 
 
 def is_api(path):
@@ -304,24 +332,29 @@ def send(client, method, path, headers, content_type, raw):
 
 
 FIELD_ENDPOINTS = [
-    "/api/auth/login",
-    "/api/auth/signup",
-    "/api/auth/change_password",
-    "/api/auth/reset_password/request",
-    "/api/auth/reset_password",
-    "/api/auth/confirm_email",
-    "/api/auth/change_email",
-    "/api/auth/change_email/confirm",
-    "/api/auth/reauthenticate",
-    "/api/auth/mfa/totp/confirm",
-    "/api/auth/mfa/totp/disable",
-    "/api/auth/mfa/verify",
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/signup"),
+    ("POST", "/api/auth/change_password"),
+    ("POST", "/api/auth/reset_password/request"),
+    ("POST", "/api/auth/reset_password"),
+    ("POST", "/api/auth/confirm_email"),
+    ("POST", "/api/auth/change_email"),
+    ("POST", "/api/auth/change_email/confirm"),
+    ("POST", "/api/auth/reauthenticate"),
+    ("POST", "/api/auth/mfa/totp/confirm"),
+    ("POST", "/api/auth/mfa/totp/disable"),
+    ("POST", "/api/auth/mfa/verify"),
+    ("POST", "/api/auth/passkeys/register/finish"),
+    ("PATCH", "/api/auth/passkeys/PASSKEY"),
+    ("POST", "/api/auth/passkeys/login/finish"),
+    ("POST", "/api/auth/mfa/webauthn/finish"),
+    ("POST", "/api/auth/reauthenticate/webauthn/finish"),
 ]
 
 
 @FUZZ
 @given(
-    path=st.sampled_from(FIELD_ENDPOINTS),
+    endpoint=st.sampled_from(FIELD_ENDPOINTS),
     body=st.one_of(
         st.tuples(st.just("application/json"), json_bodies.map(str.encode)),
         st.tuples(st.just("application/x-www-form-urlencoded"), form_bodies),
@@ -329,25 +362,34 @@ FIELD_ENDPOINTS = [
     logged_in=st.sampled_from(["logged in", "anonymous", "waiting for a code"]),
 )
 @example(
-    path="/api/auth/login",
+    endpoint=("POST", "/api/auth/login"),
     body=("application/json", b'{"login": {"$ne": null}, "password": [1]}'),
     logged_in="anonymous",
 )
 @example(
-    path="/api/auth/change_password",
+    endpoint=("POST", "/api/auth/change_password"),
     body=("application/json", b'{"current_password": null, "password": 1e999, "confirm": []}'),
     logged_in="logged in",
 )
 @example(
-    path="/api/auth/mfa/verify",
+    endpoint=("POST", "/api/auth/mfa/verify"),
     body=("application/json", b'{"code": "\\u0661\\u0662\\u0663\\u0664\\u0665\\u0666"}'),
     logged_in="waiting for a code",
 )
-def test_any_fields_with_a_valid_token(fuzz_app, path, body, logged_in):
+@example(
+    endpoint=("POST", "/api/auth/passkeys/login/finish"),
+    body=("application/json", b'{"credential": "{\\"id\\": [\\"\\ud800\\"]}"}'),
+    logged_in="anonymous",
+)
+def test_any_fields_with_a_valid_token(fuzz_app, endpoint, body, logged_in):
     """Past the CSRF check, straight at the code that reads the fields."""
-    client, headers, _ = prepare(fuzz_app, logged_in, "valid")
+    client, headers, ids = prepare(fuzz_app, logged_in, "valid")
+    method, path = endpoint
     content_type, raw = body
-    assert_sound(send(client, "POST", path, headers, content_type, raw), "POST")
+    assert_sound(
+        send(client, method, path.replace("PASSKEY", ids["passkey"]), headers, content_type, raw),
+        method,
+    )
 
 
 @FUZZ
@@ -358,9 +400,9 @@ def test_any_fields_with_a_valid_token(fuzz_app, path, body, logged_in):
     token_state=st.sampled_from(TOKEN_STATES),
 )
 def test_any_body_at_any_endpoint(fuzz_app, endpoint, body, session_state, token_state):
-    client, headers, public_id = prepare(fuzz_app, session_state, token_state)
+    client, headers, ids = prepare(fuzz_app, session_state, token_state)
     method, path = endpoint
-    path = path.replace("SESSION", public_id)
+    path = path.replace("SESSION", ids["session"]).replace("PASSKEY", ids["passkey"])
     content_type, raw = body
     assert_sound(send(client, method, path, headers, content_type, raw), method)
 
@@ -400,3 +442,88 @@ def test_doubled_slash_under_api_is_json_not_a_redirect(client, method, path):
     """Werkzeug's merge_slashes answers these with an HTML 308; the contract says JSON."""
     response = client.open(path, method=method)
     assert_sound(response, method)
+
+
+# Genuine passkey answers with one part changed: each ceremony's (begin, finish, the state
+# the client starts in).
+CEREMONIES = {
+    "register": ("/api/auth/passkeys/register", "logged in"),
+    "sign in": ("/api/auth/passkeys/login", "anonymous"),
+    "second factor": ("/api/auth/mfa/webauthn", "waiting for a code"),
+    "reauthenticate": ("/api/auth/reauthenticate/webauthn", "logged in"),
+}
+
+
+def parts_of(value, path=()):
+    """The path of every part of a JSON value: itself, and what it holds, at any depth."""
+    yield path
+    if isinstance(value, (dict, list)):
+        for name, inner in value.items() if isinstance(value, dict) else enumerate(value):
+            yield from parts_of(inner, (*path, name))
+
+
+REMOVE = object()
+
+
+def changed(value, path, change):
+    """``value`` with the part at ``path`` replaced by ``change(part)``, or removed if that
+    gives ``REMOVE``."""
+    if not path:
+        return change(value)
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    inner = changed(copy[path[0]], path[1:], change)
+    if inner is REMOVE:
+        del copy[path[0]]
+    else:
+        copy[path[0]] = inner
+    return copy
+
+
+def flip_bit(part, index):
+    """A base64url text with one bit of its bytes flipped; any other part left alone."""
+    try:
+        raw = bytearray(base64url_to_bytes(part))
+    except (TypeError, ValueError):
+        return part
+    if not raw:
+        return part
+    raw[index // 8 % len(raw)] ^= 1 << index % 8
+    return bytes_to_base64url(bytes(raw))
+
+
+changes = st.one_of(
+    json_values.map(lambda new: lambda part: new),
+    st.just(lambda part: REMOVE),
+    st.binary(max_size=80).map(lambda raw: lambda part: bytes_to_base64url(raw)),
+    st.integers(min_value=0).map(lambda index: lambda part: flip_bit(part, index)),
+)
+
+
+def passkey_state(app):
+    """What a refused answer must leave as it was: passkeys, their counts, sessions."""
+    with app.app_context():
+        passkeys = db.session.execute(
+            db.select(Passkey.credential_id, Passkey.sign_count, Passkey.last_used_at)
+        ).all()
+        return sorted(passkeys), db.session.scalar(db.select(db.func.count(AuthSession.id)))
+
+
+@settings(FUZZ, max_examples=300)
+@given(ceremony=st.sampled_from(sorted(CEREMONIES)), data=st.data())
+def test_a_changed_passkey_answer_is_refused_and_changes_nothing(fuzz_app, key, ceremony, data):
+    """Any part of a real answer changed, removed or bit-flipped: a clean refusal, or (where
+    the part is not signed, say the transports) the ceremony's own success."""
+    prefix, state = CEREMONIES[ceremony]
+    client, headers, _ = prepare(fuzz_app, state, "valid")
+    options = client.post(f"{prefix}/begin", headers=headers).get_json()["data"]
+    # A new device registers; the one holding alice's passkey answers the others.
+    answer = SoftAuthenticator().create(options) if ceremony == "register" else key.get(options)
+    path = data.draw(st.sampled_from(list(parts_of(answer))), label="part")
+    credential = changed(answer, path, data.draw(changes, label="change"))
+    before = passkey_state(fuzz_app)
+    body = json.dumps({"credential": None if credential is REMOVE else credential})
+    response = send(client, "POST", f"{prefix}/finish", headers, "application/json", body)
+    assert_sound(response, "POST")
+    if response.status_code >= 400:
+        assert response.status_code in (401, 422), response.get_json()
+        assert passkey_state(fuzz_app) == before

@@ -63,7 +63,7 @@ def set_up_totp(page):
     expect(page.locator("#recovery-codes-message")).to_have_text(messages.TOTP_ENABLED)
     expect(page.locator("#totp-setup")).to_be_hidden()
     expect(page.locator("#totp-secret")).to_have_text("")
-    expect_account_read(page, "On · 10 recovery codes left")
+    expect_account_read(page, "On (authenticator app) · 10 recovery codes left")
     return totp, entries.all_inner_texts()
 
 
@@ -106,12 +106,12 @@ def test_set_up_log_in_with_a_code_then_a_recovery_code_and_turn_off(page, probl
     submit_code(page, totp.at(time.time()))
     expect_logged_in(page, "Alice")
     expect(page.locator("#welcome")).to_be_focused()
-    expect_account_read(page, "On · 10 recovery codes left")
+    expect_account_read(page, "On (authenticator app) · 10 recovery codes left")
 
     log_in_to_the_code_step(page)
     use_recovery_code(page, codes[0])
     expect_logged_in(page, "Alice")
-    expect_account_read(page, "On · 9 recovery codes left")
+    expect_account_read(page, "On (authenticator app) · 9 recovery codes left")
 
     fill_form(page, "#totp-disable-form", {"code_or_password": PASSWORD})
     page.locator("#totp-disable-form [type=submit]").click()
@@ -145,7 +145,7 @@ def test_a_wrong_code_stays_on_the_step_and_a_recovery_code_works_once(page, pro
     expect(page.locator("#mfa-view")).to_be_visible()
     use_recovery_code(page, codes[0])
     expect_logged_in(page, "Alice")
-    expect_account_read(page, "On · 9 recovery codes left")
+    expect_account_read(page, "On (authenticator app) · 9 recovery codes left")
 
     log_in_to_the_code_step(page)
     use_recovery_code(page, codes[0])
@@ -153,7 +153,7 @@ def test_a_wrong_code_stays_on_the_step_and_a_recovery_code_works_once(page, pro
     expect(page.locator("#mfa-view")).to_be_visible()
     submit_code(page, codes[1], recovery=True)
     expect_logged_in(page, "Alice")
-    expect_account_read(page, "On · 8 recovery codes left")
+    expect_account_read(page, "On (authenticator app) · 8 recovery codes left")
 
 
 def test_swap_between_the_two_kinds_of_code_and_back_to_log_in(page, problems, alice):
@@ -293,7 +293,7 @@ def test_turn_off_with_a_code_after_a_wrong_one(page, problems, alice):
         messages.WRONG_CODE_OR_PASSWORD
     )
     expect(field).to_be_focused()
-    expect(page.locator("#mfa-state")).to_have_text("On · 10 recovery codes left")
+    expect(page.locator("#mfa-state")).to_have_text("On (authenticator app) · 10 recovery codes left")
     code = totp.at(time.time() + 30)
     with page.expect_request("**/api/auth/mfa/totp/disable") as sent:
         field.fill(f"{code[:3]} {code[3:]}")
@@ -324,7 +324,7 @@ def test_recovery_codes_are_copied_downloaded_and_renewed(new_context, problems,
     expect(renewed).to_have_count(10)
     expect(renewed.first).not_to_have_text(codes[0])
     assert not set(renewed.all_inner_texts()) & set(codes)
-    expect(page.locator("#mfa-state")).to_have_text("On · 10 recovery codes left")
+    expect(page.locator("#mfa-state")).to_have_text("On (authenticator app) · 10 recovery codes left")
     page.locator("#recovery-codes-done").click()
     expect(page.locator("#recovery-codes")).to_be_hidden()
     expect(page.locator("#mfa-section-title")).to_be_focused()

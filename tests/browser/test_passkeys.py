@@ -37,6 +37,7 @@ def logged_in(page, problems):
     expect_logged_in(page, "Alice")
     expect(page.locator("#passkeys-none")).to_be_visible()
     expect(page.locator("#sessions-list li[data-current]")).to_have_count(1)
+    expect(page.locator("#mfa-state")).to_have_text("Off")
     return page
 
 
@@ -50,6 +51,15 @@ def with_a_passkey(context, page, problems, name="Laptop"):
     page.locator("#recovery-codes-done").click()
     expect(page.locator("#passkeys-title")).to_be_focused()
     return authenticator
+
+
+def test_a_passkey_turns_the_second_step_on_without_the_app(context, page, problems, alice):
+    """The 2FA section counts the passkey: on, with codes to renew, and the app still off."""
+    with_a_passkey(context, page, problems)
+    expect(page.locator("#mfa-state")).to_have_text("On (passkey) · 10 recovery codes left")
+    expect(page.locator("#recovery-codes-renew")).to_be_visible()
+    expect(page.locator("#totp-setup-button")).to_be_visible()
+    expect(page.locator("#totp-disable-form")).to_be_hidden()
 
 
 def test_add_a_passkey_then_sign_in_with_it_alone(context, page, problems, alice):
@@ -118,6 +128,8 @@ def test_rename_then_remove_with_the_passkey_as_the_proof(
     expect(entry).to_have_count(0)
     expect(page.locator("#passkeys-none")).to_be_visible()
     expect(page.locator("#passkeys-title")).to_be_focused()
+    expect(page.locator("#mfa-state")).to_have_text("Off")
+    expect(page.locator("#recovery-codes-renew")).to_be_hidden()
 
     # The authenticator still holds it, but the server no longer knows it: refused, and
     # the password alone logs in again.

@@ -14,12 +14,21 @@
     return String(secret).replace(/\s+/g, '').replace(/(.{4})(?=.)/g, '$1 ');
   }
 
+  var METHOD_NAMES = { totp: 'authenticator app', webauthn: 'passkey' };
+
+  // The second factors that are on: an app, a passkey or both.
+  function factorsOn(status) {
+    return $.grep(status.methods, function (method) { return METHOD_NAMES[method]; });
+  }
+
   function stateText(status) {
-    if (!status.totp) {
+    var on = factorsOn(status);
+    if (!on.length) {
       return 'Off';
     }
     var left = status.recovery_codes_left;
-    return 'On · ' + left + (left === 1 ? ' recovery code left' : ' recovery codes left');
+    return 'On (' + $.map(on, function (method) { return METHOD_NAMES[method]; }).join(', ') +
+      ') · ' + left + (left === 1 ? ' recovery code left' : ' recovery codes left');
   }
 
   // What the disable field holds: a code (six digits, spaces aside) or the password.
@@ -36,6 +45,7 @@
     var $notice = $('#mfa-notice');
     var $off = $('#mfa-off');
     var $on = $('#mfa-on');
+    var $codes = $('#mfa-codes');
     var $setup = $('#totp-setup');
     var $qrBox = $('#totp-qr-box');
     var $secret = $('#totp-secret');
@@ -72,6 +82,7 @@
       $state.text(stateText(status));
       $off.prop('hidden', Boolean(status.totp) || !$setup.prop('hidden'));
       $on.prop('hidden', !status.totp);
+      $codes.prop('hidden', !factorsOn(status).length);
     }
 
     // Read the state again, and show it if the view is still open.
@@ -140,7 +151,6 @@
 
     forms.handle($confirmForm, reauth.guard(api.confirmTotp), function (body) {
       closeSetup();
-      render({ totp: true, recovery_codes_left: body.data.recovery_codes.length });
       codes.show(body.data.recovery_codes, body.message);
       load();
     }, refusals);
@@ -150,7 +160,6 @@
       return api.disableTotp(disableFields(fields.code_or_password));
     }), function (body) {
       $disableForm.trigger('reset');
-      render({ totp: false });
       notify(body.message);
       $('#mfa-section-title').trigger('focus');
       load();
@@ -172,13 +181,19 @@
 
     $renewForm.on('submit', before);
     forms.handle($renewForm, reauth.guard(api.renewRecoveryCodes), function (body) {
-      render({ totp: true, recovery_codes_left: body.data.recovery_codes.length });
       codes.show(body.data.recovery_codes, body.message);
       load();
     }, refusals);
 
     $(window.document).on('mfa:codes-done', function () {
       $('#mfa-section-title').trigger('focus');
+    });
+
+    // A passkey added or removed may turn the second step on or off.
+    $(window.document).on('mfa:changed', function () {
+      if (shown) {
+        load();
+      }
     });
 
     // A fresh start each time the view opens or closes: no key or password lingers.
@@ -189,6 +204,7 @@
       $state.empty();
       $off.prop('hidden', true);
       $on.prop('hidden', true);
+      $codes.prop('hidden', true);
       $.each(allForms, function (_, $form) {
         $form.trigger('reset');
         forms.clearErrors($form);

@@ -219,6 +219,7 @@
       remove(passkey.id)
         .done(function (body) {
           say(body.message);
+          $(window.document).trigger('mfa:changed');
           load().always(function () { $('#passkeys-title').trigger('focus'); });
         })
         .fail(function (xhr) {
@@ -244,6 +245,7 @@
     }, function (body) {
       $addForm.trigger('reset');
       forms.showStatus($addForm, body.message);
+      $(window.document).trigger('mfa:changed');
       load();
       // The account's first second factor: its recovery codes, shown once.
       if (body.data && body.data.recovery_codes && body.data.recovery_codes.length) {
