@@ -293,7 +293,9 @@ def test_turn_off_with_a_code_after_a_wrong_one(page, problems, alice):
         messages.WRONG_CODE_OR_PASSWORD
     )
     expect(field).to_be_focused()
-    expect(page.locator("#mfa-state")).to_have_text("On (authenticator app) · 10 recovery codes left")
+    expect(page.locator("#mfa-state")).to_have_text(
+        "On (authenticator app) · 10 recovery codes left"
+    )
     code = totp.at(time.time() + 30)
     with page.expect_request("**/api/auth/mfa/totp/disable") as sent:
         field.fill(f"{code[:3]} {code[3:]}")
@@ -324,7 +326,9 @@ def test_recovery_codes_are_copied_downloaded_and_renewed(new_context, problems,
     expect(renewed).to_have_count(10)
     expect(renewed.first).not_to_have_text(codes[0])
     assert not set(renewed.all_inner_texts()) & set(codes)
-    expect(page.locator("#mfa-state")).to_have_text("On (authenticator app) · 10 recovery codes left")
+    expect(page.locator("#mfa-state")).to_have_text(
+        "On (authenticator app) · 10 recovery codes left"
+    )
     page.locator("#recovery-codes-done").click()
     expect(page.locator("#recovery-codes")).to_be_hidden()
     expect(page.locator("#mfa-section-title")).to_be_focused()
