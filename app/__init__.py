@@ -9,7 +9,9 @@ from app import commands, database, log
 from app import config as app_config
 from app.accounts import recovery
 from app.api import errors
+from app.api.account import account_api
 from app.api.addresses import addresses_api
+from app.api.admin import admin_api
 from app.api.auth import auth
 from app.api.contract import contract
 from app.api.mfa import mfa_api
@@ -68,6 +70,8 @@ def register_blueprints(app):
     app.register_blueprint(addresses_api)
     app.register_blueprint(mfa_api)
     app.register_blueprint(passkeys_api)
+    app.register_blueprint(admin_api)
+    app.register_blueprint(account_api)
     app.register_blueprint(contract)
     app.register_blueprint(frontend)
 

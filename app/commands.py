@@ -16,6 +16,7 @@ from werkzeug.serving import run_simple
 
 from app import models
 from app.accounts import service as accounts
+from app.admin import commands as admin_commands
 from app.common import messages
 from app.extensions import db
 from app.mail import outbox
@@ -45,6 +46,7 @@ def register(app):
     app.cli.add_command(deliver_mail)
     app.cli.add_command(purge_outbox)
     mfa_commands.register(app)
+    admin_commands.register(app)
     app.shell_context_processor(lambda: {"db": db, "models": models, "User": User})
 
 

@@ -12,6 +12,8 @@ from app.common import messages
 from app.common.time import utcnow
 from app.extensions import db
 from app.sessions.models import AuthSession
+from app.users import constants
+from app.users.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -103,6 +105,18 @@ def count_rows(app, model):
     """How many rows the table of ``model`` holds now."""
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
+
+
+def set_role(app, user_name, role):
+    """Give the account ``user_name`` the role named ``role`` (admin, staff, user, test), as
+    an operator's ``users set-role`` would, without an event: for a test's setting up."""
+    with app.app_context():
+        db.session.execute(
+            update(User)
+            .where(User.user_name_key == user_name.lower())
+            .values(role_code=constants.ROLE_BY_NAME[role])
+        )
+        db.session.commit()
 
 
 def age(app, public_id=None, created=None, seen=None, verified=None):

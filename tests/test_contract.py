@@ -83,12 +83,19 @@ def test_every_example_fits_its_schema(where, example):
 UNTRUSTED_HOST = "Host 'evil.example.com' is not trusted."
 
 
+class Placeholders(dict):
+    """The length rules; any other placeholder (the CLI's ``{login}``) stays as it is."""
+
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
 def known_messages():
     """Every message the app sends: its constants, the length rules filled in, Flask-WTF's CSRF
     messages, Werkzeug's untrusted Host."""
     constants_ = {value for name, value in vars(messages).items() if name.isupper()}
-    limits = {"min": constants.MIN_USERNAME_LEN, "max": constants.MAX_USERNAME_LEN}
-    filled = {text.format(**limits) for text in constants_}
+    limits = Placeholders(min=constants.MIN_USERNAME_LEN, max=constants.MAX_USERNAME_LEN)
+    filled = {text.format_map(limits) for text in constants_}
     csrf = {"The CSRF token is missing.", "The CSRF token is invalid."}
     return constants_ | filled | csrf | {UNTRUSTED_HOST}
 
@@ -169,6 +176,7 @@ BOOLEAN_KEYS = {"required", "const", "default", "additionalProperties", "success
 BOOLEAN_KEYS |= {"current", "remember_me", "deprecated", "explode", "allowEmptyValue"}
 BOOLEAN_KEYS |= {"email_confirmed", "mfa_required", "totp", "webauthn", "backed_up"}
 BOOLEAN_KEYS |= {"requireResidentKey"}
+BOOLEAN_KEYS |= {"unevaluatedProperties", "is_active", "locked_out"}
 
 
 def booleans(node, key=None):

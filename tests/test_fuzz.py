@@ -19,7 +19,7 @@ from app.passkeys.models import Passkey
 from app.sessions.cookie import PENDING_KEY
 from app.sessions.models import AuthSession, hash_token
 from app.users.models import User
-from tests.helpers import PASSWORD, AuthActions, session_cookie, totp_code
+from tests.helpers import PASSWORD, AuthActions, session_cookie, set_role, totp_code
 from tests.plugins.authenticator import SoftAuthenticator
 from tests.plugins.databases import make_app
 
@@ -62,6 +62,15 @@ ENDPOINTS = [
     ("POST", "/api/auth/mfa/webauthn/finish"),
     ("POST", "/api/auth/reauthenticate/webauthn/begin"),
     ("POST", "/api/auth/reauthenticate/webauthn/finish"),
+    ("GET", "/api/auth/account/export"),
+    ("POST", "/api/auth/delete_account"),
+    ("GET", "/api/admin/users"),
+    ("GET", "/api/admin/users/USER"),
+    ("POST", "/api/admin/users/USER/disable"),
+    ("POST", "/api/admin/users/USER/enable"),
+    ("POST", "/api/admin/users/USER/role"),
+    ("POST", "/api/admin/users/USER/logout"),
+    ("DELETE", "/api/admin/users/USER"),
     ("GET", "/"),
     ("GET", "/reset"),
 ]
@@ -83,6 +92,7 @@ FIELD_NAMES = [
     "recovery_code",
     "credential",
     "name",
+    "role",
 ]
 NASTY_STRINGS = [
     "",
@@ -215,10 +225,14 @@ def key():
 
 @pytest.fixture
 def fuzz_app(database_url, key):
-    """The app, unthrottled, with one user: alice, with TOTP on and a passkey on ``key``."""
+    """The app, unthrottled, with two users: alice, the only admin, with TOTP on and a passkey
+    on ``key``, whose every session it is; and bob, for her admin routes to act on."""
     app = make_app(database_url, RATELIMIT_ENABLED=False)
+    bob = AuthActions(app.test_client())
+    assert bob.signup("bobby", "bob@example.com").status_code == 201
     alice = AuthActions(app.test_client())
     assert alice.signup().status_code == 201
+    set_role(app, "alice", "admin")
     secret = alice.post("/api/auth/mfa/totp/setup").get_json()["data"]["secret"]
     assert (
         alice.post("/api/auth/mfa/totp/confirm", data={"code": totp_code(secret)}).status_code
@@ -240,6 +254,7 @@ def prepare(app, session_state, token_state):
     public_id = "unknown"
     with app.app_context():
         passkey = db.session.scalar(db.select(Passkey.public_id).order_by(Passkey.id))
+        bob = db.session.scalar(db.select(User.id).filter_by(user_name_key="bobby"))
     if session_state == "logged in":
         with app.app_context():
             user = db.session.scalar(db.select(User).filter_by(user_name_key="alice"))
@@ -276,7 +291,15 @@ def prepare(app, session_state, token_state):
         "wrong": {"X-CSRFToken": token[:-4] + "AAAA"},
         "garbage": {"X-CSRFToken": "\x7f" * 3},
     }[token_state]
-    return client, headers, {"session": public_id, "passkey": passkey or "unknown"}
+    ids = {"session": public_id, "passkey": passkey or "unknown", "user": str(bob or 999)}
+    return client, headers, ids
+
+
+def filled(path, ids):
+    """``path`` with its placeholders (SESSION, PASSKEY, USER) replaced by ``ids``."""
+    for placeholder, value in ids.items():
+        path = path.replace(placeholder.upper(), value)
+    return path
 
 
 def is_api(path):
@@ -349,6 +372,8 @@ FIELD_ENDPOINTS = [
     ("POST", "/api/auth/passkeys/login/finish"),
     ("POST", "/api/auth/mfa/webauthn/finish"),
     ("POST", "/api/auth/reauthenticate/webauthn/finish"),
+    ("POST", "/api/auth/delete_account"),
+    ("POST", "/api/admin/users/USER/role"),
 ]
 
 
@@ -386,10 +411,7 @@ def test_any_fields_with_a_valid_token(fuzz_app, endpoint, body, logged_in):
     client, headers, ids = prepare(fuzz_app, logged_in, "valid")
     method, path = endpoint
     content_type, raw = body
-    assert_sound(
-        send(client, method, path.replace("PASSKEY", ids["passkey"]), headers, content_type, raw),
-        method,
-    )
+    assert_sound(send(client, method, filled(path, ids), headers, content_type, raw), method)
 
 
 @FUZZ
@@ -402,7 +424,7 @@ def test_any_fields_with_a_valid_token(fuzz_app, endpoint, body, logged_in):
 def test_any_body_at_any_endpoint(fuzz_app, endpoint, body, session_state, token_state):
     client, headers, ids = prepare(fuzz_app, session_state, token_state)
     method, path = endpoint
-    path = path.replace("SESSION", ids["session"]).replace("PASSKEY", ids["passkey"])
+    path = filled(path, ids)
     content_type, raw = body
     assert_sound(send(client, method, path, headers, content_type, raw), method)
 

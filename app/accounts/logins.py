@@ -3,18 +3,23 @@
 from flask import abort, current_app
 
 from app.accounts import addresses
+from app.api.responses import Refusal
 from app.common import messages
 from app.extensions import db
 from app.security.client import client_ip
-from app.security.events import LOGIN_FAILED, LOGIN_OK, security_event
+from app.security.events import LOGIN_DISABLED, LOGIN_FAILED, LOGIN_OK, security_event
 from app.sessions import cookie
 
 PASSWORD = "password"
 
 
 def admit(user):
-    """Refuse, after a proof that was right, what may not log in yet: where
-    ``REQUIRE_CONFIRMED_EMAIL`` is on, an account whose address is not confirmed."""
+    """Refuse, after a proof that was right, what may not log in: a disabled account, and,
+    where ``REQUIRE_CONFIRMED_EMAIL`` is on, one whose address is not confirmed yet."""
+    if not user.is_active:
+        db.session.rollback()
+        security_event(LOGIN_DISABLED, user=user)
+        raise Refusal(403, messages.ACCOUNT_DISABLED, messages.ACCOUNT_DISABLED_TYPE)
     if current_app.config["REQUIRE_CONFIRMED_EMAIL"] and user.email_confirmed_at is None:
         addresses.refuse_unconfirmed(user)
 

@@ -110,6 +110,30 @@ BODY_TOO_LARGE = "The request body is too large."
 # Sessions
 SESSION_NOT_FOUND = "No such session"
 
+# Disabled accounts, operators and the account's own data
+ACCOUNT_DISABLED = "This account has been disabled. Contact the service's operators."
+ACCOUNT_DISABLED_TYPE = "Account disabled"
+ADMIN_ONLY = "Only an admin may do this."
+STAFF_ONLY = "Only staff and admins may see this."
+USER_NOT_FOUND = "No such user"
+USERS_LISTED = "Users found"
+USER_SHOWN = "The user's account"
+USER_DISABLED = "The account is disabled, and every session of it has ended."
+USER_ENABLED = "The account is enabled again."
+ROLE_SET = "The role is set."
+USER_LOGGED_OUT = "Every session of the account has ended."
+USER_DELETED = "The account is deleted."
+LAST_ADMIN = "This is the last active admin: make another admin first."
+ROLE_UNKNOWN = "Must be one of: admin, staff, user, test."
+PAGE_NUMBER = "Must be a whole number, 1 or more."
+PER_PAGE_NUMBER = "Must be a whole number from 1 to 100."
+ACCOUNT_DELETED = "Your account is deleted. Goodbye."
+ACCOUNT_EXPORTED = "Everything stored about your account"
+
+# The operator's users commands (manage.py users ...)
+CLI_USER_UNKNOWN = "No user named or addressed '{login}'."
+CLI_DELETE_NEEDS_YES = "delete removes the account and everything that names it: add --yes."
+
 # Server side
 SERVER_ERROR = "Something went wrong on our side. Please try again."
 SERVICE_UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."

@@ -17,6 +17,7 @@ SUBJECTS = {
     "email_changing": "Your email address is being changed",
     "password_changed": "Your password was changed",
     "mfa_changed": "Your two-factor authentication changed",
+    "goodbye": "Your account is deleted",
 }
 
 

@@ -5,7 +5,8 @@ A row is ``pending`` until a sender claims it (``sending``, for ``MAIL_CLAIM_TIM
 ``sent`` or, after its last attempt or once what it links to has expired, ``failed``. A claim
 is one ``UPDATE`` of a row that is still due, so two senders never take the same one; a claim
 that outlives its timeout (a sender died mid-way) is due again. Once sent, the content (which
-may hold a token's link) is emptied: the row stays as the record of what was sent.
+may hold a token's link) is emptied: the row stays as the record of what was sent. A message
+for no account (a deleted account's goodbye) forgets its address then too.
 
 A row may also be a job: work that decides what to send (``enqueue_job``). A password reset
 is asked for that way, so that the request writes the same single row whether or not the
@@ -26,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    case,
     delete,
     or_,
     select,
@@ -168,7 +170,10 @@ def _finish(row, sender, **values):
 
 
 def mark_sent(row, sender):
-    _finish(row, sender, status=SENT, sent_at=utcnow(), content="", last_error=None)
+    recipient = case((OutboxMessage.user_id.is_(None), ""), else_=OutboxMessage.recipient)
+    _finish(
+        row, sender, status=SENT, sent_at=utcnow(), content="", last_error=None, recipient=recipient
+    )
 
 
 def mark_failed(row, sender, error: str):

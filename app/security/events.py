@@ -52,6 +52,15 @@ PASSKEY_ADDED = "passkey_added"
 PASSKEY_RENAMED = "passkey_renamed"
 PASSKEY_REMOVED = "passkey_removed"
 PASSKEY_REFUSED = "passkey_refused"
+LOGIN_DISABLED = "login_refused_disabled"
+ACCOUNT_DISABLED = "account_disabled"
+ACCOUNT_ENABLED = "account_enabled"
+ROLE_CHANGED = "role_changed"
+SESSIONS_ENDED = "sessions_ended"
+ACCOUNT_UNLOCKED = "account_unlocked"
+ACCOUNT_DELETED = "account_deleted"
+ACCOUNT_EXPORTED = "account_exported"
+ADMIN_REFUSED = "admin_refused"
 
 
 def security_event(event: str, user=None, login=None, **details) -> None:

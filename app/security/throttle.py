@@ -82,3 +82,13 @@ def allow(scope, key, limit) -> bool:
     if not limiter.enabled:
         return True
     return all(limiter.limiter.hit(window, scope, key) for window in _limits(limit))
+
+
+def is_locked_out(keys) -> bool:
+    """True when one of ``keys`` has used up a window of the failed-login limit, so that its
+    next login is a 429; read without counting."""
+    if not limiter.enabled:
+        return False
+    return any(
+        not limiter.limiter.test(window, SCOPE, key) for key in keys for window in _limits(LIMIT)
+    )

@@ -38,13 +38,15 @@ _USER_COLUMNS = [getattr(User, f.name) for f in fields(ActiveUser)]
 _STATEMENT = (
     select(*_SESSION_COLUMNS, *_USER_COLUMNS)
     # A session made before the user's last password change names an older credential
-    # version: it is no session any more, whenever it was made.
+    # version: it is no session any more, whenever it was made. Nor is one of a disabled
+    # account, even one that a login racing the disable wrote after it.
     .join_from(
         AuthSession,
         User,
         and_(
             AuthSession.user_id == User.id,
             AuthSession.credential_version == User.credential_version,
+            User.is_active,
         ),
     )
     .where(AuthSession.token_hash == bindparam("token_hash"))

@@ -35,9 +35,9 @@ def is_expired(record, now) -> bool:
     return age >= duration("SESSION_ABSOLUTE_LIFETIME") or idle >= duration("SESSION_IDLE_TIMEOUT")
 
 
-def is_live(record, current, now) -> bool:
-    """True when ``record`` is a session still honoured beside ``current``, the request's."""
-    return record.credential_version == current.credential_version and not is_expired(record, now)
+def is_live(record, credential_version, now) -> bool:
+    """True when ``record`` is a session still honoured for a user of ``credential_version``."""
+    return record.credential_version == credential_version and not is_expired(record, now)
 
 
 def touch(record, now):
@@ -99,14 +99,20 @@ def end_all(user):
 
 def live_sessions(current):
     """The sessions still honoured for the user of ``current`` (a ``SessionView``), newest first."""
+    return live_of(current.user_id, current.credential_version)
+
+
+def live_of(user_id, credential_version):
+    """The sessions still honoured for the user of ``user_id`` whose credential version is
+    ``credential_version``, newest first."""
     records = db.session.scalars(
         select(AuthSession)
-        .where(AuthSession.user_id == current.user_id)
+        .where(AuthSession.user_id == user_id)
         .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
     ).all()
     db.session.commit()
     now = utcnow()
-    return [record for record in records if is_live(record, current, now)]
+    return [record for record in records if is_live(record, credential_version, now)]
 
 
 def revoke(current, public_id: str) -> bool:
@@ -129,7 +135,7 @@ def revoke(current, public_id: str) -> bool:
         return False
     db.session.delete(record)
     db.session.commit()
-    return is_live(record, current, utcnow())
+    return is_live(record, current.credential_version, utcnow())
 
 
 def purge_expired() -> int:

@@ -141,6 +141,14 @@ class PasswordForm(ApiForm):
     password = _password("password", 0, messages.PASSWORD_TOO_LONG)
 
 
+class DeleteAccountForm(ApiForm):
+    """The ``password``, which an account with no password (passkeys only) need not give."""
+
+    password = PasswordField(
+        "password", [PasswordLength(0, constants.MAX_PASSWORD_LEN, messages.PASSWORD_TOO_LONG)]
+    )
+
+
 class ChangeEmailForm(PasswordForm):
     email = _email()
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, Integer, SmallInteger, String, select
+from sqlalchemy import DateTime, Integer, SmallInteger, String, select, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.common.time import isoformat, utcnow
@@ -61,11 +61,15 @@ class User(db.Model, PublicUser, Credentials, UserMixin):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The WebAuthn user handle (base64url of 32 random bytes), made with the first passkey.
     passkey_handle: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # False: disabled by an operator. No login, and no session, is honoured (Flask-Login's
+    # ``is_active``, stored).
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def __init__(self, **fields):
         # Column defaults apply only at flush; the role and version are needed before that.
         fields.setdefault("role_code", constants.USER)
         fields.setdefault("credential_version", 0)
+        fields.setdefault("is_active", True)
         super().__init__(**fields)
 
     def __repr__(self):

@@ -28,6 +28,7 @@ AUTOCOMPLETE = {
     "#totp-confirm-form": {"code": "one-time-code"},
     "#totp-disable-form": {"code_or_password": "current-password"},
     "#passkey-add-form": {"name": "off"},
+    "#delete-account-form": {"password": "current-password"},
 }
 # Every form, and whether it says "done" in a status region of its own.
 FORMS = {
@@ -50,6 +51,8 @@ FORMS = {
     "#mfa-passkey-form": False,
     "#passkey-add-form": True,
     "#reauth-passkey-form": False,
+    "#export-form": True,
+    "#delete-account-form": False,
 }
 
 
@@ -89,6 +92,8 @@ def test_views_hold_the_tutorial_forms(loaded):
         ("#mfa-view", "#mfa-passkey-form", []),
         ("#passkeys-section", "#passkey-add-form", ["name"]),
         ("#reauth-modal", "#reauth-passkey-form", []),
+        ("#data-section", "#export-form", []),
+        ("#delete-account-modal", "#delete-account-form", ["password"]),
     ]:
         expect(page.locator(f"{view} {form}")).to_have_count(1)
         found = page.locator(f"{form} input").evaluate_all("inputs => inputs.map(i => i.name)")

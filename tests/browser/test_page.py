@@ -7,7 +7,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from app.admin import actions
 from app.common import messages
+from app.users.models import User
 from tests.browser.chromium import CONTENT_SECURITY_POLICY
 from tests.browser.pages import (
     PASSWORD,
@@ -18,6 +20,7 @@ from tests.browser.pages import (
     open_logged_out,
     sign_up,
 )
+from tests.plugins.databases import make_app
 
 MARKUP = "<img src=x onerror=alert(1)>"
 NETWORK_DOWN = "Cannot reach the server. Check your connection and try again."
@@ -103,6 +106,17 @@ def test_csrf_token_is_sent_and_replaced(page, problems, alice):
     with page.expect_request("**/api/auth/verify_auth") as verify_request:
         page.reload()
     assert "x-csrftoken" not in verify_request.value.headers
+
+
+def test_a_disabled_account_is_told_so_in_the_form(page, problems, alice, database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        actions.disable(User.find_by_login("alice"))
+    open_logged_out(page, problems)
+    problems.expect_failed_load("/api/auth/login", 403)
+    log_in(page)
+    expect(page.locator("#login-form [role=alert]")).to_have_text(messages.ACCOUNT_DISABLED)
+    expect_logged_out(page)
 
 
 def test_wrong_password_shows_the_error_in_the_form(page, problems, alice):

@@ -10,7 +10,8 @@ from urllib.request import HTTPCookieProcessor
 import pytest
 
 from app.common import messages
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, set_role
+from tests.plugins.databases import make_app
 from tests.system.client import Client, signup_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -102,3 +103,23 @@ def test_the_per_ip_login_limit_is_shared_by_both_servers(pair):
     for server in (a, b):
         status, answer = client.on(server, "POST", "/api/auth/login", login_body("nobody9"))
         assert (status, answer["errors"]["message"]) == (429, messages.TOO_MANY_REQUESTS)
+
+
+def test_a_disable_on_one_server_ends_the_sessions_on_both(pair, database_url):
+    a, b = pair()
+    alice = Balanced(a.url).fetch_token()
+    status, answer = alice.on(a, "POST", "/api/auth/signup", signup_body("alice", "a@example.com"))
+    assert status == 201
+    alice_id = answer["data"]["id"]
+    replay = alice.copy()
+    admin = Balanced(b.url).fetch_token()
+    assert admin.on(b, "POST", "/api/auth/signup", signup_body("bobby", "b@example.com"))[0] == 201
+    set_role(make_app(database_url), "bobby", "admin")
+
+    assert admin.on(b, "POST", f"/api/admin/users/{alice_id}/disable")[0] == 200
+    for client in (alice, replay):
+        for server in (a, b):
+            status, answer = client.on(server, "GET", "/api/auth/verify_auth")
+            assert (status, answer["errors"]["message"]) == (401, messages.NOT_LOGGED_IN)
+    status, answer = alice.on(a, "POST", "/api/auth/login", login_body("alice"))
+    assert (status, answer["errors"]["type"]) == (403, messages.ACCOUNT_DISABLED_TYPE)

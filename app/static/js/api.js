@@ -224,6 +224,8 @@
     finishMfaPasskey: function (fields) { return post('/mfa/webauthn/finish', fields); },
     beginReauthPasskey: function () { return post('/reauthenticate/webauthn/begin'); },
     finishReauthPasskey: function (fields) { return post('/reauthenticate/webauthn/finish', fields); },
+    exportAccount: function () { return get('/account/export'); },
+    deleteAccount: function (fields) { return post('/delete_account', fields); },
     // Whether this browser can use passkeys at all (the page offers them only then).
     supportsPasskeys: supportsPasskeys,
     // ``ceremony(begin, finish, registering)(extra)``: options, the browser, the verdict.

@@ -1,0 +1,116 @@
+"""What an operator does to an account, from the CLI or the admin API: disable, enable, set
+the role, end every session, clear the failed-login count, delete.
+
+Each takes the target (an ORM ``User``) and the ``actor``: the admin's user, or None for the
+CLI. Each commits, logs one security event naming both, and raises a ``Refusal`` (409) where
+it would leave no active admin.
+"""
+
+from sqlalchemy import update
+
+from app.accounts.deletion import delete_account
+from app.admin import guard
+from app.api.responses import Refusal
+from app.common import messages
+from app.extensions import db
+from app.mfa import pending
+from app.security import throttle
+from app.security.events import (
+    ACCOUNT_DELETED,
+    ACCOUNT_DISABLED,
+    ACCOUNT_ENABLED,
+    ACCOUNT_UNLOCKED,
+    ROLE_CHANGED,
+    SESSIONS_ENDED,
+    security_event,
+)
+from app.sessions import store
+from app.users import constants
+from app.users.models import User
+
+CLI = "cli"
+
+
+def actor_of(actor) -> dict:
+    """How an event names who acted: the admin's id and user name, or the CLI."""
+    if actor is None:
+        return {"actor": CLI}
+    return {"actor": actor.user_name, "actor_id": actor.id}
+
+
+def _last_admin():
+    db.session.rollback()
+    raise Refusal(409, messages.LAST_ADMIN, "Conflict")
+
+
+def _guarded_update(target, values) -> None:
+    """Write ``values`` to ``target``'s row while an active admin remains; a 409 if not."""
+    guard.lock_admins()
+    statement = (
+        update(User)
+        .where(User.id == target.id, guard.keeps_an_admin(target.id))
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    if db.session.execute(statement).rowcount != 1:
+        _last_admin()
+
+
+def _end_sessions(target):
+    store.end_all(target)
+    pending.end_all(target.id)
+
+
+def disable(target, actor=None) -> None:
+    """Disable ``target``: no login from now on, and every session and waiting login ends.
+
+    The credential version moves on too, so that a login that checked the password before the
+    disable cannot start a session after it.
+    """
+    _guarded_update(
+        target, {User.is_active: False, User.credential_version: User.credential_version + 1}
+    )
+    _end_sessions(target)
+    db.session.commit()
+    db.session.refresh(target)
+    security_event(ACCOUNT_DISABLED, user=target, **actor_of(actor))
+
+
+def enable(target, actor=None) -> None:
+    """Let ``target`` log in again."""
+    target.is_active = True
+    db.session.commit()
+    security_event(ACCOUNT_ENABLED, user=target, **actor_of(actor))
+
+
+def set_role(target, role_code, actor=None) -> None:
+    """Give ``target`` the role ``role_code``; its sessions read it on their next request."""
+    old = target.role
+    if role_code == constants.ADMIN:
+        target.role_code = role_code
+    else:
+        _guarded_update(target, {User.role_code: role_code})
+    db.session.commit()
+    db.session.refresh(target)
+    security_event(ROLE_CHANGED, user=target, old_role=old, role=target.role, **actor_of(actor))
+
+
+def log_out(target, actor=None) -> None:
+    """End every session and waiting login of ``target``."""
+    _end_sessions(target)
+    db.session.commit()
+    security_event(SESSIONS_ENDED, user=target, **actor_of(actor))
+
+
+def unlock(target, actor=None) -> None:
+    """Forget the failed logins counted against both names of ``target``."""
+    throttle.clear(throttle.account_keys(target))
+    security_event(ACCOUNT_UNLOCKED, user=target, **actor_of(actor))
+
+
+def delete(target, actor=None) -> None:
+    """Delete ``target`` and everything that names it; the event keeps only its id."""
+    user_id = target.id
+    if not delete_account(target):
+        _last_admin()
+    security_event(ACCOUNT_DELETED, target_id=user_id, **actor_of(actor))

@@ -1,0 +1,200 @@
+"""The operator's ``users`` commands: find accounts, show one, and disable, enable, re-role,
+log out, unlock or delete it. USER is a user name or email, in any letter case."""
+
+import json
+import math
+
+import click
+from flask.cli import AppGroup
+
+from app.admin import actions, directory
+from app.api.responses import Refusal
+from app.common import messages
+from app.users import constants
+
+ROLES = click.Choice(list(constants.ROLE_BY_NAME))
+COLUMNS = ("ID", "USER NAME", "EMAIL", "ROLE", "STATUS", "EMAIL CONFIRMED", "LOCKED OUT")
+
+
+def register(app):
+    app.cli.add_command(users)
+
+
+def _yes_no(value):
+    return "yes" if value else "no"
+
+
+def _plural(count, noun):
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _find(login):
+    """The account ``login`` names; an error, and exit 1, when there is none."""
+    user = directory.find(login)
+    if user is None:
+        raise click.ClickException(messages.CLI_USER_UNKNOWN.format(login=login))
+    return user
+
+
+def _change(login, action, said, *args, **words):
+    """``action`` by the CLI on the account ``login`` names, then ``said`` of it, filled in
+    with ``words`` and the account as it was; a refusal (the last admin) is an error, exit 1."""
+    user = _find(login)
+    before = {"user_name": user.user_name, "email": user.email, "id": user.id, "role": user.role}
+    try:
+        action(user, *args, actor=None)
+    except Refusal as refusal:
+        raise click.ClickException(refusal.description) from None
+    click.echo(said.format(**before, **words))
+
+
+def _echo_json(data):
+    click.echo(json.dumps(data, indent=2))
+
+
+def _row(summary):
+    return (
+        str(summary["id"]),
+        summary["user_name"],
+        summary["email"],
+        summary["role"],
+        "active" if summary["is_active"] else "disabled",
+        _yes_no(summary["email_confirmed"]),
+        _yes_no(summary["locked_out"]),
+    )
+
+
+def _echo_table(rows):
+    widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
+
+
+@click.group("users", cls=AppGroup)
+def users():
+    """Find and manage accounts (USER: a user name or email, in any letter case)."""
+
+
+@users.command("list")
+@click.option("--role", type=ROLES, help="Only accounts of this role.")
+@click.option("--active/--disabled", default=None, help="Only accounts that may log in, or not.")
+@click.option("--unconfirmed", is_flag=True, help="Only accounts whose email is unconfirmed.")
+@click.option("--locked", is_flag=True, help="Only accounts locked out by failed logins.")
+@click.option("--query", "-q", help="Text in the user name, email, first or last name.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--per-page",
+    type=click.IntRange(1, directory.MAX_PER_PAGE),
+    default=directory.DEFAULT_PER_PAGE,
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the page as one JSON object.")
+def list_users(role, active, unconfirmed, locked, query, page, per_page, as_json):
+    """List accounts, by id, a page at a time."""
+    filters = directory.Filters(
+        q=query,
+        role=None if role is None else constants.ROLE_BY_NAME[role],
+        active=active,
+        unconfirmed=unconfirmed,
+        locked=locked,
+    )
+    found = directory.search(filters, page, per_page)
+    summaries = [directory.summary(user) for user in found.users]
+    if as_json:
+        _echo_json({"users": summaries, "total": found.total, "page": page, "per_page": per_page})
+        return
+    if summaries:
+        _echo_table([COLUMNS, *map(_row, summaries)])
+    pages = max(1, math.ceil(found.total / per_page))
+    click.echo(f"Page {page} of {pages} ({_plural(found.total, 'user')})")
+
+
+def _echo_details(details):
+    trail, mfa = details["trail"], details["mfa"]
+    click.echo(
+        f"{details['user_name']} (id {details['id']}): "
+        f"{details['first_name']} {details['last_name']} <{details['email']}>"
+    )
+    click.echo(f"role: {details['role']}")
+    click.echo(f"status: {'active' if details['is_active'] else 'disabled'}")
+    click.echo(f"email confirmed: {_yes_no(details['email_confirmed'])}")
+    click.echo(f"locked out: {_yes_no(details['locked_out'])}")
+    click.echo(f"created: {trail['created_on']}")
+    if trail["last_login_at"]:
+        logins = _plural(trail["login_count"], "login")
+        click.echo(f"last login: {trail['last_login_at']} from {trail['last_login_ip']} ({logins})")
+    else:
+        click.echo("last login: never")
+    factors = [name for key, name in (("totp", "TOTP"), ("webauthn", "passkey")) if mfa[key]]
+    if factors:
+        codes = _plural(mfa["recovery_codes_left"], "recovery code")
+        click.echo(f"second factor: {', '.join(factors)} ({codes} left)")
+    else:
+        click.echo("second factor: none")
+    click.echo(f"live sessions: {len(details['sessions'])}")
+    for record in details["sessions"]:
+        click.echo(
+            f"  {record['id']}  from {record['ip']}, since {record['created_at']}, "
+            f"last seen {record['last_seen_at']}{', remembered' if record['remember'] else ''}"
+        )
+
+
+@users.command("show")
+@click.argument("login", metavar="USER")
+@click.option("--json", "as_json", is_flag=True, help="Print the account as one JSON object.")
+def show(login, as_json):
+    """Show an account: its state, trail, live sessions and second factors."""
+    details = directory.details(_find(login))
+    if as_json:
+        _echo_json(details)
+    else:
+        _echo_details(details)
+
+
+@users.command("disable")
+@click.argument("login", metavar="USER")
+def disable(login):
+    """Disable an account: no login from now on, and every session of it ends."""
+    _change(login, actions.disable, "Disabled {user_name}: every session of it has ended.")
+
+
+@users.command("enable")
+@click.argument("login", metavar="USER")
+def enable(login):
+    """Let a disabled account log in again."""
+    _change(login, actions.enable, "Enabled {user_name}: it may log in again.")
+
+
+@users.command("set-role")
+@click.argument("login", metavar="USER")
+@click.argument("role", type=ROLES, metavar="ROLE")
+def set_role(login, role):
+    """Give an account the role ROLE (admin, staff, user or test), which its sessions read on
+    their next request."""
+    said = "Set the role of {user_name} to {new} (was {role})."
+    _change(login, actions.set_role, said, constants.ROLE_BY_NAME[role], new=role)
+
+
+@users.command("logout")
+@click.argument("login", metavar="USER")
+def logout(login):
+    """End every session and waiting login of an account."""
+    _change(login, actions.log_out, "Ended every session of {user_name}.")
+
+
+@users.command("unlock")
+@click.argument("login", metavar="USER")
+def unlock(login):
+    """Forget the failed logins counted against an account's user name and email."""
+    _change(login, actions.unlock, "Cleared the failed logins of {user_name}: it may try again.")
+
+
+@users.command("delete")
+@click.argument("login", metavar="USER")
+@click.option("--yes", is_flag=True, help="Confirm the deletion.")
+def delete(login, yes):
+    """Delete an account and every row that names it; a goodbye notice is sent."""
+    if not yes:
+        raise click.UsageError(messages.CLI_DELETE_NEEDS_YES)
+    _change(login, actions.delete, "Deleted {user_name} <{email}> (id {id}).")
