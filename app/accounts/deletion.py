@@ -20,6 +20,7 @@ from app.extensions import db
 from app.mail.compose import compose
 from app.mail.outbox import OutboxMessage, enqueue
 from app.mfa.models import PendingLogin, RecoveryCode, TotpCredential
+from app.passkeys import challenges
 from app.passkeys.models import Passkey, PasskeyChallenge
 from app.security.events import ACCOUNT_DELETED, REAUTHENTICATION_FAILED, security_event
 from app.sessions import cookie
@@ -47,7 +48,9 @@ def _challenge_owners(user_id) -> list[str]:
     waits = db.session.scalars(
         select(PendingLogin.token_hash).where(PendingLogin.user_id == user_id)
     )
-    return [f"session:{public_id}" for public_id in sessions] + [f"pending:{h}" for h in waits]
+    return [challenges.session_owner(public_id) for public_id in sessions] + [
+        challenges.pending_owner(token_hash) for token_hash in waits
+    ]
 
 
 def delete_account(user) -> bool:

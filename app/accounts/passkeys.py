@@ -41,7 +41,7 @@ def refuse(user=None, reason=None):
 
 
 def _session_owner():
-    return f"session:{cookie.current_record().public_id}"
+    return challenges.session_owner(cookie.current_record().public_id)
 
 
 def _browser_owner():
@@ -49,7 +49,7 @@ def _browser_owner():
 
 
 def _pending_owner(record):
-    return f"pending:{record.token_hash}"
+    return challenges.pending_owner(record.token_hash)
 
 
 def _checked_use(credential, owner, purpose, user=None, verification_required=False):

@@ -19,6 +19,16 @@ REGISTER, AUTHENTICATE, SECOND_FACTOR, REAUTHENTICATE = "register", "login", "mf
 CHALLENGE_BYTES = 32
 
 
+def session_owner(public_id) -> str:
+    """The owner name of a session record's challenges."""
+    return f"session:{public_id}"
+
+
+def pending_owner(token_hash) -> str:
+    """The owner name of a waiting login's challenges."""
+    return f"pending:{token_hash}"
+
+
 def issue(owner, purpose) -> bytes:
     """A new challenge for ``owner`` and ``purpose``, replacing any earlier one; committed."""
     challenge = secrets.token_bytes(CHALLENGE_BYTES)
