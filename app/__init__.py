@@ -1,14 +1,12 @@
 """The application factory: ``create_app`` reads like a table of contents."""
 
-import os
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import commands, database, log
+from app import commands, database, log, schema
 from app import config as app_config
 from app.accounts import recovery
-from app.api import errors
+from app.api import errors, limits
 from app.api.account import account_api
 from app.api.addresses import addresses_api
 from app.api.admin import admin_api
@@ -19,14 +17,12 @@ from app.api.passkeys import passkeys_api
 from app.api.recovery import recovery_api
 from app.api.request import ApiRequest
 from app.api.sessions import sessions_api
-from app.extensions import csrf, db, limiter, migrate
+from app.extensions import csrf, limiter
 from app.frontend import frontend
 from app.mail import sender
 from app.security import headers
-from app.sessions import login
+from app.sessions import login, signing
 from app.users.passwords import passwords
-
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
 
 def create_app(config=None):
@@ -52,10 +48,11 @@ def register_proxy(app):
 
 def register_extensions(app):
     database.register(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     passwords.init_app(app)
     limiter.init_app(app)
+    limits.register(app)
+    signing.register(app)
     login.register(app)
     sender.register(app, jobs={recovery.RESET_JOB: recovery.fulfil_reset_request})
 
@@ -86,4 +83,5 @@ def register_request_hooks(app):
 
 
 def register_commands(app):
+    schema.register(app)
     commands.register(app)

@@ -59,6 +59,8 @@ class Config:
     SESSION_IDLE_TIMEOUT = timedelta(hours=1)
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
     SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+    # Rows per transaction of purge-sessions.
+    PURGE_BATCH_SIZE = 10_000
 
     # argon2id at OWASP's minimum (m=19 MiB, t=2, p=1).
     ARGON2_TIME_COST = 2

@@ -1,6 +1,8 @@
-"""The database engines: SQLite's connection pragmas, PostgreSQL's pool and timeouts."""
+"""The database engines (SQLite's connection pragmas, PostgreSQL's pool and timeouts), and
+deletes of many rows in batches."""
 
-from sqlalchemy import event
+from flask import current_app
+from sqlalchemy import delete, event, select
 
 from app.extensions import db
 
@@ -41,3 +43,26 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def delete_in_batches(model, condition) -> int:
+    """Delete the rows of ``model`` that match ``condition``, committing each batch of
+    ``PURGE_BATCH_SIZE``; how many went.
+
+    One DELETE of a million rows would be one long transaction: the write lock held (all of
+    SQLite's), and the whole undo kept until the end. Batches walk the primary key, so each
+    reads only the ids it deletes, and a login can write between two of them. The condition
+    is checked again by each DELETE, so a row is deleted only if it matches then.
+    """
+    size = int(current_app.config["PURGE_BATCH_SIZE"])
+    deleted, after = 0, None
+    while True:
+        page = select(model.id).where(condition).order_by(model.id).limit(size)
+        if after is not None:
+            page = page.where(model.id > after)
+        ids = db.session.scalars(page).all()
+        if not ids:
+            return deleted
+        deleted += db.session.execute(delete(model).where(model.id.in_(ids), condition)).rowcount
+        db.session.commit()
+        after = ids[-1]

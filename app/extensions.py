@@ -7,7 +7,6 @@ Flask-Login manager in ``app.sessions.login``.
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -31,7 +30,6 @@ class Base(DeclarativeBase):
 # expire_on_commit=False: services commit early (so that no transaction stays open while a
 # password is hashed) and keep using the loaded objects afterwards.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 # Every limit names its own key and breach log (app.api.limits): this default is never used.
 limiter = Limiter(key_func=get_remote_address)

@@ -49,6 +49,12 @@ class User(db.Model, fsqla.FsUserMixin):
     last_name = db.Column(db.String(64))
 
 
+# The quick start's third model: with py_webauthn installed (the app's passkeys pin it),
+# fsqla_v3's User has a relationship to it.
+class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):
+    pass
+
+
 def database_url(url: str) -> str:
     """The psycopg 3 driver for plain PostgreSQL URLs, as the app does."""
     for scheme in ("postgres://", "postgresql://"):

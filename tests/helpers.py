@@ -101,6 +101,18 @@ def assert_reauthentication_required(response):
     )
 
 
+PURGED = re.compile(
+    r"Deleted (\d+) expired session\(s\) and (\d+) waiting login\(s\) in \d+\.\d\d s\.\n"
+)
+
+
+def purged(output) -> tuple[int, int]:
+    """The session records and waiting logins that ``purge-sessions`` says it deleted."""
+    match = PURGED.fullmatch(output)
+    assert match, output
+    return int(match[1]), int(match[2])
+
+
 def count_rows(app, model):
     """How many rows the table of ``model`` holds now."""
     with app.app_context():

@@ -35,6 +35,7 @@ from tests.helpers import (
     PASSWORD,
     ROOT,
     SECOND_FACTOR_TABLES,
+    purged,
 )
 from tests.plugins.databases import make_app
 
@@ -648,7 +649,7 @@ def test_purge_sessions_deletes_exactly_the_expired_records(app, runner, auth, c
         assert (stored.tzinfo is None) is (db.engine.dialect.name == "sqlite")
     result = runner.invoke(args=["purge-sessions"])
     assert result.exit_code == 0, result.output
-    assert result.output == "Deleted 3 expired session(s) and 0 waiting login(s).\n"
+    assert purged(result.output) == (3, 0)
     assert session_names(app, ids) == LIVE_SESSIONS
     assert client.get("/api/auth/verify_auth").status_code == 200
 
@@ -658,7 +659,7 @@ def test_purge_sessions_again_deletes_nothing(app, runner):
     assert runner.invoke(args=["purge-sessions"]).exit_code == 0
     result = runner.invoke(args=["purge-sessions"])
     assert result.exit_code == 0
-    assert result.output == "Deleted 0 expired session(s) and 0 waiting login(s).\n"
+    assert purged(result.output) == (0, 0)
     assert session_names(app, ids) == LIVE_SESSIONS
 
 
@@ -666,7 +667,7 @@ def test_purge_sessions_leaves_live_records_alone(app, runner):
     live = [row for row in SESSION_AGES if not row[-1]]
     ids = add_sessions(app, live)
     result = runner.invoke(args=["purge-sessions"])
-    assert result.output == "Deleted 0 expired session(s) and 0 waiting login(s).\n"
+    assert purged(result.output) == (0, 0)
     assert session_names(app, ids) == LIVE_SESSIONS
 
 
@@ -693,10 +694,38 @@ def test_purge_sessions_follows_the_configured_lifetimes(
     ]
     ids = add_sessions(app, ages)
     result = app.test_cli_runner().invoke(args=["purge-sessions"])
-    assert result.output == "Deleted 1 expired session(s) and 0 waiting login(s).\n"
+    assert purged(result.output) == (1, 0)
     assert session_names(app, ids) == {"young"}
     with app.app_context():
         db.engine.dispose()
+
+
+def session_deletes(statements):
+    return [item for item in statements if item.upper().startswith("DELETE FROM AUTH_SESSION")]
+
+
+@pytest.mark.parametrize(("batch", "deletes"), [(1, 3), (2, 2), (3, 1), (10_000, 1)])
+def test_purge_sessions_deletes_in_batches(app, runner, statements, batch, deletes):
+    """Three expired records among four live ones: one DELETE per batch, each committed,
+    and no empty DELETE after the last."""
+    app.config["PURGE_BATCH_SIZE"] = batch
+    ids = add_sessions(app)
+    statements.clear()
+    result = runner.invoke(args=["purge-sessions"])
+    assert purged(result.output) == (3, 0)
+    assert session_names(app, ids) == LIVE_SESSIONS
+    assert len(session_deletes(statements)) == deletes
+
+
+def test_a_batch_deletes_only_what_is_expired_when_it_runs(app, runner):
+    """Live records between expired ones, in id order, stay whatever the batch size."""
+    app.config["PURGE_BATCH_SIZE"] = 2
+    ages = [(f"{name} {round}", *rest) for round in (1, 2) for name, *rest in SESSION_AGES]
+    ids = add_sessions(app, ages)
+    assert purged(runner.invoke(args=["purge-sessions"]).output) == (6, 0)
+    assert session_names(app, ids) == {
+        f"{name} {round}" for round in (1, 2) for name in LIVE_SESSIONS
+    }
 
 
 def test_manage_py_purge_sessions(app, database_url):
@@ -705,7 +734,7 @@ def test_manage_py_purge_sessions(app, database_url):
         db.engine.dispose()
     result = manage(database_url, "purge-sessions")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "Deleted 3 expired session(s) and 0 waiting login(s).\n"
+    assert purged(result.stdout) == (3, 0)
     assert session_names(app, ids) == LIVE_SESSIONS
 
 

@@ -4,7 +4,6 @@ import json
 from functools import cache
 from pathlib import Path
 
-import yaml
 from flask import Blueprint, current_app
 
 from app.api import API_PREFIX
@@ -17,6 +16,8 @@ contract = Blueprint("contract", __name__, url_prefix=API_PREFIX)
 @cache
 def document_json(path=DOCUMENT_PATH) -> str:
     """The document as JSON text, in its own key order; read once per process."""
+    import yaml  # read once, so no worker needs to keep the parser loaded before that
+
     return json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 

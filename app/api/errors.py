@@ -2,8 +2,6 @@
 
 from flask import request
 from flask_limiter.errors import RateLimitExceeded
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
@@ -30,8 +28,6 @@ CONNECTION_ERROR_MARKERS = (
     # A stalled server: the statement timeout fired.
     "canceling statement due to statement timeout",
 )
-# The rate-limit store (Redis) cannot be reached: refuse rather than run unthrottled.
-RATE_LIMIT_STORE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 
 def is_connection_error(exc: SQLAlchemyError) -> bool:
@@ -81,5 +77,11 @@ def register(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(RateLimitExceeded, handle_route_limit)
     app.register_error_handler(SQLAlchemyError, handle_database_error)
-    for error in RATE_LIMIT_STORE_ERRORS:
-        app.register_error_handler(error, handle_rate_limit_store_error)
+    if (app.config["RATELIMIT_STORAGE_URI"] or "").startswith("redis"):
+        # The rate-limit store cannot be reached: refuse rather than run unthrottled. The
+        # redis client is imported only for a Redis store, as Flask-Limiter does.
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        for error in (RedisConnectionError, RedisTimeoutError):
+            app.register_error_handler(error, handle_rate_limit_store_error)

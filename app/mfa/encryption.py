@@ -3,15 +3,15 @@ secrets (Fernet: AES-128-CBC with HMAC-SHA256), one keys the recovery codes' has
 
 ``MFA_KEY`` may list several keys, newest first: secrets sealed under any of them open, new
 ones are sealed under the first, and ``manage.py rotate-mfa-key`` reseals the old ones.
+
+cryptography is imported by the functions that use it: its bindings cost a worker
+megabytes that a worker serving no second factor never needs.
 """
 
 import base64
 import hashlib
 import hmac
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from app.secret_key import mfa_keys
@@ -19,10 +19,15 @@ from app.secret_key import mfa_keys
 SEAL = b"flask-auth totp secret"
 CODE_HASH = b"flask-auth recovery code"
 
-__all__ = ["InvalidToken", "code_hashes", "reseal", "seal", "unseal"]
+
+class InvalidToken(Exception):
+    """No configured key opens the sealed secret."""
 
 
 def _derive(key: str, purpose: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
         key.encode("utf-8")
     )
@@ -39,7 +44,9 @@ def _keys(purpose: bytes) -> list[bytes]:
     return cache[cache_key]
 
 
-def _fernet() -> MultiFernet:
+def _fernet():
+    from cryptography.fernet import Fernet, MultiFernet
+
     return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in _keys(SEAL)])
 
 
@@ -49,7 +56,12 @@ def seal(secret: str) -> str:
 
 def unseal(sealed: str) -> str:
     """The secret of ``sealed``; ``InvalidToken`` when no configured key opens it."""
-    return _fernet().decrypt(sealed.encode("ascii")).decode("ascii")
+    from cryptography.fernet import InvalidToken as Unopened
+
+    try:
+        return _fernet().decrypt(sealed.encode("ascii")).decode("ascii")
+    except Unopened as exc:
+        raise InvalidToken from exc
 
 
 def reseal(sealed: str) -> str:

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from app.common.time import as_utc, utcnow
+from app.database import delete_in_batches
 from app.extensions import db
 from app.mfa.models import PendingLogin
 from app.sessions import cookie
@@ -90,8 +91,6 @@ def end_all(user_id):
 
 
 def purge_expired() -> int:
-    """Delete every waiting login past its lifetime, and commit; how many went."""
+    """Delete every waiting login past its lifetime, in batches; how many went."""
     cutoff = utcnow() - duration("MFA_PENDING_LIFETIME")
-    result = db.session.execute(delete(PendingLogin).where(PendingLogin.created_at <= cutoff))
-    db.session.commit()
-    return result.rowcount
+    return delete_in_batches(PendingLogin, PendingLogin.created_at <= cutoff)

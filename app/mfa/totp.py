@@ -9,10 +9,9 @@ import logging
 import re
 
 import pyotp
-import segno
 from flask import current_app
 from pyotp.utils import strings_equal
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 
 from app.common.time import utcnow
 from app.extensions import db
@@ -33,12 +32,16 @@ def normalise_code(value: str) -> str:
     return re.sub(r"\s+", "", value)
 
 
-def enabled(user_id) -> bool:
-    """True when the user has confirmed a TOTP secret."""
-    statement = select(TotpCredential.user_id).where(
+def is_enabled(user_id):
+    """The SQL truth of "the user has confirmed a TOTP secret", to select with other things."""
+    return exists().where(
         TotpCredential.user_id == user_id, TotpCredential.confirmed_at.is_not(None)
     )
-    return db.session.scalar(statement) is not None
+
+
+def enabled(user_id) -> bool:
+    """True when the user has confirmed a TOTP secret."""
+    return db.session.scalar(select(is_enabled(user_id)))
 
 
 def begin_setup(user):
@@ -54,6 +57,8 @@ def begin_setup(user):
     uri = pyotp.TOTP(secret).provisioning_uri(
         name=user.user_name, issuer_name=current_app.config["TOTP_ISSUER"]
     )
+    import segno  # only enrolment draws a QR code: a worker need not hold it otherwise
+
     return secret, uri, segno.make(uri, error="m").svg_data_uri(scale=4, border=2)
 
 

@@ -8,9 +8,10 @@ the same statement that finds it, so an answer can be checked against it once.
 import secrets
 
 from sqlalchemy import delete
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
+from app.common.base64url import base64url_to_bytes, bytes_to_base64url
 from app.common.time import as_utc, utcnow
+from app.database import delete_in_batches
 from app.extensions import db
 from app.passkeys.models import PasskeyChallenge
 from app.sessions.store import duration
@@ -64,10 +65,6 @@ def _discard(owner, purpose):
 
 
 def purge_expired() -> int:
-    """Delete every challenge past its lifetime, and commit; how many went."""
+    """Delete every challenge past its lifetime, in batches; how many went."""
     cutoff = utcnow() - duration("PASSKEY_CHALLENGE_LIFETIME")
-    result = db.session.execute(
-        delete(PasskeyChallenge).where(PasskeyChallenge.created_at <= cutoff)
-    )
-    db.session.commit()
-    return result.rowcount
+    return delete_in_batches(PasskeyChallenge, PasskeyChallenge.created_at <= cutoff)

@@ -4,6 +4,9 @@ The RP ID and the origin come from ``PUBLIC_URL`` (or ``PASSKEY_RP_ID``), never 
 request's ``Host``: a forged Host cannot make the server accept an answer meant for another
 site. Every way an answer can fail (its shape, its origin, its RP ID, its challenge, its
 signature, its counter) comes out as one ``Refused``.
+
+py_webauthn is imported inside the functions that call it: it costs a worker megabytes
+that a worker serving no passkey ceremony never needs to hold.
 """
 
 import json
@@ -11,25 +14,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
+
+from app.common.base64url import base64url_to_bytes, bytes_to_base64url
 
 TIMEOUT_MS = 300_000
-KNOWN_TRANSPORTS = {transport.value for transport in AuthenticatorTransport}
+# AuthenticatorTransport's values, which the tests hold to py_webauthn's own list.
+KNOWN_TRANSPORTS = frozenset({"ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"})
 
 
 class Refused(Exception):
@@ -57,6 +47,8 @@ def origin() -> str:
 
 
 def _descriptors(passkeys):
+    from webauthn.helpers.structs import AuthenticatorTransport, PublicKeyCredentialDescriptor
+
     return [
         PublicKeyCredentialDescriptor(
             id=base64url_to_bytes(passkey.credential_id),
@@ -69,6 +61,13 @@ def _descriptors(passkeys):
 def creation_options(user, handle: bytes, challenge: bytes, existing) -> dict:
     """The options of a new passkey for ``user``: discoverable if the authenticator can,
     user verification if it can, none of ``existing`` again."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=rp_id(),
         rp_name=current_app.config["PASSKEY_RP_NAME"],
@@ -88,6 +87,9 @@ def creation_options(user, handle: bytes, challenge: bytes, existing) -> dict:
 
 def request_options(challenge: bytes, passkeys=(), verification_required=False) -> dict:
     """The options of a sign-in: with ``passkeys`` those allowed, else any discoverable one."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=rp_id(),
         challenge=challenge,
@@ -109,6 +111,9 @@ def _transports_of(credential) -> str:
 
 def verify_new(credential, challenge: bytes) -> NewCredential:
     """The credential of a registration answer, checked; ``Refused`` if it is not good."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         verified = verify_registration_response(
             credential=credential,
@@ -144,6 +149,9 @@ def user_handle_of(credential) -> str | None:
 def verify_use(credential, challenge: bytes, passkey, verification_required=False) -> int:
     """The new sign count of a sign-in answer with ``passkey``, checked; ``Refused`` if it is
     not good, a counter that did not move forward (a cloned authenticator) included."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         verified = verify_authentication_response(
             credential=credential,

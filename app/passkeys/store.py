@@ -2,9 +2,9 @@
 
 import secrets
 
-from sqlalchemy import delete, func, select, update
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from sqlalchemy import delete, exists, func, select, update
 
+from app.common.base64url import base64url_to_bytes, bytes_to_base64url
 from app.common.time import utcnow
 from app.extensions import db
 from app.passkeys.models import DEFAULT_NAME, Passkey
@@ -40,6 +40,11 @@ def of_user(user_id) -> list[Passkey]:
     return db.session.scalars(
         select(Passkey).where(Passkey.user_id == user_id).order_by(Passkey.id)
     ).all()
+
+
+def has_any(user_id):
+    """The SQL truth of "the user has a passkey", to select with other things."""
+    return exists().where(Passkey.user_id == user_id)
 
 
 def count(user_id) -> int:

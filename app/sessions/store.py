@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
 
 from app.common.time import as_utc, utcnow
+from app.database import delete_in_batches
 from app.extensions import db
 from app.sessions.models import AuthSession, hash_token
 from app.users.models import User
@@ -139,29 +140,22 @@ def revoke(current, public_id: str) -> bool:
 
 
 def purge_expired() -> int:
-    """Delete every record past its lifetime or its credential version; return how many went."""
+    """Delete every record past its lifetime or its credential version, in batches; return
+    how many went."""
     now = utcnow()
     current_version = (
         select(User.credential_version).where(User.id == AuthSession.user_id).scalar_subquery()
     )
     remembered = AuthSession.remember.is_(True)
-    result = db.session.execute(
-        delete(AuthSession).where(
+    expired = or_(
+        AuthSession.credential_version != current_version,
+        and_(remembered, AuthSession.created_at <= now - current_app.permanent_session_lifetime),
+        and_(
+            ~remembered,
             or_(
-                AuthSession.credential_version != current_version,
-                and_(
-                    remembered,
-                    AuthSession.created_at <= now - current_app.permanent_session_lifetime,
-                ),
-                and_(
-                    ~remembered,
-                    or_(
-                        AuthSession.created_at <= now - duration("SESSION_ABSOLUTE_LIFETIME"),
-                        AuthSession.last_seen_at <= now - duration("SESSION_IDLE_TIMEOUT"),
-                    ),
-                ),
-            )
-        )
+                AuthSession.created_at <= now - duration("SESSION_ABSOLUTE_LIFETIME"),
+                AuthSession.last_seen_at <= now - duration("SESSION_IDLE_TIMEOUT"),
+            ),
+        ),
     )
-    db.session.commit()
-    return result.rowcount
+    return delete_in_batches(AuthSession, expired)

@@ -9,7 +9,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from app.common import messages
 from app.users import constants
-from app.users.policy import password_problem
 from app.users.validators import EmailAddress, MatchesPassword, PasswordLength
 
 
@@ -93,6 +92,10 @@ class NewPasswordForm(ApiForm):
 
     def password_problem(self) -> str | None:
         """Why the validated new password breaks the password rule, or None."""
+        # Imported here: zxcvbn's dictionaries cost a worker megabytes that only a worker
+        # that sets passwords needs; the first such request pays for the load.
+        from app.users.policy import password_problem
+
         return password_problem(self.password.data, **self.personal_info())
 
 

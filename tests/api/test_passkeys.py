@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from webauthn.helpers.structs import AuthenticatorTransport
 
 from app.common import messages
 from app.extensions import db
 from app.passkeys.models import Passkey
+from app.passkeys.relying_party import KNOWN_TRANSPORTS
 from app.users.models import User
 from tests.helpers import (
     PASSWORD,
@@ -378,3 +380,7 @@ def test_a_passkey_alone_is_enough_for_new_recovery_codes(alice, key):
     response = alice.post("/api/auth/mfa/recovery_codes")
     assert response.status_code == 200
     assert not set(response.get_json()["data"]["recovery_codes"]) & set(old)
+
+
+def test_the_known_transports_are_py_webauthns():
+    assert {transport.value for transport in AuthenticatorTransport} == KNOWN_TRANSPORTS

@@ -15,7 +15,6 @@ import shutil
 import uuid
 from pathlib import Path
 
-import flask_migrate
 import psycopg
 import pytest
 import redis
@@ -23,7 +22,7 @@ from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from app import create_app
+from app import create_app, schema
 from app.extensions import db
 
 SQLITE = "sqlite"
@@ -158,7 +157,7 @@ def migrated_database(request, tmp_path_factory):
         url = server.create(unique_name("template"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        flask_migrate.upgrade()
+        schema.upgrade()
         db.engine.dispose()
     yield url
     if TEST_DATABASE == POSTGRESQL:
@@ -218,16 +217,46 @@ def configured(request, database_url, monkeypatch):
     return build
 
 
+def _record_on(dbapi_connection, record):
+    """Make ``dbapi_connection`` pass each statement it runs to ``record`` (None: stop)."""
+    if isinstance(dbapi_connection, psycopg.Connection):
+        dbapi_connection.cursor_factory = psycopg.Cursor if record is None else _recording(record)
+    else:
+        dbapi_connection.set_trace_callback(record)
+
+
+def _recording(record):
+    class RecordingCursor(psycopg.Cursor):
+        def execute(self, query, *args, **kwargs):
+            record(query if isinstance(query, str) else query.as_string(self))
+            return super().execute(query, *args, **kwargs)
+
+    return RecordingCursor
+
+
 @pytest.fixture
 def statements(app):
-    """Every SQL statement the app's engine runs, whitespace collapsed, in a list."""
+    """Every SQL statement the app's connections run, whitespace collapsed, in a list.
+
+    Seen by the driver itself, so that a statement run straight on a DB-API cursor (the
+    session lookup) counts as well as those that go through SQLAlchemy.
+    """
     seen = []
 
-    def collect(_conn, _cursor, statement, _parameters, _context, _executemany):
+    def record(statement):
         seen.append(" ".join(statement.split()))
+
+    def checkout(dbapi_connection, _record, _proxy):
+        _record_on(dbapi_connection, record)
+
+    def checkin(dbapi_connection, _record):
+        if dbapi_connection is not None:
+            _record_on(dbapi_connection, None)
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", collect)
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
     yield seen
-    event.remove(engine, "before_cursor_execute", collect)
+    event.remove(engine, "checkout", checkout)
+    event.remove(engine, "checkin", checkin)

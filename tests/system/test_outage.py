@@ -6,10 +6,10 @@ timeout or a 500; once it is back, requests succeed again by themselves and noth
 
 import time
 
-import flask_migrate
 import pytest
 from sqlalchemy import select
 
+from app import schema
 from app.api.responses import ERROR_TYPES
 from app.common import messages
 from app.extensions import db
@@ -38,7 +38,7 @@ def cluster():
         cluster.start()
         app = make_app(cluster.url)
         with app.app_context():
-            flask_migrate.upgrade()
+            schema.upgrade()
             db.engine.dispose()
         yield cluster
     finally:

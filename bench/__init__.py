@@ -1,0 +1,1 @@
+"""The benchmark: ``python -m bench`` from the repository root (``bash bench/run.sh``)."""
