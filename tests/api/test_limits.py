@@ -29,8 +29,10 @@ def test_only_routes_without_a_limit_are_unlimited(app, method, path, unlimited)
 
 
 @pytest.mark.parametrize("key", limits.APP_WIDE_LIMITS)
-def test_an_app_wide_limit_applies_to_every_route(database_url, key):
-    app = make_app(database_url, **{key: "100 per minute"})
+def test_an_app_wide_limit_applies_to_every_route(app, key):
+    # Set after create_app, not through it: Flask-Limiter's init_app would keep the limit on
+    # the one shared extension object, for every app built after this test.
+    app.config[key] = "100 per minute"
     with app.test_request_context(VERIFY):
         assert limits.is_unlimited() is False
 
