@@ -3,11 +3,9 @@ an argon2id verification (which sweeps 19 MiB through the caches), in a fresh in
 with ours' environment."""
 
 import json
-import subprocess
-import sys
 
-from bench.apps import ours_env
-from bench.settings import ARGON2, PASSWORD, ROOT, user_name
+from bench.apps import run_probe
+from bench.settings import ARGON2, PASSWORD, user_name
 
 ROUNDS = 50
 
@@ -46,12 +44,4 @@ with app.test_request_context():
 def after_hash(database_url) -> dict:
     """The median time of a login's reads (the user, its second factors), warm and right
     after a hash, in seconds."""
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(ARGON2), PASSWORD, user_name(1), str(ROUNDS)],
-        cwd=ROOT,
-        env={**ours_env(database_url), "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.splitlines()[-1])
+    return run_probe(PROBE, database_url, json.dumps(ARGON2), PASSWORD, user_name(1), str(ROUNDS))

@@ -1,6 +1,7 @@
 """The environments of the apps measured (bare, ours, Flask-Security-Too), and their databases
 made ready: ours migrated with its own ``manage.py db upgrade`` and seeded, FST's initialised."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -104,3 +105,17 @@ def prepare_fst(dbs, env) -> dict:
         capture_output=True,
     )
     return {**env, "FST_DATABASE_URL": url}
+
+
+def run_probe(code, database_url, *args) -> object:
+    """Run ``code`` in a fresh interpreter with ours' environment on ``database_url`` (what
+    a gunicorn worker loads), with ``args`` as its argv; the JSON of its last line."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env={**ours_env(database_url), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.splitlines()[-1])

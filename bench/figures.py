@@ -35,7 +35,8 @@ class Floor:
 def parallel_hash_rate(floor, processes, seconds=3.0) -> float:
     """Verifications per second with ``processes`` processes hashing at once and nothing
     else: the most logins per second the machine's cores (and memory) allow."""
-    done = multiprocessing.get_context("fork").Value("i", 0)
+    forked = multiprocessing.get_context("fork")
+    done = forked.Value("i", 0)
 
     def work():
         end, count = time.perf_counter() + seconds, 0
@@ -45,7 +46,7 @@ def parallel_hash_rate(floor, processes, seconds=3.0) -> float:
         with done.get_lock():
             done.value += count
 
-    workers = [multiprocessing.get_context("fork").Process(target=work) for _ in range(processes)]
+    workers = [forked.Process(target=work) for _ in range(processes)]
     start = time.perf_counter()
     for worker in workers:
         worker.start()

@@ -2,11 +2,9 @@
 login's hash, in a fresh interpreter with ours' environment (what a gunicorn worker loads)."""
 
 import json
-import subprocess
-import sys
 
-from bench.apps import ours_env
-from bench.settings import ARGON2, PASSWORD, ROOT
+from bench.apps import run_probe
+from bench.settings import ARGON2, PASSWORD
 
 # Each layer's modules, imported in this order; the app last, built as gunicorn builds it.
 LAYERS = [
@@ -50,15 +48,7 @@ print(json.dumps(figures))
 
 def footprint(database_url) -> list[tuple[str, float]]:
     """``(layer, MiB it adds)``, in import order, the last being the hash's memory."""
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(LAYERS), json.dumps(ARGON2), PASSWORD],
-        cwd=ROOT,
-        env={**ours_env(database_url), "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    figures = json.loads(result.stdout.splitlines()[-1])
+    figures = run_probe(PROBE, database_url, json.dumps(LAYERS), json.dumps(ARGON2), PASSWORD)
     added, previous = [], 0.0
     for name, mib in figures:
         added.append((name, mib - previous))
