@@ -2,7 +2,7 @@
 
 from app.accounts.tokens import AccountToken
 from app.mail.outbox import OutboxMessage
-from app.mfa.models import PendingLogin, RecoveryCode, TotpCredential
+from app.mfa.models import PendingLogin, RecoveryCode, SealedKey, TotpCredential
 from app.passkeys.models import Passkey, PasskeyChallenge
 from app.sessions.models import AuthSession
 from app.users.models import User
@@ -15,6 +15,7 @@ __all__ = [
     "PasskeyChallenge",
     "PendingLogin",
     "RecoveryCode",
+    "SealedKey",
     "TotpCredential",
     "User",
 ]

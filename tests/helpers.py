@@ -168,9 +168,11 @@ def use_production(monkeypatch, **environment):
         monkeypatch.setenv(name, value)
 
 
-# The tables of the second factor (revision 0007), and of a database at the head revision.
+# The tables of the second factor (revision 0007), of passkeys (0008), of the keys the app
+# seals itself (0010), and of a database at the head revision.
 SECOND_FACTOR_TABLES = {"totp_credential", "recovery_code", "pending_login"}
 PASSKEY_TABLES = {"passkey", "passkey_challenge"}
+SEALED_KEY_TABLES = {"sealed_key"}
 HEAD_TABLES = {
     "alembic_version",
     "user",
@@ -179,6 +181,7 @@ HEAD_TABLES = {
     "outbox",
     *SECOND_FACTOR_TABLES,
     *PASSKEY_TABLES,
+    *SEALED_KEY_TABLES,
 }
 
 

@@ -34,6 +34,7 @@ from tests.helpers import (
     PASSKEY_TABLES,
     PASSWORD,
     ROOT,
+    SEALED_KEY_TABLES,
     SECOND_FACTOR_TABLES,
     purged,
 )
@@ -792,7 +793,7 @@ def test_db_upgrade_to_mail_leaves_every_account_unconfirmed_and_downgrades(app,
     result = manage(empty_database, "db", "downgrade", "0004_credential_version")
     assert result.returncode == 0, result.stderr
     mail_tables = {"account_token", "outbox"}
-    later = mail_tables | SECOND_FACTOR_TABLES | PASSKEY_TABLES
+    later = mail_tables | SECOND_FACTOR_TABLES | PASSKEY_TABLES | SEALED_KEY_TABLES
     assert tables(empty_database) == HEAD_TABLES - later
     assert manage(empty_database, "db", "upgrade").returncode == 0
 
@@ -802,7 +803,8 @@ def test_db_upgrade_to_second_factor_matches_the_models_and_downgrades(app, empt
     assert schema_differences(app) == []
     result = manage(empty_database, "db", "downgrade", "0006_reauthentication")
     assert result.returncode == 0, result.stderr
-    assert tables(empty_database) == HEAD_TABLES - SECOND_FACTOR_TABLES - PASSKEY_TABLES
+    later = SECOND_FACTOR_TABLES | PASSKEY_TABLES | SEALED_KEY_TABLES
+    assert tables(empty_database) == HEAD_TABLES - later
     assert manage(empty_database, "db", "upgrade").returncode == 0
     assert tables(empty_database) == HEAD_TABLES
 
@@ -812,8 +814,66 @@ def test_db_upgrade_to_passkeys_matches_the_models_and_downgrades(app, empty_dat
     assert schema_differences(app) == []
     result = manage(empty_database, "db", "downgrade", "0007_second_factor")
     assert result.returncode == 0, result.stderr
-    assert tables(empty_database) == HEAD_TABLES - PASSKEY_TABLES
+    assert tables(empty_database) == HEAD_TABLES - PASSKEY_TABLES - SEALED_KEY_TABLES
     assert manage(empty_database, "db", "upgrade").returncode == 0
+
+
+def _user_ids(connection):
+    return connection.scalars(sa.text('SELECT id FROM "user" ORDER BY id')).all()
+
+
+def _user_table_sql(connection):
+    query = sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'user'")
+    return connection.scalar(query)
+
+
+@pytest.mark.sqlite
+def test_db_upgrade_to_hardening_keeps_rows_and_never_reuses_a_user_id(app, empty_database):
+    assert manage(empty_database, "db", "upgrade", "0004_credential_version").returncode == 0
+    run_on(empty_database, insert_user_at_0003)
+    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert schema_differences(app) == []
+    assert "AUTOINCREMENT" in run_on(empty_database, _user_table_sql)
+    # The session of the user survived the table's copy: no cascade ran.
+    sessions = sa.text("SELECT count(*) FROM auth_session")
+    assert run_on(empty_database, lambda connection: connection.scalar(sessions)) == 1
+
+    runner = app.test_cli_runner()
+    for user_name in ("bobby", "carol"):
+        created = runner.invoke(
+            args=["createuser", user_name, f"{user_name}@example.com", "--first-name", "A",
+                  "--last-name", "B", "--password-stdin"],
+            input=PASSWORD + "\n",
+        )  # fmt: skip
+        assert created.exit_code == 0, created.output
+    assert run_on(empty_database, _user_ids) == [1, 2, 3]
+    assert runner.invoke(args=["users", "delete", "carol", "--yes"]).exit_code == 0
+    created = runner.invoke(
+        args=["createuser", "david", "david@example.com", "--first-name", "A",
+              "--last-name", "B", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert run_on(empty_database, _user_ids) == [1, 2, 4]
+
+    result = manage(empty_database, "db", "downgrade", "0009_disabled_accounts")
+    assert result.returncode == 0, result.stderr
+    assert "AUTOINCREMENT" not in run_on(empty_database, _user_table_sql)
+    assert tables(empty_database) == HEAD_TABLES - SEALED_KEY_TABLES
+    assert run_on(empty_database, _user_ids) == [1, 2, 4]
+    assert manage(empty_database, "db", "upgrade").returncode == 0
+
+
+def test_db_upgrade_to_hardening_matches_the_models_and_downgrades(app, empty_database):
+    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert schema_differences(app) == []
+    result = manage(empty_database, "db", "downgrade", "0009_disabled_accounts")
+    assert result.returncode == 0, result.stderr
+    assert tables(empty_database) == HEAD_TABLES - SEALED_KEY_TABLES
+    outbox = run_on(empty_database, lambda connection: inspect(connection).get_columns("outbox"))
+    assert "details" not in {column["name"] for column in outbox}
+    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert tables(empty_database) == HEAD_TABLES
 
 
 def test_purge_outbox_deletes_old_sent_and_failed_records_only(mail_app, smtp_server):

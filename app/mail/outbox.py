@@ -66,6 +66,8 @@ class OutboxMessage(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A notice's changes, as JSON, so that later ones merge into it while it waits.
+    details: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self):
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

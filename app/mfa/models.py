@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.time import utcnow
@@ -53,3 +53,14 @@ class PendingLogin(db.Model):
     # The version of the password that was checked: a password change ends the wait.
     credential_version: Mapped[int] = mapped_column(Integer)
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SealedKey(db.Model):
+    """A key the app made itself, sealed under ``MFA_KEY`` (``app.mfa.encryption``): its data
+    stays readable across a rotation of ``MFA_KEY``, which only reseals this row."""
+
+    __tablename__ = "sealed_key"
+
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -38,6 +38,9 @@ class PublicUser:
 
 class User(db.Model, PublicUser, Credentials, UserMixin):
     __tablename__ = "user"
+    # SQLite gives a deleted row's id to the next insert without AUTOINCREMENT; an account's
+    # id is in the API and the logs, so it must never name two people.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(constants.STRING_LEN))
