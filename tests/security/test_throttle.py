@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.common import messages
 from app.extensions import db, limiter
+from app.security import throttle
 from app.users.models import User
 from tests.helpers import PASSWORD, AuthActions, assert_error
 from tests.plugins.databases import make_app
@@ -318,6 +319,24 @@ def test_parallel_guesses_cannot_pass_the_account_limit(build):
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+# Codes: a count per account, apart from the password's
+
+
+def test_an_accounts_codes_lock_it_apart_from_its_names_and_unlocking_forgets_both(app):
+    add_user(app)
+    with app.test_request_context():
+        user = User.find_by_login("alice")
+        for _ in range(5):
+            throttle.count_attempt(
+                throttle.code_keys(user), scope=throttle.CODE_SCOPE, limit=throttle.CODE_LIMIT
+            )
+        assert throttle.is_account_locked_out(user)
+        assert not throttle.is_locked_out(throttle.account_keys(user))
+        throttle.unlock_account(user)
+        assert not throttle.is_account_locked_out(user)
+    assert client_of(app).login().status_code == 200
 
 
 # Retry-After: on a 429 only
