@@ -36,17 +36,13 @@ PASSKEY_TABLE = re.compile(r"\bpasskey\b")
 
 
 @pytest.fixture
-def alice(app, auth):
+def key(app, auth):
+    """The authenticator of Alice (``auth``, her address confirmed), holding her one passkey;
+    she is still logged in."""
     assert auth.signup().status_code == 201
     confirm_email(app)
-    return auth
-
-
-@pytest.fixture
-def key(alice):
-    """Alice's authenticator, holding her one passkey; she is still logged in."""
     key = SoftAuthenticator()
-    assert register(alice, key).status_code == 201
+    assert register(auth, key).status_code == 201
     return key
 
 
@@ -59,63 +55,63 @@ def set_user(app, **values):
 # A challenge is used up by any answer (issue 23, item 13)
 
 
-def begun_sign_in(alice):
+def begun_sign_in(auth):
     """Alice logged out, her browser holding a sign-in challenge: its options."""
-    alice.logout()
-    return alice.post(LOGIN_BEGIN).get_json()["data"]
+    auth.logout()
+    return auth.post(LOGIN_BEGIN).get_json()["data"]
 
 
-def answer(alice, credential):
-    return alice.post(LOGIN_FINISH, json={"credential": credential})
+def finish_sign_in(auth, credential):
+    return auth.post(LOGIN_FINISH, json={"credential": credential})
 
 
-def test_an_answer_naming_another_account_uses_up_its_challenge(alice, key):
+def test_an_answer_naming_another_account_uses_up_its_challenge(auth, key):
     """The refusal rolled back the challenge's deletion: a good answer to the same challenge
     then logged in."""
-    options = begun_sign_in(alice)
-    assert_refused(answer(alice, key.get(options, user_handle="bm90LWFsaWNl")))
-    assert_refused(answer(alice, key.get(options)))
-    assert sign_in(alice, key).status_code == 200
+    options = begun_sign_in(auth)
+    assert_refused(finish_sign_in(auth, key.get(options, user_handle="bm90LWFsaWNl")))
+    assert_refused(finish_sign_in(auth, key.get(options)))
+    assert sign_in(auth, key).status_code == 200
 
 
-def test_an_answer_of_a_disabled_account_uses_up_its_challenge(app, alice, key):
-    options = begun_sign_in(alice)
+def test_an_answer_of_a_disabled_account_uses_up_its_challenge(app, auth, key):
+    options = begun_sign_in(auth)
     set_user(app, is_active=False)
-    response = answer(alice, key.get(options))
+    response = finish_sign_in(auth, key.get(options))
     assert_error(
         response, 403, messages.ACCOUNT_DISABLED, error_type=messages.ACCOUNT_DISABLED_TYPE
     )
     set_user(app, is_active=True)
-    assert_refused(answer(alice, key.get(options)))
+    assert_refused(finish_sign_in(auth, key.get(options)))
 
 
-def test_an_answer_refused_for_an_unconfirmed_address_uses_up_its_challenge(app, alice, key):
-    options = begun_sign_in(alice)
+def test_an_answer_refused_for_an_unconfirmed_address_uses_up_its_challenge(app, auth, key):
+    options = begun_sign_in(auth)
     app.config["REQUIRE_CONFIRMED_EMAIL"] = True
     set_user(app, email_confirmed_at=None)
-    response = answer(alice, key.get(options))
+    response = finish_sign_in(auth, key.get(options))
     assert response.get_json()["errors"]["type"] == messages.EMAIL_NOT_CONFIRMED_TYPE
     confirm_email(app)
-    assert_refused(answer(alice, key.get(options)))
+    assert_refused(finish_sign_in(auth, key.get(options)))
 
 
 # Password guesses never refuse a passkey (item 1)
 
 
-def test_password_guesses_never_refuse_a_passkey_sign_in(app, alice, key):
-    alice.logout()
+def test_password_guesses_never_refuse_a_passkey_sign_in(app, auth, key):
+    auth.logout()
     lock_both_names(app)
-    assert sign_in(alice, key).status_code == 200
+    assert sign_in(auth, key).status_code == 200
 
 
 @pytest.mark.parametrize("login", ["alice", "alice@example.com"])
-def test_password_guesses_never_refuse_a_passkey_second_factor(app, alice, key, login):
+def test_password_guesses_never_refuse_a_passkey_second_factor(app, auth, key, login):
     """The owner's login, begun before the attack through either name, still finishes."""
-    alice.logout()
-    assert alice.login(login).status_code == 202
+    auth.logout()
+    assert auth.login(login).status_code == 202
     lock_both_names(app)
-    options = alice.post(MFA_BEGIN).get_json()["data"]
-    assert alice.post(MFA_FINISH, json={"credential": key.get(options)}).status_code == 200
+    options = auth.post(MFA_BEGIN).get_json()["data"]
+    assert auth.post(MFA_FINISH, json={"credential": key.get(options)}).status_code == 200
 
 
 # A credential id over 1,023 bytes never reaches the database (item 8)
@@ -138,30 +134,30 @@ def statements(app):
         event.remove(engine, "before_cursor_execute", record)
 
 
-def long_key(alice):
+def long_key(auth):
     """An authenticator holding a credential with a 1,024-byte id for Alice: made, and
     refused by the server at registration."""
     long = SoftAuthenticator()
-    answer = long.create(alice.post(BEGIN).get_json()["data"], credential_id_length=1024)
-    with statements(alice._client.application) as seen:
-        assert_refused(alice.post(FINISH, json={"credential": answer}))
+    answer = long.create(auth.post(BEGIN).get_json()["data"], credential_id_length=1024)
+    with statements(auth._client.application) as seen:
+        assert_refused(auth.post(FINISH, json={"credential": answer}))
     assert not [statement for statement in seen if PASSKEY_TABLE.search(statement)]
     return long
 
 
-def answer_signed_sign_in(alice, long):
-    return LOGIN_FINISH, long.get(begun_sign_in(alice))
+def answer_signed_sign_in(auth, long):
+    return LOGIN_FINISH, long.get(begun_sign_in(auth))
 
 
-def answer_second_factor(alice, long):
-    alice.logout()
-    assert alice.login().status_code == 202
-    options = alice.post(MFA_BEGIN).get_json()["data"]
+def answer_second_factor(auth, long):
+    auth.logout()
+    assert auth.login().status_code == 202
+    options = auth.post(MFA_BEGIN).get_json()["data"]
     return MFA_FINISH, long.get(options, credential_id=long.credential_ids()[0])
 
 
-def answer_reauthentication(alice, long):
-    options = alice.post(REAUTH_BEGIN).get_json()["data"]
+def answer_reauthentication(auth, long):
+    options = auth.post(REAUTH_BEGIN).get_json()["data"]
     return REAUTH_FINISH, long.get(options, credential_id=long.credential_ids()[0])
 
 
@@ -170,18 +166,18 @@ def answer_reauthentication(alice, long):
     [answer_signed_sign_in, answer_second_factor, answer_reauthentication],
     ids=["sign in", "second factor", "reauthenticate"],
 )
-def test_an_id_over_1023_bytes_is_refused_at_every_use_before_any_read(app, alice, key, answer):
-    long = long_key(alice)
-    path, credential = answer(alice, long)
+def test_an_id_over_1023_bytes_is_refused_at_every_use_before_any_read(app, auth, key, answer):
+    long = long_key(auth)
+    path, credential = answer(auth, long)
     with statements(app) as seen:
-        assert_refused(alice.post(path, json={"credential": credential}))
+        assert_refused(auth.post(path, json={"credential": credential}))
     assert not [statement for statement in seen if PASSKEY_TABLE.search(statement)]
 
 
 # The cap holds against registrations at once (item 8)
 
 
-def test_two_registrations_at_once_cannot_pass_the_cap(app, alice, key):
+def test_two_registrations_at_once_cannot_pass_the_cap(app, auth, key):
     """Each counts with the user's row held: of two that find 19 passkeys, one is refused."""
     others = [AuthActions(app.test_client()) for _ in range(2)]
     for other in others:
@@ -206,4 +202,4 @@ def test_two_registrations_at_once_cannot_pass_the_cap(app, alice, key):
         thread.join()
     assert sorted(statuses) == [201, 409]
     assert count_rows(app, Passkey) == 20
-    assert_error(alice.post(BEGIN), 409, messages.PASSKEY_LIMIT_REACHED)
+    assert_error(auth.post(BEGIN), 409, messages.PASSKEY_LIMIT_REACHED)
