@@ -111,12 +111,21 @@ class Config:
     MFA_PENDING_LIFETIME = timedelta(minutes=5)
     MFA_MAX_FAILURES = 5
     MFA_VERIFY_RATE_LIMIT = "30 per minute"
+    # Codes tried per account (its id), wherever they are given; apart from the password's
+    # counts. See app/security/throttle.py.
+    MFA_FAILURE_LIMIT = "5 per 5 minutes; 50 per day"
 
     # Passkeys (app.passkeys). None: the RP ID is PUBLIC_URL's host; the origin always is
     # PUBLIC_URL's. A challenge waits this long for its one answer.
     PASSKEY_RP_ID = None
     PASSKEY_RP_NAME = "Flask auth"
     PASSKEY_CHALLENGE_LIFETIME = timedelta(minutes=5)
+    # Sign-ins with a passkey alone, per client address (begin and finish each); apart from
+    # LOGIN_RATE_LIMIT. Password failures never refuse a passkey.
+    PASSKEY_LOGIN_RATE_LIMIT = "30 per minute"
+    PASSKEY_MAX_PER_ACCOUNT = 20
+    # Registrations begun, per user.
+    PASSKEY_REGISTER_RATE_LIMIT = "10 per hour"
 
     # The outbox's sender (app.mail.sender): in a thread of each app process, unless off.
     MAIL_SEND_IN_PROCESS = True

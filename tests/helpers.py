@@ -101,6 +101,13 @@ def assert_reauthentication_required(response):
     )
 
 
+def assert_confirm_email_first(response):
+    """The 403 of adding a second factor or a passkey to an address not confirmed yet."""
+    assert_error(
+        response, 403, messages.CONFIRM_EMAIL_FIRST, error_type=messages.EMAIL_NOT_CONFIRMED_TYPE
+    )
+
+
 PURGED = re.compile(
     r"Deleted (\d+) expired session\(s\) and (\d+) waiting login\(s\) in \d+\.\d\d s\.\n"
 )
@@ -127,6 +134,18 @@ def set_role(app, user_name, role):
             update(User)
             .where(User.user_name_key == user_name.lower())
             .values(role_code=constants.ROLE_BY_NAME[role])
+        )
+        db.session.commit()
+
+
+def confirm_email(app, user_name="alice"):
+    """Mark the address of the account ``user_name`` confirmed, as its link would, without the
+    mail: second factors and passkeys are only added to a confirmed address."""
+    with app.app_context():
+        db.session.execute(
+            update(User)
+            .where(User.user_name_key == user_name.lower())
+            .values(email_confirmed_at=utcnow())
         )
         db.session.commit()
 

@@ -143,3 +143,13 @@ def test_user_verification_off_fails_when_required():
     registration = register(authenticator)
     with pytest.raises(InvalidAuthenticationResponse, match="verif"):
         authenticate(authenticator, registration, user_verified=False)
+
+
+@pytest.mark.parametrize("length", [1, 1023, 1100])
+def test_a_credential_id_of_any_length_verifies_as_py_webauthn_takes_it(length):
+    """py_webauthn caps no id: the app must refuse one over WebAuthn's 1023 bytes itself."""
+    authenticator = SoftAuthenticator()
+    registration = register(authenticator, credential_id_length=length)
+    assert len(registration.credential_id) == length
+    answer, _ = authenticate(authenticator, registration)
+    assert base64url_to_bytes(answer["rawId"]) == registration.credential_id

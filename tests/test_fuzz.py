@@ -19,7 +19,7 @@ from app.passkeys.models import Passkey
 from app.sessions.cookie import PENDING_KEY
 from app.sessions.models import AuthSession, hash_token
 from app.users.models import User
-from tests.helpers import PASSWORD, AuthActions, session_cookie, set_role, totp_code
+from tests.helpers import PASSWORD, AuthActions, confirm_email, session_cookie, set_role, totp_code
 from tests.plugins.authenticator import SoftAuthenticator
 from tests.plugins.databases import make_app
 
@@ -233,6 +233,7 @@ def fuzz_app(database_url, key):
     alice = AuthActions(app.test_client())
     assert alice.signup().status_code == 201
     set_role(app, "alice", "admin")
+    confirm_email(app)
     secret = alice.post("/api/auth/mfa/totp/setup").get_json()["data"]["secret"]
     assert (
         alice.post("/api/auth/mfa/totp/confirm", data={"code": totp_code(secret)}).status_code

@@ -1,5 +1,5 @@
-"""The checks every flow makes in the same way: the password with its throttle, the password
-rule, tokens from links, and unique names and addresses."""
+"""The checks every flow makes in the same way: the password and second-factor codes with
+their throttles, the password rule, tokens from links, and unique names and addresses."""
 
 from contextlib import contextmanager
 
@@ -21,14 +21,26 @@ CONFLICT_FIELDS = {
 }
 
 
-def password_checked(keys, check, forgive=True, **who) -> bool:
+def password_checked(keys, check, **who) -> bool:
     """Count one attempt against ``keys`` (a 429 over the limit), run the password ``check``,
-    and forget the attempts when it passes, unless not to ``forgive`` them yet."""
-    throttle.count_attempt(keys, **who)
+    and forget the attempts when it passes."""
+    return _counted(keys, check, throttle.SCOPE, throttle.LIMIT, **who)
+
+
+def code_checked(user, check) -> bool:
+    """Count one code tried for ``user``'s account (a 429 over ``MFA_FAILURE_LIMIT``), run
+    ``check``, and forget the codes tried when it passes. Apart from the password counts:
+    password guesses never lock the owner out of their second factor."""
+    keys = throttle.code_keys(user)
+    return _counted(keys, check, throttle.CODE_SCOPE, throttle.CODE_LIMIT, user=user)
+
+
+def _counted(keys, check, scope, limit, **who) -> bool:
+    # Counted before the check, as one step of the storage: parallel guesses cannot overshoot.
+    throttle.count_attempt(keys, scope=scope, limit=limit, **who)
     if not check():
         return False
-    if forgive:
-        throttle.clear(keys)
+    throttle.clear(keys, scope, limit)
     return True
 
 

@@ -1,5 +1,11 @@
 """Managing one's second factor: its state, setting TOTP up, turning it off, new recovery
-codes, and an operator's reset. Every change logs an event and sends a notice."""
+codes, and an operator's reset. Every change logs an event and sends a notice.
+
+No second factor, and no passkey, is added before the account's address is confirmed:
+someone who signs up with another person's address could otherwise leave one behind, and it
+would still open the account (or lock its owner out) once the owner took it over with a
+password reset, which confirms the address (account pre-hijacking).
+"""
 
 from flask import abort
 
@@ -35,6 +41,14 @@ def state_of(user) -> dict:
     }
 
 
+def require_confirmed_address(user):
+    """A 403 of type "Email not confirmed" unless ``user``'s address is confirmed; nothing
+    changes."""
+    if user.email_confirmed_at is None:
+        db.session.rollback()
+        raise Refusal(403, messages.CONFIRM_EMAIL_FIRST, messages.EMAIL_NOT_CONFIRMED_TYPE)
+
+
 def _refuse_unless(condition, message):
     if not condition:
         db.session.rollback()
@@ -43,6 +57,7 @@ def _refuse_unless(condition, message):
 
 def begin_totp_setup(user) -> dict:
     """A new secret for ``user``, waiting for its first code: the secret, its URI, its QR code."""
+    require_confirmed_address(user)
     _refuse_unless(not totp.enabled(user.id), messages.TOTP_ALREADY_ON)
     secret, uri, qr_code = totp.begin_setup(user)
     db.session.commit()
@@ -52,6 +67,7 @@ def begin_totp_setup(user) -> dict:
 
 def confirm_totp(user, code) -> list[str]:
     """Turn TOTP on with the first code of the waiting secret; the new recovery codes."""
+    require_confirmed_address(user)
     _refuse_unless(not totp.enabled(user.id), messages.TOTP_ALREADY_ON)
     _refuse_unless(totp.has_pending_setup(user.id), messages.TOTP_NOT_SET_UP)
     if not totp.accept(user.id, code, confirmed=False):

@@ -1,16 +1,20 @@
 """The passkey flows: adding, naming and removing one, and every use: a sign-in with no
 password, a login's second factor, and re-authentication.
 
-Each use takes this requester's challenge, finds the passkey the answer names (for a second
-factor or a re-authentication, only among the user's own), checks the answer with py_webauthn
-and moves the passkey's counter forward in one conditional ``UPDATE``. Whatever fails, the
-answer is the one 401 of type "Passkey refused", and nothing changes.
+Each use takes this requester's challenge (used up and committed first, whatever the
+verdict), finds the passkey the answer names (for a second factor or a re-authentication,
+only among the user's own), checks the answer with py_webauthn and moves the passkey's
+counter forward in one conditional ``UPDATE``. Whatever fails, the answer is the one 401 of
+type "Passkey refused", and nothing else changes. No use consults the password's failure
+counts: a passkey cannot be guessed, and someone who only knows a user name must not be able
+to lock its owner out of them.
 """
 
-from flask import abort
+from flask import abort, current_app
 
 from app.accounts import mailings, second_factor
 from app.accounts.logins import admit, finish_login
+from app.accounts.mfa import require_confirmed_address
 from app.accounts.reauthentication import proved_now
 from app.api.responses import Refusal
 from app.common import messages
@@ -19,7 +23,6 @@ from app.mfa import recovery_codes
 from app.passkeys import challenges, relying_party, store
 from app.passkeys.models import DEFAULT_NAME
 from app.passkeys.relying_party import Refused
-from app.security import throttle
 from app.security.events import (
     PASSKEY_ADDED,
     PASSKEY_REFUSED,
@@ -59,17 +62,15 @@ def _checked_use(credential, owner, purpose, user=None, verification_required=Fa
     try:
         if challenge is None:
             raise Refused
-        passkey = store.by_credential_id(
-            relying_party.credential_id_of(credential), None if user is None else user.id
-        )
+        # The id's shape and size first: nothing reads the database with a 16 KB id.
+        credential_id = relying_party.credential_id_of(credential)
+        passkey = store.by_credential_id(credential_id, None if user is None else user.id)
         if passkey is None:
             raise Refused
         new_count = relying_party.verify_use(credential, challenge, passkey, verification_required)
     except Refused:
-        db.session.commit()  # the challenge stays used up
         refuse(user, purpose)
     if not store.record_use(passkey, new_count):
-        db.session.commit()
         refuse(user, "sign_count")
     return passkey
 
@@ -83,8 +84,17 @@ def list_for(user) -> list[dict]:
     return passkeys
 
 
+def _refuse_a_passkey_more(user):
+    """The 409 of an account that holds ``PASSKEY_MAX_PER_ACCOUNT`` passkeys already."""
+    if store.count(user.id) >= current_app.config["PASSKEY_MAX_PER_ACCOUNT"]:
+        db.session.rollback()
+        raise Refusal(409, messages.PASSKEY_LIMIT_REACHED, "Conflict")
+
+
 def begin_registration(user) -> dict:
     """The creation options of a new passkey for ``user``, its challenge kept for the session."""
+    require_confirmed_address(user)
+    _refuse_a_passkey_more(user)
     handle = store.handle_of(user)
     existing = store.of_user(user.id)
     challenge = challenges.issue(_session_owner(), challenges.REGISTER)
@@ -95,16 +105,21 @@ def finish_registration(user, credential, name) -> dict:
     """Store the passkey of a registration answer; ``{"passkey", "recovery_codes"?}``, the
     codes when it is the account's first second factor."""
     challenge = challenges.take(_session_owner(), challenges.REGISTER)
+    require_confirmed_address(user)
     try:
         if challenge is None:
             raise Refused
         new = relying_party.verify_new(credential, challenge)
     except Refused:
-        db.session.commit()
         refuse(user, challenges.REGISTER)
+    # The user's row held until the commit: two registrations at once count one after the
+    # other, so neither can pass the cap on the other's count (SQLite: the one writer).
+    if not user.hold_if_current():
+        db.session.rollback()
+        abort(401, messages.NOT_LOGGED_IN)
+    _refuse_a_passkey_more(user)
     first_factor = not second_factor.methods_of(user)
     if store.by_credential_id(new.credential_id) is not None:
-        db.session.commit()
         refuse(user, "known_credential")
     passkey = store.add(user, new, name)
     answer = {}
@@ -164,11 +179,8 @@ def finish_sign_in(credential, remember):
     owner = _browser_owner()
     passkey = _checked_use(credential, owner, challenges.AUTHENTICATE, verification_required=True)
     user = passkey_user(passkey, credential)
-    # Counted like a login of the account, and forgiven like one.
-    keys = throttle.account_keys(user)
-    throttle.count_attempt(keys, user=user)
+    # No failure count: only PASSKEY_LOGIN_RATE_LIMIT, per client, bounds these.
     admit(user)
-    throttle.clear(keys)
     return user, finish_login(user, remember, method=PASSKEY)
 
 

@@ -9,7 +9,7 @@ from functools import partial
 
 from flask import abort
 
-from app.accounts.checks import password_checked
+from app.accounts.checks import code_checked, password_checked
 from app.api.responses import Refusal
 from app.common import messages
 from app.common.time import as_utc, utcnow
@@ -33,9 +33,12 @@ def require_recent():
 
 
 def identity_proved(user, password=None, code=None) -> bool:
-    """Check ``password``, or a TOTP ``code``, for ``user``; either is counted like a login,
-    for both names of the account. An accepted code is used up in the caller's transaction."""
-    check = partial(totp.accept, user.id, code) if code else partial(user.check_password, password)
+    """Check ``password``, or a TOTP ``code``, for ``user``. A password counts like a login,
+    for both names of the account; a code on the account's code count, like a second step.
+    An accepted code is used up in the caller's transaction."""
+    if code:
+        return code_checked(user, partial(totp.accept, user.id, code))
+    check = partial(user.check_password, password)
     return password_checked(throttle.account_keys(user), check, user=user)
 
 

@@ -2,21 +2,24 @@
 
 The right password starts a waiting login (``app.mfa.pending``), never a session. A code,
 or a recovery code, finishes it through the same ending as a password login
-(``app.accounts.logins``). Each try counts against the account's failed-login limit, and
-too many wrong ones end the wait.
+(``app.accounts.logins``). Each code tried counts against the account's code limit
+(``MFA_FAILURE_LIMIT``), never against its password counts; a passkey, which cannot be
+guessed, counts against neither. Too many wrong tries end the wait.
 """
+
+from functools import partial
 
 from flask import abort
 from sqlalchemy import select
 
 from app.accounts import mailings
+from app.accounts.checks import code_checked
 from app.accounts.logins import finish_login
 from app.api.responses import Refusal
 from app.common import messages
 from app.extensions import db
 from app.mfa import pending, recovery_codes, totp
 from app.passkeys import store as passkey_store
-from app.security import throttle
 from app.security.events import (
     MFA_FAILED,
     MFA_LOGIN_ENDED,
@@ -75,7 +78,11 @@ def waiting():
 def verify(code=None, recovery_code=None) -> tuple[User, str]:
     """Finish this cookie's waiting login with ``code`` or ``recovery_code``."""
     method = TOTP if code else RECOVERY_CODE
-    return finish(method, lambda _record, user: check(user, code, recovery_code))
+
+    def counted_check(_record, user):
+        return code_checked(user, partial(check, user, code, recovery_code))
+
+    return finish(method, counted_check)
 
 
 def finish(method, check_proof) -> tuple[User, str]:
@@ -85,8 +92,6 @@ def finish(method, check_proof) -> tuple[User, str]:
     record, user = waiting()
     # A rollback expires the loaded objects, and the record may be gone by then.
     record_id, token_hash, remember = record.id, record.token_hash, record.remember
-    keys = throttle.account_keys(user)
-    throttle.count_attempt(keys, user=user)
     if not check_proof(record, user):
         db.session.rollback()
         ended = pending.count_failure(record_id, token_hash)
@@ -96,7 +101,6 @@ def finish(method, check_proof) -> tuple[User, str]:
         if method == WEBAUTHN:
             raise Refusal(401, messages.PASSKEY_REFUSED, messages.PASSKEY_REFUSED_TYPE)
         abort(401, messages.MFA_CODE_WRONG)
-    throttle.clear(keys)
     # Only one request finishes a wait: a second one, racing with the same proof, finds it gone.
     if not pending.consume(record):
         db.session.rollback()

@@ -49,14 +49,12 @@ def log_in(login, password, remember) -> Login:
     user = User.find_by_login(login)
     keys = [throttle.login_key(login)]
     check = partial(User.password_matches, user, password)
-    if not password_checked(keys, check, forgive=False, login=login):
+    # The right password clears its counts, second factor or not: the codes that follow
+    # count on a limit of their own (app.security.throttle), which bounds code guessing.
+    if not password_checked(keys, check, login=login):
         security_event(LOGIN_FAILED, login=login)
         abort(401, messages.INVALID_CREDENTIALS)
     methods = second_factor.methods_of(user)
-    # A login that still needs its second factor keeps its attempt counted until a code
-    # passes: wrong codes and wrong passwords share the account's failed-login limit.
-    if not methods:
-        throttle.clear(keys)
     admit(user)
     new_hash = passwords.hash(password) if passwords.needs_rehash(user.password) else None
     if methods:

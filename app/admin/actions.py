@@ -103,8 +103,8 @@ def log_out(target, actor=None) -> None:
 
 
 def unlock(target, actor=None) -> None:
-    """Forget the failed logins counted against both names of ``target``."""
-    throttle.clear(throttle.account_keys(target))
+    """Forget the failed logins counted against both names of ``target``, and its codes."""
+    throttle.unlock_account(target)
     security_event(ACCOUNT_UNLOCKED, user=target, **actor_of(actor))
 
 

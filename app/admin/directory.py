@@ -68,7 +68,7 @@ def _statement(filters: Filters):
 
 
 def is_locked_out(user) -> bool:
-    return throttle.is_locked_out(throttle.account_keys(user))
+    return throttle.is_account_locked_out(user)
 
 
 def search(filters: Filters, page=1, per_page=DEFAULT_PER_PAGE) -> Page:

@@ -7,7 +7,7 @@ from flask_login import login_required
 from app.accounts import passkeys
 from app.api import API_PREFIX
 from app.api.access import reauthenticated
-from app.api.limits import per_client
+from app.api.limits import per_client, per_user
 from app.api.payload import validated
 from app.api.responses import success
 from app.common import messages
@@ -26,6 +26,7 @@ def list_passkeys():
 
 @passkeys_api.post("/passkeys/register/begin")
 @reauthenticated
+@per_user("PASSKEY_REGISTER_RATE_LIMIT")
 def register_begin():
     """Hand out the creation options of a new passkey."""
     data = passkeys.begin_registration(current_account())
@@ -58,14 +59,14 @@ def remove(public_id):
 
 
 @passkeys_api.post("/passkeys/login/begin")
-@per_client("LOGIN_RATE_LIMIT")
+@per_client("PASSKEY_LOGIN_RATE_LIMIT")
 def sign_in_begin():
     """Hand out the request options of a sign-in with a passkey and no password."""
     return success(messages.PASSKEY_OPTIONS, data=passkeys.begin_sign_in())
 
 
 @passkeys_api.post("/passkeys/login/finish")
-@per_client("LOGIN_RATE_LIMIT")
+@per_client("PASSKEY_LOGIN_RATE_LIMIT")
 def sign_in_finish():
     """Log in with a passkey alone, starting a new session."""
     form = validated(SignInForm)

@@ -67,6 +67,8 @@ WRONG_CODE_OR_PASSWORD = "This code or password is not correct"
 TOTP_ALREADY_ON = "Two-factor authentication is already on. Turn it off first."
 TOTP_NOT_ON = "Two-factor authentication is not on"
 TOTP_NOT_SET_UP = "Start the set-up first: no new key is waiting for its first code."
+# Of type EMAIL_NOT_CONFIRMED_TYPE: no second factor or passkey before the address is proved.
+CONFIRM_EMAIL_FIRST = "Confirm your email address before you add a second factor or a passkey."
 
 # Passkeys
 PASSKEY_REFUSED = "This passkey could not be verified. Please try again."
@@ -75,6 +77,10 @@ PASSKEY_NOT_FOUND = "No such passkey"
 PASSKEY_LAST_FACTOR = (
     "This is the only way into an account with no password: add another passkey first."
 )
+PASSKEY_LIMIT_REACHED = (
+    "This account has as many passkeys as it may have. Remove one before you add another."
+)
+PASSKEY_NAME_ONE_LINE = "Must be one line of plain text: no line breaks or control characters."
 FIELD_NOT_OBJECT = "Must be a JSON object."
 
 # Validation

@@ -2,7 +2,8 @@
 
 A challenge lives on the server beside what it belongs to (the session record, the waiting
 login, or the anonymous browser's cookie nonce), never in the cookie. Taking one deletes it in
-the same statement that finds it, so an answer can be checked against it once.
+the same statement that finds it, and commits: an answer is checked against it once, and
+whatever the verdict, no rollback of a refusal can bring it back.
 """
 
 import secrets
@@ -42,13 +43,15 @@ def issue(owner, purpose) -> bytes:
 
 
 def take(owner, purpose) -> bytes | None:
-    """The live challenge of ``owner`` for ``purpose``, used up in the caller's transaction;
-    None when there is none (never issued, answered already, or expired)."""
+    """The live challenge of ``owner`` for ``purpose``, used up and committed, before anything
+    can refuse the answer; None when there is none (never issued, answered already, or
+    expired)."""
     rows = db.session.execute(
         delete(PasskeyChallenge)
         .where(PasskeyChallenge.owner == owner, PasskeyChallenge.purpose == purpose)
         .returning(PasskeyChallenge.challenge, PasskeyChallenge.created_at)
     ).all()
+    db.session.commit()
     now = utcnow()
     for challenge, created_at in rows:
         if now - as_utc(created_at) < duration("PASSKEY_CHALLENGE_LIFETIME"):

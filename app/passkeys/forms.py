@@ -1,7 +1,9 @@
 """The passkey forms: a browser's answer (a JSON object), with a name or alone."""
 
+import unicodedata
+
 from wtforms import BooleanField, Field, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from app.common import messages
 from app.passkeys.models import MAX_NAME_LEN
@@ -17,13 +19,32 @@ class JsonObjectField(Field):
             self.data = valuelist[0]
 
 
+# Controls (Cc: NUL, tab, CR, LF, ...), format characters (Cf: bidi overrides, zero-width
+# spaces, ...) and the line and paragraph separators (Zl, Zp): what can break a line, or make
+# text read otherwise than it is, wherever a name is shown (a list, a mail, a log).
+NOT_PLAIN_TEXT = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# The one format character kept: emoji sequences (a person at a laptop) are joined with it.
+ZERO_WIDTH_JOINER = "\u200d"
+
+
+def one_line(_form, field):
+    """A name is one line of plain text."""
+    if isinstance(field.data, str) and any(
+        unicodedata.category(char) in NOT_PLAIN_TEXT and char != ZERO_WIDTH_JOINER
+        for char in field.data
+    ):
+        raise ValidationError(messages.PASSKEY_NAME_ONE_LINE)
+
+
 def _credential():
     return JsonObjectField("credential", [InputRequired(messages.FIELD_REQUIRED)])
 
 
 def _name():
     limit = Length(max=MAX_NAME_LEN, message=messages.NAME_TOO_LONG.format(max=MAX_NAME_LEN))
-    return StringField("name", [limit], filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    return StringField(
+        "name", [one_line, limit], filters=[lambda v: v.strip() if isinstance(v, str) else v]
+    )
 
 
 class CredentialForm(ApiForm):

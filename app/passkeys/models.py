@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.common.time import isoformat, utcnow
 from app.extensions import db
 
-# base64url of a credential id: WebAuthn allows up to 1023 bytes.
+# A credential id: WebAuthn allows up to 1023 bytes, 1364 characters of base64url. Longer
+# ones are refused before anything reads or writes the database with them.
+MAX_CREDENTIAL_ID_BYTES = 1023
 MAX_CREDENTIAL_ID_LEN = 1364
 MAX_NAME_LEN = 64
 DEFAULT_NAME = "Passkey"

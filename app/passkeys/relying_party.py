@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from app.common.base64url import base64url_to_bytes, bytes_to_base64url
+from app.passkeys.models import MAX_CREDENTIAL_ID_BYTES
 
 TIMEOUT_MS = 300_000
 # AuthenticatorTransport's values, which the tests hold to py_webauthn's own list.
@@ -123,6 +124,9 @@ def verify_new(credential, challenge: bytes) -> NewCredential:
         )
     except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise Refused from exc
+    # py_webauthn takes an id of any length: one over WebAuthn's could never be stored.
+    if len(verified.credential_id) > MAX_CREDENTIAL_ID_BYTES:
+        raise Refused
     return NewCredential(
         credential_id=bytes_to_base64url(verified.credential_id),
         public_key=verified.credential_public_key,
@@ -133,9 +137,16 @@ def verify_new(credential, challenge: bytes) -> NewCredential:
 
 
 def credential_id_of(credential) -> str:
-    """The credential id an answer names; ``Refused`` when it names none."""
+    """The credential id an answer names, as stored (unpadded base64url of at most 1023
+    bytes); ``Refused`` when it names none, or one of any other shape or length."""
     raw = credential.get("rawId") if isinstance(credential, dict) else None
-    if not isinstance(raw, str) or not raw or len(raw) > 1364:
+    if not isinstance(raw, str):
+        raise Refused
+    try:
+        decoded = base64url_to_bytes(raw)
+    except ValueError as exc:
+        raise Refused from exc
+    if not decoded or len(decoded) > MAX_CREDENTIAL_ID_BYTES or bytes_to_base64url(decoded) != raw:
         raise Refused
     return raw
 

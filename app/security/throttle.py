@@ -1,11 +1,17 @@
-"""The throttle on failed logins, kept in Flask-Limiter's storage.
+"""The throttles on failed logins and on second-factor codes, kept in Flask-Limiter's storage.
 
-Counts are kept per login string, normalised the way accounts are looked up: ``Alice`` and
-``alice`` share a count, an account's user name and its email do not, and an unknown login
-is counted exactly like a known one. So nothing in a 429 depends on whether, or how, strings
-belong to accounts: a count shared by an account's two names would tell an attacker that they
-belong together. The limit's longer window caps what any one account can be guessed at: it
-has exactly two names, so at most twice that window's count.
+Password attempts are counted per login string, normalised the way accounts are looked up:
+``Alice`` and ``alice`` share a count, an account's user name and its email do not, and an
+unknown login is counted exactly like a known one. So nothing in a 429 depends on whether, or
+how, strings belong to accounts: a count shared by an account's two names would tell an
+attacker that they belong together. The limit's longer window caps what any one account can
+be guessed at: it has exactly two names, so at most twice that window's count.
+
+Codes (TOTP and recovery codes, at a login's second step, to re-authenticate or to turn TOTP
+off) are counted apart, per account (its id): only someone who has the password, or a
+session, can try one, so the count tells nothing that the answer does not. Password guesses
+never touch it, and codes never touch the password counts: someone who only knows a name can
+lock its password logins, never the owner's second step nor their passkeys.
 
 Route limits (per IP, per user) are decorators (``app.api.limits``); this one needs the
 outcome of the password check, so the view drives it by hand. Every call honours
@@ -23,6 +29,8 @@ from app.users.keys import email_key, user_name_key
 
 SCOPE = "failed-login"
 LIMIT = "LOGIN_FAILURE_LIMIT"
+CODE_SCOPE = "failed-code"
+CODE_LIMIT = "MFA_FAILURE_LIMIT"
 
 
 def login_key(login: str) -> str:
@@ -33,6 +41,11 @@ def login_key(login: str) -> str:
 def account_keys(user) -> list[str]:
     """The counts of both names of ``user``, for a failure that is known to be theirs."""
     return [login_key(user.user_name), login_key(user.email)]
+
+
+def code_keys(user) -> list[str]:
+    """The count of the codes tried for ``user``'s account: by its id, never by its names."""
+    return [f"user:{user.id}"]
 
 
 def _limits(config_key):
@@ -63,18 +76,18 @@ def count_attempt(
                 break
     if not over:
         return
-    security_event(THROTTLED, user=user, login=login, limit=str(over[0][0]))
+    security_event(THROTTLED, user=user, login=login, counter=scope, limit=str(over[0][0]))
     reset_time = max(strategy.get_window_stats(w, scope, key).reset_time for w, key in over)
     abort(429, description=message, retry_after=seconds_until(reset_time))
 
 
-def clear(keys) -> None:
-    """Forget the attempts of ``keys`` after a success below the limit."""
+def clear(keys, scope=SCOPE, limit=LIMIT) -> None:
+    """Forget the attempts of ``keys`` (in ``scope``) after a success below the limit."""
     if not limiter.enabled:
         return
     for key in keys:
-        for window in _limits(LIMIT):
-            limiter.limiter.clear(window, SCOPE, key)
+        for window in _limits(limit):
+            limiter.limiter.clear(window, scope, key)
 
 
 def allow(scope, key, limit) -> bool:
@@ -84,11 +97,24 @@ def allow(scope, key, limit) -> bool:
     return all(limiter.limiter.hit(window, scope, key) for window in _limits(limit))
 
 
-def is_locked_out(keys) -> bool:
-    """True when one of ``keys`` has used up a window of the failed-login limit, so that its
-    next login is a 429; read without counting."""
+def is_locked_out(keys, scope=SCOPE, limit=LIMIT) -> bool:
+    """True when one of ``keys`` has used up a window of its limit (the failed-login one
+    unless told), so that its next try is a 429; read without counting."""
     if not limiter.enabled:
         return False
     return any(
-        not limiter.limiter.test(window, SCOPE, key) for key in keys for window in _limits(LIMIT)
+        not limiter.limiter.test(window, scope, key) for key in keys for window in _limits(limit)
     )
+
+
+def is_account_locked_out(user) -> bool:
+    """True when either name of ``user``, or its codes, would be refused a 429 now."""
+    return is_locked_out(account_keys(user)) or is_locked_out(
+        code_keys(user), CODE_SCOPE, CODE_LIMIT
+    )
+
+
+def unlock_account(user) -> None:
+    """Forget the failed logins of both names of ``user``, and the codes tried for it."""
+    clear(account_keys(user))
+    clear(code_keys(user), CODE_SCOPE, CODE_LIMIT)

@@ -13,7 +13,7 @@ from app.sessions.models import AuthSession
 from app.users.models import User
 from tests.api.test_mfa import turn_on
 from tests.api.test_passkeys import register, sign_in
-from tests.helpers import AuthActions, assert_error, count_rows, totp_code
+from tests.helpers import AuthActions, assert_error, confirm_email, count_rows, totp_code
 from tests.plugins.authenticator import SoftAuthenticator
 
 
@@ -29,8 +29,9 @@ def assert_disabled(response):
 
 
 @pytest.fixture
-def alice(auth):
+def alice(app, auth):
     assert auth.signup().status_code == 201
+    confirm_email(app)
     return auth
 
 

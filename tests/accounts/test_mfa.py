@@ -1,4 +1,5 @@
-"""Every change to the second factor logs its event and sends a notice to the account."""
+"""Every change to the second factor logs its event and sends a notice to the account; none
+is made before the account's address is confirmed."""
 
 import json
 import logging
@@ -6,15 +7,28 @@ import logging
 from app.accounts.mailings import MFA_CHANGES
 from app.log import SECURITY_LOGGER
 from app.mail.compose import SUBJECTS
+from app.mfa.models import RecoveryCode, TotpCredential
+from app.passkeys.models import Passkey
 from app.security import events
-from tests.helpers import PASSWORD, AuthActions, steady_step, totp_code
-from tests.plugins.mail import text_of
+from tests.api.test_passkeys import BEGIN, FINISH, assert_refused, sign_in
+from tests.helpers import (
+    PASSWORD,
+    AuthActions,
+    assert_confirm_email_first,
+    confirm_email,
+    count_rows,
+    steady_step,
+    totp_code,
+)
+from tests.plugins.authenticator import SoftAuthenticator
+from tests.plugins.mail import text_of, token_of
 
 
 def test_each_change_logs_an_event_and_mails_a_notice(mail_app, mailbox, caplog):
     caplog.set_level(logging.INFO, logger=SECURITY_LOGGER)
     alice = AuthActions(mail_app.test_client())
     assert alice.signup().status_code == 201
+    confirm_email(mail_app)
     steady_step()
     secret = alice.post("/api/auth/mfa/totp/setup").get_json()["data"]["secret"]
     response = alice.post("/api/auth/mfa/totp/confirm", data={"code": totp_code(secret, -1)})
@@ -40,3 +54,35 @@ def test_each_change_logs_an_event_and_mails_a_notice(mail_app, mailbox, caplog)
     for event in [events.TOTP_SETUP_STARTED, events.MFA_REQUIRED, *changes]:
         assert logged.count(event) == 1, event
     assert not any(secret in r.getMessage() or codes[0] in r.getMessage() for r in caplog.records)
+
+
+def test_an_account_signed_up_with_anothers_address_gets_no_factor_to_leave_behind(
+    mail_app, mailbox
+):
+    """Account pre-hijacking: an attacker signs up with the victim's address, which stays
+    unconfirmed, and tries to add TOTP and a passkey for later. Both are refused, so the
+    victim's reset (which confirms the address) takes over an account with no factor of theirs."""
+    attacker = AuthActions(mail_app.test_client())
+    assert attacker.signup(email="victim@example.com").status_code == 201
+    assert_confirm_email_first(attacker.post("/api/auth/mfa/totp/setup"))
+    key = SoftAuthenticator()
+    assert_confirm_email_first(attacker.post(BEGIN))
+    # An answer made for options the attacker could not get: refused the same way.
+    options = {"rp": {"id": "localhost"}, "user": {"id": "aGFuZGxl"}, "challenge": "Y2hhbGxlbmdl"}
+    assert_confirm_email_first(attacker.post(FINISH, json={"credential": key.create(options)}))
+
+    victim = AuthActions(mail_app.test_client())
+    mailbox.deliver()
+    ask = victim.post("/api/auth/reset_password/request", json={"email": "victim@example.com"})
+    assert ask.status_code == 202
+    (message,) = [m for m in mailbox.deliver() if m["Subject"] == SUBJECTS["reset_password"]]
+    new_password = "Tulip-Orbit-Canyon-71"
+    body = {"token": token_of(message), "password": new_password, "confirm": new_password}
+    assert victim.post("/api/auth/reset_password", json=body).status_code == 200
+
+    assert victim.login(password=new_password).status_code == 200
+    assert victim._client.get("/api/auth/mfa").get_json()["data"]["methods"] == []
+    for model in (TotpCredential, RecoveryCode, Passkey):
+        assert count_rows(mail_app, model) == 0
+    assert attacker._client.get("/api/auth/verify_auth").status_code == 401
+    assert_refused(sign_in(AuthActions(mail_app.test_client()), key))

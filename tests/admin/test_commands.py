@@ -16,7 +16,7 @@ from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
 from tests.api.test_mfa import turn_on
-from tests.helpers import PASSWORD, AuthActions, assert_error, count_rows, set_role
+from tests.helpers import PASSWORD, AuthActions, assert_error, confirm_email, count_rows, set_role
 from tests.test_commands import manage
 
 LAST_ADMIN_ERROR = f"Error: {messages.LAST_ADMIN}\n"
@@ -297,6 +297,7 @@ def test_show_json_is_the_account_its_sessions_trail_and_second_factor(app, runn
 
 
 def test_show_names_the_second_factor_and_a_login_never_made(app, runner, alice):
+    confirm_email(app)
     secret, codes = turn_on(alice)
     set_fields(app, "alice", last_login_at=None, last_login_ip=None, login_count=0)
     lines = users(runner, "show", "alice").stdout.splitlines()

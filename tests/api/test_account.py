@@ -26,6 +26,7 @@ from tests.helpers import (
     age,
     assert_error,
     assert_reauthentication_required,
+    confirm_email,
     count_rows,
     session_cookie,
     set_role,
@@ -121,6 +122,7 @@ def give_everything(app, auth, mailbox, key, user_name="alice"):
     )
     assert response.status_code == 202
     mailbox.deliver()
+    confirm_email(app, user_name)
     secret, codes = turn_on(auth)
     assert register(auth, key).status_code == 201
     assert auth.post("/api/auth/passkeys/register/begin").status_code == 200
@@ -288,6 +290,7 @@ def test_the_event_names_only_the_user_id(app, alice, events, caplog):
 
 
 def test_an_account_without_a_password_needs_only_the_recent_proof(app, alice):
+    confirm_email(app)
     assert register(alice, SoftAuthenticator()).status_code == 201
     with app.app_context():
         db.session.execute(update(User).values(_password=""))

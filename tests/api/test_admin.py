@@ -24,6 +24,7 @@ from tests.helpers import (
     age,
     assert_error,
     assert_reauthentication_required,
+    confirm_email,
     count_rows,
     session_cookie,
     set_role,
@@ -512,6 +513,7 @@ def test_the_per_page_message_names_the_maximum():
 
 
 def test_details_show_the_trail_the_sessions_and_the_second_factors(app, ids, bob, root):
+    confirm_email(app, "bob")
     _secret, codes = turn_on(bob)
     response = root._client.get(f"{USERS}/{ids['bob']}")
     assert response.status_code == 200
@@ -530,6 +532,7 @@ def test_details_show_the_trail_the_sessions_and_the_second_factors(app, ids, bo
 
 
 def test_details_never_hold_a_hash_a_token_or_a_secret(app, ids, bob, root):
+    confirm_email(app, "bob")
     secret, codes = turn_on(bob)
     text = root._client.get(f"{USERS}/{ids['bob']}").get_data(as_text=True)
     with app.app_context():

@@ -17,8 +17,10 @@ from tests.helpers import (
     PASSWORD,
     AuthActions,
     age,
+    assert_confirm_email_first,
     assert_error,
     assert_reauthentication_required,
+    confirm_email,
     count_rows,
     steady_step,
     totp_code,
@@ -51,8 +53,9 @@ def turn_on(auth):
 
 
 @pytest.fixture
-def alice(auth):
+def alice(app, auth):
     assert auth.signup().status_code == 201
+    confirm_email(app)
     return auth
 
 
@@ -188,6 +191,15 @@ def test_setup_while_on_is_a_conflict_and_changes_nothing(app, alice):
     assert alice.post(REAUTHENTICATE, json={"code": totp_code(secret)}).status_code == 200
 
 
+def test_no_second_factor_before_the_address_is_confirmed(app, auth):
+    assert auth.signup().status_code == 201
+    assert_confirm_email_first(auth.post(SETUP))
+    assert_confirm_email_first(auth.post(CONFIRM, data={"code": "123456"}))
+    assert count_rows(app, TotpCredential) == 0
+    confirm_email(app)
+    turn_on(auth)
+
+
 def test_a_new_setup_replaces_the_one_waiting(alice):
     first = set_up(alice)
     second = set_up(alice)
@@ -312,6 +324,7 @@ def test_new_recovery_codes_replace_every_old_one(alice_totp, alice):
 def test_another_users_code_does_not_finish_the_login(app, alice_totp, alice):
     bob = AuthActions(app.test_client())
     assert bob.signup("bobby", "bobby@example.com").status_code == 201
+    confirm_email(app, "bobby")
     bob_secret, bob_codes = turn_on(bob)
     waiting(alice)
     response = alice.post(VERIFY, data={"code": totp_code(bob_secret)})
@@ -374,7 +387,7 @@ def test_a_password_change_ends_the_wait(app, alice_totp, alice):
 
 
 def test_five_wrong_codes_end_the_waiting_login(app, alice_totp, alice):
-    app.config["LOGIN_FAILURE_LIMIT"] = "20 per 5 minutes"
+    app.config["MFA_FAILURE_LIMIT"] = "20 per 5 minutes"
     secret, _codes = alice_totp
     waiting(alice)
     wrong = f"{(int(totp_code(secret)) + 500_000) % 1_000_000:06d}"
@@ -386,29 +399,95 @@ def test_five_wrong_codes_end_the_waiting_login(app, alice_totp, alice):
     assert count_rows(app, PendingLogin) == 0
 
 
-def test_codes_and_passwords_share_the_accounts_failure_limit(alice_totp, alice):
+def wrong_code(secret):
+    """Six digits that no step the server would take gives."""
+    return f"{(int(totp_code(secret)) + 500_000) % 1_000_000:06d}"
+
+
+def test_codes_past_their_limit_are_429_even_the_right_one(alice_totp, alice):
+    """5 codes in 5 minutes per account, apart from the password's counts: the fifth wrong
+    code ends the wait, the right password begins another, and the right code is refused."""
     secret, _codes = alice_totp
-    # 5 in 5 minutes: two wrong passwords, the right one (counted until a code passes) and
-    # two wrong codes use them up; the right code is then refused, and so is the password.
-    for _ in range(2):
-        assert alice.login(password="wrong").status_code == 401
     waiting(alice)
-    for _ in range(2):
-        assert alice.post(VERIFY, data={"recovery_code": "00000-00000"}).status_code == 401
+    for _ in range(4):
+        assert_error(
+            alice.post(VERIFY, data={"code": wrong_code(secret)}), 401, messages.MFA_CODE_WRONG
+        )
+    assert_login_ended(
+        alice.post(VERIFY, data={"recovery_code": "00000-00000"}), messages.MFA_LOGIN_ENDED
+    )
+    waiting(alice)
     response = alice.post(VERIFY, data={"code": totp_code(secret)})
     assert_error(response, 429, messages.TOO_MANY_ATTEMPTS)
-    assert_error(alice.login(), 429, messages.TOO_MANY_ATTEMPTS)
+    assert int(response.headers["Retry-After"]) <= 5 * 60
+    # The codes spent none of the password's 5 attempts: four wrong ones and the right one pass.
+    for _ in range(4):
+        assert_error(alice.login(password="wrong"), 401, messages.INVALID_CREDENTIALS)
+    waiting(alice)
 
 
-def test_the_right_code_forgets_the_failures(alice_totp, alice):
+@pytest.mark.parametrize("proof", ["code", "password"])
+def test_codes_past_their_limit_are_429_wherever_they_are_given(app, alice_totp, alice, proof):
+    """Re-authenticating and turning TOTP off count on the same limit; the password does not."""
     secret, _codes = alice_totp
-    for _ in range(3):
-        alice.login(password="wrong")
     waiting(alice)
     assert alice.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
+    for path in [REAUTHENTICATE, DISABLE, REAUTHENTICATE, DISABLE, REAUTHENTICATE]:
+        assert alice.post(path, data={"code": wrong_code(secret)}).status_code == 403
+    if proof == "code":
+        response = alice.post(REAUTHENTICATE, data={"code": totp_code(secret, 1)})
+        assert_error(response, 429, messages.TOO_MANY_ATTEMPTS)
+        assert_error(
+            alice.post(DISABLE, data={"code": totp_code(secret, 1)}),
+            429,
+            messages.TOO_MANY_ATTEMPTS,
+        )
+    else:
+        assert alice.post(REAUTHENTICATE, data={"password": PASSWORD}).status_code == 200
+        assert alice.post(DISABLE, data={"password": PASSWORD}).status_code == 200
+
+
+def test_the_right_code_forgets_the_wrong_ones(alice_totp, alice):
+    secret, _codes = alice_totp
+    waiting(alice)
+    for _ in range(4):
+        assert alice.post(VERIFY, data={"code": wrong_code(secret)}).status_code == 401
+    assert alice.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
     alice.logout()
+    waiting(alice)
+    for _ in range(4):
+        assert alice.post(VERIFY, data={"code": wrong_code(secret)}).status_code == 401
+    assert alice.post(VERIFY, data={"code": totp_code(secret, 1)}).status_code == 200
+
+
+def test_the_right_password_forgets_the_wrong_ones_before_any_code(alice_totp, alice):
     for _ in range(4):
         assert alice.login(password="wrong").status_code == 401
+    waiting(alice)
+    for _ in range(4):
+        assert alice.login(password="wrong").status_code == 401
+    waiting(alice)
+
+
+def lock_both_names(app):
+    """What anyone who knows the user name and the address can do: spend both their failures,
+    until even the right password is a 429."""
+    attacker = AuthActions(app.test_client())
+    for login in ("alice", "alice@example.com"):
+        for _ in range(5):
+            assert_error(attacker.login(login, "wrong"), 401, messages.INVALID_CREDENTIALS)
+        assert_error(attacker.login(login, PASSWORD), 429, messages.TOO_MANY_ATTEMPTS)
+
+
+@pytest.mark.parametrize("login", ["alice", "alice@example.com"])
+def test_password_guesses_never_refuse_the_owners_codes(app, alice_totp, alice, login):
+    """A login already waiting finishes with a code, and the owner re-authenticates with one."""
+    secret, _codes = alice_totp
+    assert alice.login(login).status_code == 202
+    lock_both_names(app)
+    assert alice.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
+    age(app, verified=LATER)
+    assert alice.post(REAUTHENTICATE, data={"code": totp_code(secret, 1)}).status_code == 200
 
 
 def test_two_verifications_at_once_finish_one_login(app, alice_totp, alice):

@@ -18,8 +18,10 @@ from tests.helpers import (
     PASSWORD,
     AuthActions,
     age,
+    assert_confirm_email_first,
     assert_error,
     assert_reauthentication_required,
+    confirm_email,
     count_rows,
 )
 from tests.plugins.authenticator import SoftAuthenticator
@@ -53,8 +55,9 @@ def assert_refused(response):
 
 
 @pytest.fixture
-def alice(auth):
+def alice(app, auth):
     assert auth.signup().status_code == 201
+    confirm_email(app)
     return auth
 
 
@@ -179,6 +182,83 @@ def test_a_form_body_carries_the_answer_as_json_text(alice, key):
     assert alice.post(FINISH, data={"credential": answer, "name": "Phone"}).status_code == 201
 
 
+def test_a_credential_id_of_1023_bytes_is_stored_and_signs_in(app, alice, key):
+    assert register(alice, key, credential_id_length=1023).status_code == 201
+    alice.logout()
+    assert sign_in(alice, key).status_code == 200
+
+
+@pytest.mark.parametrize("length", [1024, 1100, 12_000])
+def test_a_credential_id_over_1023_bytes_is_refused_and_stores_nothing(app, alice, key, length):
+    """py_webauthn takes any length: 1,100 bytes was a 500 on PostgreSQL (too long for the
+    column), and on SQLite a row was stored that could never sign in."""
+    assert_refused(register(alice, key, credential_id_length=length))
+    assert count_rows(app, Passkey) == 0
+
+
+def add_passkeys(app, count, user_name="alice"):
+    """``count`` passkeys for the account, straight in the database (none can sign in)."""
+    with app.app_context():
+        user = User.find_by_login(user_name)
+        for number in range(count):
+            db.session.add(
+                Passkey(
+                    public_id=f"stored{number:010d}",
+                    user_id=user.id,
+                    credential_id=f"stored-{user_name}-{number}",
+                    public_key=b"",
+                    name=f"Old {number}",
+                )
+            )
+        db.session.commit()
+
+
+def test_an_account_holds_at_most_20_passkeys(app, alice, key):
+    assert app.config["PASSKEY_MAX_PER_ACCOUNT"] == 20
+    add_passkeys(app, 19)
+    assert register(alice, key).status_code == 201
+    assert_error(alice.post(BEGIN), 409, messages.PASSKEY_LIMIT_REACHED)
+    assert count_rows(app, Passkey) == 20
+
+
+def test_the_cap_is_checked_again_when_the_registration_finishes(app, alice):
+    """Two registrations begun below the cap (two sessions of one account): the second to
+    finish finds the cap reached."""
+    other = AuthActions(app.test_client())
+    assert other.login().status_code == 200
+    add_passkeys(app, 19)
+    answers = [
+        SoftAuthenticator().create(auth.post(BEGIN).get_json()["data"]) for auth in (alice, other)
+    ]
+    assert alice.post(FINISH, json={"credential": answers[0]}).status_code == 201
+    response = other.post(FINISH, json={"credential": answers[1]})
+    assert_error(response, 409, messages.PASSKEY_LIMIT_REACHED)
+    assert count_rows(app, Passkey) == 20
+
+
+def test_registrations_are_rate_limited_per_user(app, alice):
+    app.config["PASSKEY_REGISTER_RATE_LIMIT"] = "2 per hour"
+    for _ in range(2):
+        assert alice.post(BEGIN).status_code == 200
+    response = alice.post(BEGIN)
+    assert_error(response, 429, messages.TOO_MANY_REQUESTS)
+    assert int(response.headers["Retry-After"]) <= 3600
+    bob = AuthActions(app.test_client())
+    assert bob.signup("bobby", "bobby@example.com").status_code == 201
+    confirm_email(app, "bobby")
+    assert bob.post(BEGIN).status_code == 200
+
+
+def test_no_passkey_is_added_before_the_address_is_confirmed(app, auth, key):
+    assert auth.signup().status_code == 201
+    assert_confirm_email_first(auth.post(BEGIN))
+    assert_confirm_email_first(auth.post(FINISH, json={"credential": {"id": "AA"}}))
+    with app.app_context():
+        assert db.session.scalar(select(User.passkey_handle)) is None
+    confirm_email(app)
+    assert register(auth, key).status_code == 201
+
+
 # Signing in without a password
 
 
@@ -257,7 +337,21 @@ def test_an_unknown_passkey_is_refused(alice, key):
     assert_refused(sign_in(alice, key))
 
 
+def test_sign_ins_have_a_rate_limit_of_their_own(app, alice_key, alice):
+    """Per client, apart from the password logins': neither uses up the other."""
+    app.config.update(LOGIN_RATE_LIMIT="1 per minute", PASSKEY_LOGIN_RATE_LIMIT="2 per minute")
+    assert alice.login().status_code == 202
+    assert_error(alice.login(), 429, messages.TOO_MANY_REQUESTS)
+    assert sign_in(alice, alice_key).status_code == 200
+    assert sign_in(alice, alice_key).status_code == 200
+    assert_error(alice.post(LOGIN_BEGIN), 429, messages.TOO_MANY_REQUESTS)
+
+
 def test_an_unconfirmed_address_is_refused_after_the_passkey_where_required(app, alice_key, alice):
+    # An account that got its passkey before one needed a confirmed address.
+    with app.app_context():
+        db.session.execute(update(User).values(email_confirmed_at=None))
+        db.session.commit()
     app.config["REQUIRE_CONFIRMED_EMAIL"] = True
     response = sign_in(alice, alice_key)
     assert response.status_code == 403
@@ -281,6 +375,7 @@ def test_a_passkey_is_a_second_factor_after_the_password(app, alice_key, alice, 
 def test_another_users_passkey_does_not_finish_the_login(app, alice_key, alice):
     bob = AuthActions(app.test_client())
     assert bob.signup("bobby", "bobby@example.com").status_code == 201
+    confirm_email(app, "bobby")
     bob_key = SoftAuthenticator()
     assert register(bob, bob_key).status_code == 201
     assert alice.login().status_code == 202
@@ -311,6 +406,7 @@ def test_another_users_passkey_is_no_proof(app, alice_key, alice):
     """Flask-Security-Too's advisory: the passkey must be the session user's own."""
     bob = AuthActions(app.test_client())
     assert bob.signup("bobby", "bobby@example.com").status_code == 201
+    confirm_email(app, "bobby")
     bob_key = SoftAuthenticator()
     assert register(bob, bob_key).status_code == 201
     age(app, verified=LATER)
@@ -331,6 +427,46 @@ def test_rename_a_passkey(alice, key):
     )
     assert response.status_code == 200
     assert response.get_json()["data"]["name"] == "Work laptop"
+
+
+NAME_REFUSALS = [
+    ("Lap\ntop", messages.PASSKEY_NAME_ONE_LINE),
+    ("Lap\rtop", messages.PASSKEY_NAME_ONE_LINE),
+    ("Lap\u2028top", messages.PASSKEY_NAME_ONE_LINE),
+    ("Lap\u2029top", messages.PASSKEY_NAME_ONE_LINE),
+    ("Lap\ttop", messages.PASSKEY_NAME_ONE_LINE),
+    ("Lap\x1btop", messages.PASSKEY_NAME_ONE_LINE),
+    ("Laptop \u202egnp.exe", messages.PASSKEY_NAME_ONE_LINE),
+    ("Lap\u200btop", messages.PASSKEY_NAME_ONE_LINE),
+    ("Lap\x00top", messages.FIELD_BAD_CHARACTERS),
+    ("x" * 65, messages.NAME_TOO_LONG.format(max=64)),
+]
+NAME_IDS = ["LF", "CR", "LS", "PS", "tab", "ESC", "RLO", "ZWSP", "NUL", "65 characters"]
+
+
+@pytest.mark.parametrize(("name", "problem"), NAME_REFUSALS, ids=NAME_IDS)
+def test_a_passkey_name_is_one_line_of_plain_text_when_added(app, alice, key, name, problem):
+    options = alice.post(BEGIN).get_json()["data"]
+    response = alice.post(FINISH, json={"credential": key.create(options), "name": name})
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"name": [problem]})
+    assert count_rows(app, Passkey) == 0
+
+
+@pytest.mark.parametrize(("name", "problem"), NAME_REFUSALS, ids=NAME_IDS)
+def test_a_passkey_name_is_one_line_of_plain_text_when_renamed(alice, key, name, problem):
+    passkey = register(alice, key).get_json()["data"]["passkey"]
+    path = f"/api/auth/passkeys/{passkey['id']}"
+    headers = {"X-CSRFToken": alice.token}
+    response = alice._client.patch(path, json={"name": name}, headers=headers)
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"name": [problem]})
+    assert alice._client.get("/api/auth/passkeys").get_json()["data"][0]["name"] == "Laptop"
+
+
+@pytest.mark.parametrize(
+    "name", ["x" * 64, "Téléphone de Zoë", "Laptop \U0001f469\u200d\U0001f4bb", "YubiKey 5 NFC"]
+)
+def test_a_name_of_one_line_takes_any_letters_and_emoji(alice, key, name):
+    assert register(alice, key, name=f" {name} ").get_json()["data"]["passkey"]["name"] == name
 
 
 def test_another_users_passkey_is_not_found(app, alice, key):

@@ -16,6 +16,8 @@ from playwright.sync_api import sync_playwright
 from devtools.processes import app_server
 from tests.browser.chromium import enforce_csp, launch
 from tests.browser.pages import ALICE
+from tests.helpers import confirm_email
+from tests.plugins.databases import make_app
 
 # The name the browsers reach the live server by, and the host of its PUBLIC_URL.
 PUBLIC_HOST = "localhost"
@@ -158,3 +160,11 @@ def alice(browser, live_server):
     finally:
         client.close()
     return ALICE
+
+
+@pytest.fixture
+def confirmed_alice(alice, database_url):
+    """Alice, her address confirmed as her link would: only then may she add a second factor
+    or a passkey."""
+    confirm_email(make_app(database_url))
+    return alice

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from app.common import messages
 from tests.browser.pages import (
     PASSWORD,
+    Authenticator,
     expect_logged_in,
     expect_logged_out,
     fill_form,
@@ -97,7 +98,9 @@ def wrong_code(totp):
     return next(code for code in ("000000", "111111", "222222") if code not in taken)
 
 
-def test_set_up_log_in_with_a_code_then_a_recovery_code_and_turn_off(page, problems, alice):
+def test_set_up_log_in_with_a_code_then_a_recovery_code_and_turn_off(
+    page, problems, confirmed_alice
+):
     logged_in(page, problems)
     totp, codes = set_up_totp(page)
     assert len(set(codes)) == 10
@@ -131,7 +134,9 @@ def test_set_up_log_in_with_a_code_then_a_recovery_code_and_turn_off(page, probl
     expect_account_read(page, "Off")
 
 
-def test_a_wrong_code_stays_on_the_step_and_a_recovery_code_works_once(page, problems, alice):
+def test_a_wrong_code_stays_on_the_step_and_a_recovery_code_works_once(
+    page, problems, confirmed_alice
+):
     logged_in(page, problems)
     totp, codes = set_up_totp(page)
     page.locator("#recovery-codes-done").click()
@@ -159,7 +164,7 @@ def test_a_wrong_code_stays_on_the_step_and_a_recovery_code_works_once(page, pro
     expect_account_read(page, "On (authenticator app) · 8 recovery codes left")
 
 
-def test_swap_between_the_two_kinds_of_code_and_back_to_log_in(page, problems, alice):
+def test_swap_between_the_two_kinds_of_code_and_back_to_log_in(page, problems, confirmed_alice):
     logged_in(page, problems)
     set_up_totp(page)
     log_in_to_the_code_step(page)
@@ -177,15 +182,18 @@ def test_swap_between_the_two_kinds_of_code_and_back_to_log_in(page, problems, a
     expect(page.locator("#login-title")).to_be_focused()
 
 
-def test_wrong_codes_count_against_the_login_limit(page, problems, alice):
-    """The password counted once, and each wrong code: the fifth try in all is refused."""
+@pytest.mark.parametrize(
+    "server_env", [{"FLASK_MFA_FAILURE_LIMIT": "3 per 5 minutes"}], ids=["three-codes"]
+)
+def test_wrong_codes_count_against_the_code_limit(page, problems, confirmed_alice):
+    """Three codes in 5 minutes here: after three wrong ones, even the right one waits."""
     logged_in(page, problems)
     totp, _ = set_up_totp(page)
     log_in_to_the_code_step(page)
     problems.expect_failed_load("/api/auth/mfa/verify", 401)
     problems.expect_failed_load("/api/auth/mfa/verify", 429)
     wrong = wrong_code(totp)
-    for _ in range(4):
+    for _ in range(3):
         submit_code(page, wrong)
         expect(page.locator("#mfa-code-error")).to_have_text(messages.MFA_CODE_WRONG)
     submit_code(page, totp.at(time.time()))
@@ -193,10 +201,7 @@ def test_wrong_codes_count_against_the_login_limit(page, problems, alice):
     expect(page.locator("#mfa-view")).to_be_visible()
 
 
-@pytest.mark.parametrize(
-    "server_env", [{"FLASK_LOGIN_FAILURE_LIMIT": "50 per 5 minutes"}], ids=["wide-limit"]
-)
-def test_too_many_wrong_codes_end_the_login(page, problems, alice):
+def test_too_many_wrong_codes_end_the_login(page, problems, confirmed_alice):
     logged_in(page, problems)
     totp, _ = set_up_totp(page)
     log_in_to_the_code_step(page)
@@ -211,7 +216,9 @@ def test_too_many_wrong_codes_end_the_login(page, problems, alice):
     expect(page.locator("#login-title")).to_be_focused()
 
 
-def test_a_login_no_longer_waiting_goes_back_to_the_password(context, page, problems, alice):
+def test_a_login_no_longer_waiting_goes_back_to_the_password(
+    context, page, problems, confirmed_alice
+):
     logged_in(page, problems)
     totp, _ = set_up_totp(page)
     log_in_to_the_code_step(page)
@@ -224,7 +231,7 @@ def test_a_login_no_longer_waiting_goes_back_to_the_password(context, page, prob
     expect(page.locator("#login-form [role=alert]")).to_have_text(messages.MFA_NOT_PENDING)
 
 
-def test_the_code_step_takes_the_keyboard(page, problems, alice):
+def test_the_code_step_takes_the_keyboard(page, problems, confirmed_alice):
     logged_in(page, problems)
     totp, _ = set_up_totp(page)
     log_out(page)
@@ -245,7 +252,7 @@ def test_the_code_step_takes_the_keyboard(page, problems, alice):
     expect(page.locator("#welcome")).to_be_focused()
 
 
-def test_the_qr_code_is_a_data_uri_image_shown_under_the_policy(page, problems, alice):
+def test_the_qr_code_is_a_data_uri_image_shown_under_the_policy(page, problems, confirmed_alice):
     logged_in(page, problems)
     page.evaluate(
         """() => {
@@ -273,7 +280,7 @@ def test_the_qr_code_is_a_data_uri_image_shown_under_the_policy(page, problems, 
     expect(page.locator("#totp-secret")).to_have_text("")
 
 
-def test_a_wrong_first_code_shows_under_its_field(page, problems, alice):
+def test_a_wrong_first_code_shows_under_its_field(page, problems, confirmed_alice):
     logged_in(page, problems)
     totp = start_set_up(page)
     problems.expect_failed_load("/api/auth/mfa/totp/confirm", 422)
@@ -285,7 +292,7 @@ def test_a_wrong_first_code_shows_under_its_field(page, problems, alice):
     expect(page.locator("#mfa-state")).to_have_text("Off")
 
 
-def test_turn_off_with_a_code_after_a_wrong_one(page, problems, alice):
+def test_turn_off_with_a_code_after_a_wrong_one(page, problems, confirmed_alice):
     logged_in(page, problems)
     totp, _ = set_up_totp(page)
     problems.expect_failed_load("/api/auth/mfa/totp/disable", 403)
@@ -308,7 +315,7 @@ def test_turn_off_with_a_code_after_a_wrong_one(page, problems, alice):
     expect(page.locator("#mfa-notice")).to_have_text(messages.TOTP_DISABLED)
 
 
-def test_recovery_codes_are_copied_downloaded_and_renewed(new_context, problems, alice):
+def test_recovery_codes_are_copied_downloaded_and_renewed(new_context, problems, confirmed_alice):
     page = new_context(permissions=["clipboard-read", "clipboard-write"]).new_page()
     logged_in(page, problems)
     _, codes = set_up_totp(page)
@@ -337,7 +344,9 @@ def test_recovery_codes_are_copied_downloaded_and_renewed(new_context, problems,
     expect(page.locator("#mfa-section-title")).to_be_focused()
 
 
-def test_set_up_asks_for_the_password_once_the_proof_is_old(page, problems, alice, database_url):
+def test_set_up_asks_for_the_password_once_the_proof_is_old(
+    page, problems, confirmed_alice, database_url
+):
     logged_in(page, problems)
     age(make_app(database_url), verified=timedelta(minutes=10))
     problems.expect_failed_load("/api/auth/mfa/totp/setup", 403)
@@ -349,3 +358,27 @@ def test_set_up_asks_for_the_password_once_the_proof_is_old(page, problems, alic
     expect(page.locator("#reauth-modal")).to_be_hidden()
     expect(page.locator("#totp-qr")).to_be_visible()
     expect(page.locator("#totp-secret")).not_to_have_text("")
+
+
+def test_an_address_not_confirmed_yet_is_asked_to_confirm_before_a_factor(
+    context, page, problems, alice
+):
+    """No second factor or passkey before the address is confirmed: each says so where it was
+    asked, with a button that mails a new link, and the browser is never asked for a passkey."""
+    authenticator = Authenticator(context, page)
+    logged_in(page, problems)
+    expect(page.locator("#confirm-banner")).to_be_visible()
+    problems.expect_failed_load("/api/auth/mfa/totp/setup", 403)
+    problems.expect_failed_load("/api/auth/passkeys/register/begin", 403)
+    page.locator("#totp-setup-button").click()
+    expect(page.locator("#totp-setup-form [role=alert]")).to_contain_text(
+        messages.CONFIRM_EMAIL_FIRST
+    )
+    expect(page.locator("#totp-setup")).to_be_hidden()
+    expect(page.locator("#totp-setup-button")).to_be_enabled()
+    page.locator("#passkey-add-button").click()
+    refused = page.locator("#passkey-add-form [role=alert]")
+    expect(refused).to_contain_text(messages.CONFIRM_EMAIL_FIRST)
+    assert authenticator.credentials() == []
+    refused.get_by_role("button", name="Send a new confirmation link").click()
+    expect(page.locator("#resend-form [role=status]")).to_have_text(messages.CONFIRMATION_SENT)

@@ -53,7 +53,9 @@ def with_a_passkey(context, page, problems, name="Laptop"):
     return authenticator
 
 
-def test_a_passkey_turns_the_second_step_on_without_the_app(context, page, problems, alice):
+def test_a_passkey_turns_the_second_step_on_without_the_app(
+    context, page, problems, confirmed_alice
+):
     """The 2FA section counts the passkey: on, with codes to renew, and the app still off."""
     with_a_passkey(context, page, problems)
     expect(page.locator("#mfa-state")).to_have_text("On (passkey) · 10 recovery codes left")
@@ -62,7 +64,7 @@ def test_a_passkey_turns_the_second_step_on_without_the_app(context, page, probl
     expect(page.locator("#totp-disable-form")).to_be_hidden()
 
 
-def test_add_a_passkey_then_sign_in_with_it_alone(context, page, problems, alice):
+def test_add_a_passkey_then_sign_in_with_it_alone(context, page, problems, confirmed_alice):
     authenticator = with_a_passkey(context, page, problems)
     entry = page.locator("#passkeys-list li")
     expect(entry.locator("[data-passkey=name]")).to_have_text("Laptop")
@@ -84,7 +86,9 @@ def test_add_a_passkey_then_sign_in_with_it_alone(context, page, problems, alice
     expect(entry.locator("[data-passkey=used]")).not_to_have_text("Last used never")
 
 
-def test_the_password_then_the_passkey_as_the_second_factor(context, page, problems, alice):
+def test_the_password_then_the_passkey_as_the_second_factor(
+    context, page, problems, confirmed_alice
+):
     with_a_passkey(context, page, problems)
     log_out(page)
     expect_logged_out(page)
@@ -102,7 +106,7 @@ def test_the_password_then_the_passkey_as_the_second_factor(context, page, probl
 
 
 def test_rename_then_remove_with_the_passkey_as_the_proof(
-    context, page, problems, alice, database_url
+    context, page, problems, confirmed_alice, database_url
 ):
     with_a_passkey(context, page, problems)
     entry = page.locator("#passkeys-list li")
@@ -143,7 +147,7 @@ def test_rename_then_remove_with_the_passkey_as_the_proof(
     expect_logged_in(page, "Alice")
 
 
-def test_the_same_device_twice_is_refused_by_the_browser(context, page, problems, alice):
+def test_the_same_device_twice_is_refused_by_the_browser(context, page, problems, confirmed_alice):
     with_a_passkey(context, page, problems)
     sent = []
     page.on("request", lambda request: sent.append(request.url))
@@ -159,7 +163,7 @@ def test_the_same_device_twice_is_refused_by_the_browser(context, page, problems
 
 
 def test_a_browser_without_the_passkey_refuses_before_asking_the_server(
-    new_context, context, page, problems, alice
+    new_context, context, page, problems, confirmed_alice
 ):
     with_a_passkey(context, page, problems)
     elsewhere_context = new_context()

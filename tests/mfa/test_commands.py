@@ -9,13 +9,14 @@ from sqlalchemy import select
 from app.extensions import db
 from app.log import SECURITY_LOGGER
 from app.mfa.models import TotpCredential
-from tests.helpers import PASSWORD, AuthActions, count_rows, steady_step, totp_code
+from tests.helpers import PASSWORD, AuthActions, confirm_email, count_rows, steady_step, totp_code
 from tests.plugins.databases import make_app
 
 
 def alice_with_totp(app):
     alice = AuthActions(app.test_client())
     assert alice.signup().status_code == 201
+    confirm_email(app)
     steady_step()
     secret = alice.post("/api/auth/mfa/totp/setup").get_json()["data"]["secret"]
     assert (

@@ -4,8 +4,9 @@
 the JSON a browser's ``PublicKeyCredential.toJSON()`` gives: a platform authenticator with
 resident (discoverable) credentials, ES256 (P-256) keys and attestation "none". Keyword
 overrides make the bad answers of attack tests: another origin, rp id or challenge, UV off, a
-sign count going backwards, another user handle. ``clone()`` copies keys and counts, as a
-cloned authenticator would.
+sign count going backwards, another user handle, a credential id of any length (WebAuthn's
+limit is 1023 bytes; nothing in the format stops a longer one). ``clone()`` copies keys and
+counts, as a cloned authenticator would.
 
 Errors are named after the browser's DOMExceptions: ``InvalidStateError`` for an excluded
 credential, ``NotAllowedError`` when no credential can answer, ``NotSupportedError`` when the
@@ -97,12 +98,21 @@ class SoftAuthenticator:
         verified = self.user_verified if user_verified is None else user_verified
         return FLAG_UP | (FLAG_UV if verified else 0)
 
-    def create(self, options, *, origin=None, rp_id=None, challenge=None, user_verified=None):
+    def create(
+        self,
+        options,
+        *,
+        origin=None,
+        rp_id=None,
+        challenge=None,
+        user_verified=None,
+        credential_id_length=None,
+    ):
         """Answer creation options with a RegistrationResponseJSON dict, keeping the credential.
 
         The credential belongs to the options' rp (``rp.id``, else this authenticator's); the
         ``rp_id`` override only changes the hash in the authenticator data. ``challenge`` is
-        bytes or a base64url str.
+        bytes or a base64url str. Its id is 16 to 32 random bytes, or ``credential_id_length``.
         """
         options_rp_id = options.get("rp", {}).get("id") or self.rp_id
         algorithms = [param.get("alg") for param in options.get("pubKeyCredParams", [])]
@@ -116,7 +126,7 @@ class SoftAuthenticator:
                 raise InvalidStateError(f"credential {bytes_to_base64url(credential.id)} excluded")
 
         credential = Credential(
-            id=secrets.token_bytes(16 + secrets.randbelow(17)),
+            id=secrets.token_bytes(credential_id_length or 16 + secrets.randbelow(17)),
             private_key=ec.generate_private_key(ec.SECP256R1()),
             user_handle=base64url_to_bytes(options["user"]["id"]),
             rp_id=options_rp_id,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.common import messages
 from app.extensions import db, limiter
+from app.security import throttle
 from app.users.models import User
 from tests.helpers import PASSWORD, AuthActions, assert_error
 from tests.plugins.databases import make_app
@@ -79,7 +80,9 @@ def assert_throttled(response, message):
 
 
 def wait_out_the_window(started, seconds=2):
-    """Sleep until a window of ``seconds`` that opened at ``started`` (monotonic) has passed."""
+    """Sleep until a window of ``seconds`` that opened at ``started`` (monotonic) has passed.
+    Moving windows open at each counted attempt: ``started`` is taken after the last of them,
+    or a loaded machine's slow requests leave one inside the window still."""
     time.sleep(max(0, started + seconds + 0.1 - time.monotonic()))
 
 
@@ -202,8 +205,8 @@ def test_the_longer_window_holds_when_the_shorter_lifts(build):
     app = build(LOGIN_FAILURE_LIMIT="2 per 2 seconds; 3 per day")
     add_user(app)
     auth = client_of(app)
-    started = time.monotonic()
     fail_logins(auth, ["alice", "alice"])
+    started = time.monotonic()
     assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
     wait_out_the_window(started)
     fail_logins(auth, ["alice"])
@@ -216,8 +219,8 @@ def test_attempts_refused_by_the_short_window_do_not_count_in_the_long_one(build
     app = build(LOGIN_FAILURE_LIMIT="2 per 2 seconds; 4 per day")
     add_user(app)
     auth = client_of(app)
-    started = time.monotonic()
     fail_logins(auth, ["alice", "alice"])
+    started = time.monotonic()
     for _ in range(5):
         assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
     wait_out_the_window(started)
@@ -228,8 +231,8 @@ def test_the_throttle_lifts_when_the_window_passes(build):
     app = build(LOGIN_FAILURE_LIMIT="2 per 2 seconds")
     add_user(app)
     auth = client_of(app)
-    started = time.monotonic()
     fail_logins(auth, ["alice", "ALICE"])
+    started = time.monotonic()
     assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
     wait_out_the_window(started)
     assert auth.login().status_code == 200
@@ -318,6 +321,24 @@ def test_parallel_guesses_cannot_pass_the_account_limit(build):
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+# Codes: a count per account, apart from the password's
+
+
+def test_an_accounts_codes_lock_it_apart_from_its_names_and_unlocking_forgets_both(app):
+    add_user(app)
+    with app.test_request_context():
+        user = User.find_by_login("alice")
+        for _ in range(5):
+            throttle.count_attempt(
+                throttle.code_keys(user), scope=throttle.CODE_SCOPE, limit=throttle.CODE_LIMIT
+            )
+        assert throttle.is_account_locked_out(user)
+        assert not throttle.is_locked_out(throttle.account_keys(user))
+        throttle.unlock_account(user)
+        assert not throttle.is_account_locked_out(user)
+    assert client_of(app).login().status_code == 200
 
 
 # Retry-After: on a 429 only

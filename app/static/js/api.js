@@ -234,6 +234,10 @@
     needsReauthentication: function (xhr) {
       return xhr.status === 403 && errorsOf(xhr).type === 'Reauthentication required';
     },
+    // The 403 of adding a second factor or a passkey before the address is confirmed.
+    emailNotConfirmed: function (xhr) {
+      return xhr.status === 403 && errorsOf(xhr).type === 'Email not confirmed';
+    },
     // The 401 of a login's second step that ended the wait (too many wrong codes, or it
     // timed out): the login starts again from the password. A wrong code is a plain 401.
     endsSecondStep: function (xhr) {

@@ -1,6 +1,8 @@
 /*
  * The banner a logged-in user sees while their address is not confirmed, and its "Send
- * again" button for a new confirmation link.
+ * again" button for a new confirmation link. ``AuthBanner.offerResend($form, xhr)`` answers
+ * an action that needs a confirmed address first (a second factor, a passkey): its message
+ * in that form, with a button that sends the link as "Send again" does.
  */
 (function ($, window) {
   'use strict';
@@ -32,6 +34,20 @@
       if (name !== 'logged-in') {
         hide();
       }
+    });
+
+    window.AuthBanner = {
+      offerResend: function ($refused, xhr) {
+        forms.showAlert($refused, [api.failure(xhr).message]);
+        $('<button type="button" class="btn btn-outline-dark btn-sm mt-2" data-resend-confirmation>')
+          .text('Send a new confirmation link')
+          .appendTo($refused.find('.form-alert'));
+      }
+    };
+
+    // The banner's own form sends it, and says in its status region that the link is on its way.
+    $(window.document).on('click', '[data-resend-confirmation]', function () {
+      $form.trigger('submit');
     });
 
     forms.handle($form, api.resendConfirmation, function (body) {

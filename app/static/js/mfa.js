@@ -141,7 +141,14 @@
       $off.prop('hidden', true);
       $setup.prop('hidden', false);
       $('#totp-setup-title').trigger('focus');
-    }, refusals);
+    }, function (xhr) {
+      // No second factor before the address is confirmed: say so, and offer a new link.
+      if (api.emailNotConfirmed(xhr)) {
+        window.AuthBanner.offerResend($setupForm, xhr);
+        return true;
+      }
+      return refusals(xhr);
+    });
 
     $('#totp-setup-cancel').on('click', function () {
       closeSetup();

@@ -252,7 +252,14 @@
         codesShown = true;
         codes.show(body.data.recovery_codes, body.message);
       }
-    }, endedSession);
+    }, function (xhr) {
+      // No passkey before the address is confirmed: say so, and offer a new link.
+      if (api.emailNotConfirmed(xhr)) {
+        window.AuthBanner.offerResend($addForm, xhr);
+        return true;
+      }
+      return endedSession(xhr);
+    });
 
     $(window.document).on('mfa:codes-done', function () {
       if (codesShown) {
