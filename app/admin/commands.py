@@ -28,8 +28,9 @@ def _plural(count, noun):
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _find(login):
-    """The account ``login`` names; an error, and exit 1, when there is none."""
+def user_named(login):
+    """The account ``login`` names, for every command that takes a USER; an error, and exit 1,
+    when there is none."""
     user = directory.find(login)
     if user is None:
         raise click.ClickException(messages.CLI_USER_UNKNOWN.format(login=login))
@@ -39,7 +40,7 @@ def _find(login):
 def _change(login, action, said, *args, **words):
     """``action`` by the CLI on the account ``login`` names, then ``said`` of it, filled in
     with ``words`` and the account as it was; a refusal (the last admin) is an error, exit 1."""
-    user = _find(login)
+    user = user_named(login)
     before = {"user_name": user.user_name, "email": user.email, "id": user.id, "role": user.role}
     try:
         action(user, *args, actor=None)
@@ -145,7 +146,7 @@ def _echo_details(details):
 @click.option("--json", "as_json", is_flag=True, help="Print the account as one JSON object.")
 def show(login, as_json):
     """Show an account: its state, trail, live sessions and second factors."""
-    details = directory.details(_find(login))
+    details = directory.details(user_named(login))
     if as_json:
         _echo_json(details)
     else:
