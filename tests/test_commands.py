@@ -76,12 +76,13 @@ def environment(database_url, **extra):
     }
 
 
-def manage(database_url, *args, stdin=None):
-    """Run ``python manage.py ARGS`` as an operator does, on the database given."""
+def manage(database_url, *args, stdin=None, **extra):
+    """Run ``python manage.py ARGS`` as an operator does, on the database given, with the
+    environment variables ``extra`` besides."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=environment(database_url),
+        env=environment(database_url, **extra),
         input=stdin,
         capture_output=True,
         text=True,

@@ -1,5 +1,10 @@
 """The operator's ``users`` commands: find accounts, show one, and disable, enable, re-role,
-log out, unlock or delete it. USER is a user name or email, in any letter case."""
+log out, unlock or delete it. USER is a user name or email, in any letter case.
+
+The failed-login counts are seen only where the limiter's store is shared (Redis): with
+``memory://`` they live in each server process. Then ``unlock`` and ``list --locked``, whose
+whole answer is those counts, fail; ``show`` and ``list`` say the lockout is unknown.
+"""
 
 import json
 import math
@@ -10,6 +15,7 @@ from flask.cli import AppGroup
 from app.admin import actions, directory
 from app.api.responses import Refusal
 from app.common import messages
+from app.security import throttle
 from app.users import constants
 
 ROLES = click.Choice(list(constants.ROLE_BY_NAME))
@@ -21,7 +27,7 @@ def register(app):
 
 
 def _yes_no(value):
-    return "yes" if value else "no"
+    return "unknown" if value is None else "yes" if value else "no"
 
 
 def _plural(count, noun):
@@ -35,6 +41,21 @@ def user_named(login):
     if user is None:
         raise click.ClickException(messages.CLI_USER_UNKNOWN.format(login=login))
     return user
+
+
+def _lockouts_seen() -> bool:
+    """True when this process sees the servers' failed-login counts; else it says so on
+    stderr, and the lockout is shown as unknown."""
+    if throttle.counts_shared():
+        return True
+    click.echo(f"Note: {messages.CLI_COUNTS_OUT_OF_REACH}", err=True)
+    return False
+
+
+def _require_counts():
+    """An error, and exit 1, where the servers' failed-login counts are out of reach."""
+    if not throttle.counts_shared():
+        raise click.ClickException(messages.CLI_COUNTS_OUT_OF_REACH)
 
 
 def _change(login, action, said, *args, **words):
@@ -93,6 +114,8 @@ def users():
 @click.option("--json", "as_json", is_flag=True, help="Print the page as one JSON object.")
 def list_users(role, active, unconfirmed, locked, query, page, per_page, as_json):
     """List accounts, by id, a page at a time."""
+    if locked:
+        _require_counts()
     filters = directory.Filters(
         q=query,
         role=None if role is None else constants.ROLE_BY_NAME[role],
@@ -101,7 +124,8 @@ def list_users(role, active, unconfirmed, locked, query, page, per_page, as_json
         locked=locked,
     )
     found = directory.search(filters, page, per_page)
-    summaries = [directory.summary(user) for user in found.users]
+    seen = _lockouts_seen()
+    summaries = [directory.summary(user, seen) for user in found.users]
     if as_json:
         _echo_json({"users": summaries, "total": found.total, "page": page, "per_page": per_page})
         return
@@ -146,7 +170,8 @@ def _echo_details(details):
 @click.option("--json", "as_json", is_flag=True, help="Print the account as one JSON object.")
 def show(login, as_json):
     """Show an account: its state, trail, live sessions and second factors."""
-    details = directory.details(user_named(login))
+    user = user_named(login)
+    details = directory.details(user, _lockouts_seen())
     if as_json:
         _echo_json(details)
     else:
@@ -184,11 +209,17 @@ def logout(login):
     _change(login, actions.log_out, "Ended every session of {user_name}.")
 
 
+def _unlock(user, actor=None):
+    _require_counts()
+    actions.unlock(user, actor=actor)
+
+
 @users.command("unlock")
 @click.argument("login", metavar="USER")
 def unlock(login):
-    """Forget the failed logins counted against an account's user name and email."""
-    _change(login, actions.unlock, "Cleared the failed logins of {user_name}: it may try again.")
+    """Forget the failed logins counted against an account's user name and email (needs the
+    servers' store, REDIS_URL)."""
+    _change(login, _unlock, "Cleared the failed logins of {user_name}: it may try again.")
 
 
 @users.command("delete")

@@ -133,6 +133,11 @@ ACCOUNT_EXPORTED = "Everything stored about your account"
 # The operator's users commands (manage.py users ...)
 CLI_USER_UNKNOWN = "No user named or addressed '{login}'."
 CLI_DELETE_NEEDS_YES = "delete removes the account and everything that names it: add --yes."
+CLI_COUNTS_OUT_OF_REACH = (
+    "The failed-login counts are in each server process's memory (RATELIMIT_STORAGE_URI is"
+    " memory://), out of this command's reach: set REDIS_URL, for the servers and manage.py"
+    " alike, to see or clear them."
+)
 
 # Server side
 SERVER_ERROR = "Something went wrong on our side. Please try again."
