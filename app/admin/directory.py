@@ -100,10 +100,9 @@ def summary(user, lockout_known=True) -> dict:
 def details(user, lockout_known=True) -> dict:
     """An account as an operator sees it: the summary, the trail, the live sessions (public
     ids, never tokens) and the second factors (never secrets)."""
-    sessions = store.live_of(user.id, user.credential_version)
     return {
         **summary(user, lockout_known),
         "trail": trail(user),
-        "sessions": [record.to_json() for record in sessions],
+        "sessions": store.listed(user.id, user.credential_version),
         "mfa": mfa.state_of(user),
     }
