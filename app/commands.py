@@ -16,6 +16,7 @@ from werkzeug.serving import run_simple
 
 from app import models, schema
 from app.accounts import service as accounts
+from app.accounts.checks import require_strong_password
 from app.admin import commands as admin_commands
 from app.common import messages
 from app.extensions import db
@@ -69,6 +70,26 @@ def _taken_as_typed(errors, form):
     }
 
 
+def _signup_form(fields, password):
+    """The signup form of ``fields`` with ``password``, validated as signup validates it;
+    else each field's messages on stderr, and exit 1."""
+    form = SignupForm(formdata=MultiDict({**fields, "password": password, "confirm": password}))
+    if not form.validate():
+        _fail(_field_lines(form.errors))
+    return form
+
+
+def _random_sample_password() -> str:
+    """A random password that the rule accepts. 192 random bits always score well; drawn
+    again in the rare case (about once in 5,000) that one holds a name of the sample user."""
+    from app.users.policy import password_problem
+
+    while True:
+        password = secrets.token_urlsafe(24)
+        if password_problem(password, **SAMPLE_USER) is None:
+            return password
+
+
 def _drop_everything():
     """Drop every table, ``alembic_version`` included, so the upgrade starts from empty."""
     metadata = MetaData()
@@ -77,7 +98,9 @@ def _drop_everything():
 
 
 @click.command("initdb")
-@click.option("--sample-password", help="Password of the sample user (default: random).")
+@click.option(
+    "--sample-password", help="Password of the sample user, under signup's rule (default: random)."
+)
 @click.option("--drop", is_flag=True, help="Delete every table first. Needs --yes.")
 @click.option("--yes", is_flag=True, help="Confirm --drop.")
 @with_appcontext
@@ -88,6 +111,12 @@ def initdb(sample_password, drop, yes):
     if sample_password == "":
         # Login requires a password: an empty one would make an account nobody can use.
         raise click.BadParameter("must not be empty.", param_hint="--sample-password")
+    # Checked as signup checks it, before anything changes: a weak password drops nothing.
+    form = _signup_form(SAMPLE_USER, sample_password or _random_sample_password())
+    try:
+        require_strong_password(form)
+    except HTTPException as refusal:
+        _fail(_field_lines(refusal.fields))
     if drop:
         _drop_everything()
         click.echo("Dropped every table.")
@@ -95,13 +124,11 @@ def initdb(sample_password, drop, yes):
     if User.find_by_login(SAMPLE_USER["user_name"]) or User.is_email_taken(SAMPLE_USER["email"]):
         click.echo(f"Sample user {SAMPLE_USER['user_name']} already exists; left as it is.")
         return
-    password = sample_password or secrets.token_urlsafe(12)
-    # The operator's own choice of password: no rule is checked.
-    accounts.add_user({**SAMPLE_USER, "password": password})
+    accounts.add_user(form.data)
     db.session.commit()
     click.echo(f"Created sample user {SAMPLE_USER['user_name']} <{SAMPLE_USER['email']}>.")
     if sample_password is None:
-        click.echo(f"Its password is: {password}")
+        click.echo(f"Its password is: {form.password.data}")
 
 
 @click.command("createuser")
@@ -120,20 +147,8 @@ def createuser(user_name, email, first_name, last_name, role, password_stdin):
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    form = SignupForm(
-        formdata=MultiDict(
-            {
-                "user_name": user_name,
-                "email": email,
-                "first_name": first_name,
-                "last_name": last_name,
-                "password": password,
-                "confirm": password,
-            }
-        )
-    )
-    if not form.validate():
-        _fail(_field_lines(form.errors))
+    names = {"user_name": user_name, "first_name": first_name, "last_name": last_name}
+    form = _signup_form({**names, "email": email}, password)
     try:
         user = accounts.create_account(form, constants.ROLE_BY_NAME[role])
     except HTTPException as refusal:
