@@ -97,7 +97,7 @@ def _drop_everything():
     metadata.drop_all(bind=db.engine)
 
 
-@click.command("initdb")
+@click.command("initdb", short_help="Upgrade the database and add the tutorial's sample user.")
 @click.option(
     "--sample-password", help="Password of the sample user, under signup's rule (default: random)."
 )
@@ -131,7 +131,7 @@ def initdb(sample_password, drop, yes):
         click.echo(f"Its password is: {form.password.data}")
 
 
-@click.command("createuser")
+@click.command("createuser", short_help="Create an account, under the same rules as signup.")
 @click.argument("user_name")
 @click.argument("email")
 @click.option("--first-name", required=True)
@@ -156,7 +156,7 @@ def createuser(user_name, email, first_name, last_name, role, password_stdin):
     click.echo(f"Created user {user.user_name} <{user.email}> with role {role}.")
 
 
-@click.command("runserver")
+@click.command("runserver", short_help="Run the development server (127.0.0.1:5000).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=int, show_default=True)
 @with_appcontext
@@ -166,7 +166,9 @@ def runserver(host, port):
     run_simple(host, port, app, use_reloader=app.debug, use_debugger=app.debug, threaded=True)
 
 
-@click.command("purge-sessions")
+@click.command(
+    "purge-sessions", short_help="Delete expired sessions and waiting logins (daily, by cron)."
+)
 @with_appcontext
 def purge_sessions():
     """Delete expired session records and waiting logins (they are never honoured anyway),
@@ -181,7 +183,7 @@ def purge_sessions():
     )
 
 
-@click.command("deliver-mail")
+@click.command("deliver-mail", short_help="Send the outbox's mail as it comes, or once (--once).")
 @click.option("--once", is_flag=True, help="Send what is due now, then stop.")
 @with_appcontext
 def deliver_mail(once):
@@ -201,7 +203,9 @@ def deliver_mail(once):
     click.echo("Stopped.")
 
 
-@click.command("purge-outbox")
+@click.command(
+    "purge-outbox", short_help="Delete old records of sent and failed mail (daily, by cron)."
+)
 @click.option(
     "--days", default=30, show_default=True, type=click.IntRange(min=0), help="Keep this many."
 )

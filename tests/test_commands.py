@@ -12,11 +12,13 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import click
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask.cli import ScriptInfo
 from sqlalchemy import inspect, select, update
 from sqlalchemy.pool import NullPool
 
@@ -267,6 +269,38 @@ def test_initdb_drop_yes_starts_afresh(app, runner, database_url):
     assert authenticate(app, "spchuang", OTHER_PASSWORD)
     assert revision(database_url) == HEAD
     assert schema_differences(app) == []
+
+
+# --help
+
+
+def registered_commands(app):
+    """Every command manage.py has: the app's, those of Flask's group itself, and those that
+    packages register as Flask plugins (Flask-Limiter's)."""
+    from manage import cli
+
+    return set(cli.list_commands(click.Context(cli, obj=ScriptInfo(create_app=lambda: app))))
+
+
+def test_manage_py_help_lists_every_command_on_one_plain_line(app, database_url):
+    result = manage(database_url, "--help")
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("\nCommands:\n", 1)[1]
+    # One line each: a description wrapped onto a second line would start further in.
+    lines = section.splitlines()
+    assert all(re.fullmatch(r"  \S+ +\S.*", line) for line in lines), section
+    listed = dict(line.split(maxsplit=1) for line in lines)
+    assert set(listed) == registered_commands(app)
+    assert len(listed) == 14
+    for summary in listed.values():
+        assert summary.endswith(".") and not summary.endswith("..."), summary
+    assert "Flask-Script" not in result.stdout
+
+
+def test_the_operations_guide_names_every_command(app):
+    text = (ROOT / "docs" / "operations.md").read_text().split("## manage.py", 1)[1]
+    named = set(re.findall(r"^\| `python manage\.py ([a-z-]+)", text, re.M))
+    assert named == registered_commands(app)
 
 
 # shell

@@ -93,7 +93,11 @@ def _echo_table(rows):
         click.echo("  ".join(cells).rstrip())
 
 
-@click.group("users", cls=AppGroup)
+@click.group(
+    "users",
+    cls=AppGroup,
+    short_help="Find accounts and act on them: disable, unlock, delete.",
+)
 def users():
     """Find and manage accounts (USER: a user name or email, in any letter case)."""
 
@@ -165,7 +169,7 @@ def _echo_details(details):
         )
 
 
-@users.command("show")
+@users.command("show", short_help="Show an account: state, trail, sessions, second factors.")
 @click.argument("login", metavar="USER")
 @click.option("--json", "as_json", is_flag=True, help="Print the account as one JSON object.")
 def show(login, as_json):
@@ -178,7 +182,7 @@ def show(login, as_json):
         _echo_details(details)
 
 
-@users.command("disable")
+@users.command("disable", short_help="Disable an account and end its sessions.")
 @click.argument("login", metavar="USER")
 def disable(login):
     """Disable an account: no login from now on, and every session of it ends."""
@@ -192,7 +196,7 @@ def enable(login):
     _change(login, actions.enable, "Enabled {user_name}: it may log in again.")
 
 
-@users.command("set-role")
+@users.command("set-role", short_help="Give an account another role (admin, staff, user, test).")
 @click.argument("login", metavar="USER")
 @click.argument("role", type=ROLES, metavar="ROLE")
 def set_role(login, role):
@@ -214,7 +218,7 @@ def _unlock(user, actor=None):
     actions.unlock(user, actor=actor)
 
 
-@users.command("unlock")
+@users.command("unlock", short_help="Forget an account's failed logins (needs REDIS_URL).")
 @click.argument("login", metavar="USER")
 def unlock(login):
     """Forget the failed logins counted against an account's user name and email (needs the
@@ -222,7 +226,7 @@ def unlock(login):
     _change(login, _unlock, "Cleared the failed logins of {user_name}: it may try again.")
 
 
-@users.command("delete")
+@users.command("delete", short_help="Delete an account and everything that names it.")
 @click.argument("login", metavar="USER")
 @click.option("--yes", is_flag=True, help="Confirm the deletion.")
 def delete(login, yes):
