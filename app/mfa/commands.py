@@ -5,8 +5,9 @@ from flask.cli import with_appcontext
 
 from app.admin import actions
 from app.admin.commands import user_named
+from app.common import messages
 from app.extensions import db
-from app.mfa import recovery_codes, sealed_keys, totp
+from app.mfa import encryption, recovery_codes, sealed_keys, totp
 
 
 def register(app):
@@ -32,8 +33,12 @@ def mfa_reset(login):
 def rotate_mfa_key():
     """Seal every TOTP secret and the recovery codes' keys again under the newest key: the
     first of MFA_KEY (or SECRET_KEY, without MFA_KEY). Then the old key may go."""
-    # Made now if no code was ever made, so that it too is sealed under the new key.
-    recovery_codes.keys()
-    secrets, keys = totp.reseal_all(), sealed_keys.reseal_all()
+    try:
+        # Made now if no code was ever made, so that it too is sealed under the new key.
+        recovery_codes.keys()
+        secrets, keys = totp.reseal_all(), sealed_keys.reseal_all()
+    except encryption.InvalidToken:
+        db.session.rollback()
+        raise click.ClickException(messages.CLI_SEALED_UNDER_NO_KEY) from None
     db.session.commit()
     click.echo(f"Resealed {secrets} TOTP secret(s) and {keys} key(s) under the newest key.")

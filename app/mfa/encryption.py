@@ -75,5 +75,11 @@ def unseal(sealed: str) -> str:
 
 
 def reseal(sealed: str) -> str:
-    """``sealed`` sealed again under the newest key."""
-    return _fernet().rotate(sealed.encode("ascii")).decode("ascii")
+    """``sealed`` sealed again under the newest key; ``InvalidToken`` when no configured key
+    opens it."""
+    from cryptography.fernet import InvalidToken as Unopened
+
+    try:
+        return _fernet().rotate(sealed.encode("ascii")).decode("ascii")
+    except Unopened as exc:
+        raise InvalidToken from exc

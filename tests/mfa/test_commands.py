@@ -92,6 +92,19 @@ def test_rotate_mfa_key_reseals_under_the_newest_key(database_url):
     assert response.status_code == 200
 
 
+def test_rotating_without_the_old_key_listed_says_so_and_changes_nothing(database_url):
+    old, new = secrets.token_hex(32), secrets.token_hex(32)
+    app = make_app(database_url, MFA_KEY=old)
+    alice_with_totp(app)
+    with app.app_context():
+        before = db.session.scalar(select(TotpCredential.secret))
+    result = make_app(database_url, MFA_KEY=new).test_cli_runner().invoke(args=["rotate-mfa-key"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {messages.CLI_SEALED_UNDER_NO_KEY}\n"
+    with app.app_context():
+        assert db.session.scalar(select(TotpCredential.secret)) == before
+
+
 def test_a_secret_under_a_key_no_longer_listed_refuses_codes_not_500(database_url, caplog):
     old, new = secrets.token_hex(32), secrets.token_hex(32)
     _alice, secret = alice_with_totp(make_app(database_url, MFA_KEY=old))
