@@ -8,11 +8,12 @@ from datetime import timedelta
 from app.database import postgresql_engine_options
 from app.mail.transports import check_mail_url
 from app.public_url import check_public_url, trusted_hosts
-from app.secret_key import check_secret_key, instance_secret_key, mfa_keys
+from app.secret_key import check_secret_key, instance_secret_key, key_list
 
 # Environment variables read directly, and the config keys they set.
 ENVIRONMENT_KEYS = {
     "SECRET_KEY": "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS": "SECRET_KEY_FALLBACKS",
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "REDIS_URL": "REDIS_URL",
     "PUBLIC_URL": "PUBLIC_URL",
@@ -101,8 +102,9 @@ class Config:
     # Sensitive actions need the login, or a password check since, within this long.
     REAUTHENTICATION_WINDOW = timedelta(minutes=5)
 
-    # The second factor (app.mfa). None: its keys are derived from SECRET_KEY. Else one key
-    # or several, comma-separated: the first seals new secrets, each opens old ones.
+    # The second factor (app.mfa). None: its keys are derived from SECRET_KEY, then each of
+    # SECRET_KEY_FALLBACKS. Else one key or several, comma-separated: the first seals new
+    # secrets, each opens old ones.
     MFA_KEY = None
     # The name authenticator apps show beside the account.
     TOTP_ISSUER = "Flask auth"
@@ -208,9 +210,13 @@ def _finish(app, name):
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     _finish_addresses(app, name)
+    # Old secret keys: they still open cookies, and without MFA_KEY the second factor's secrets.
+    app.config["SECRET_KEY_FALLBACKS"] = key_list(app.config.get("SECRET_KEY_FALLBACKS"))
     if name == "production":
         check_secret_key(app.config["SECRET_KEY"])
-        for key in mfa_keys(app.config["MFA_KEY"]):
+        for key in app.config["SECRET_KEY_FALLBACKS"]:
+            check_secret_key(key, "SECRET_KEY_FALLBACKS")
+        for key in key_list(app.config["MFA_KEY"]):
             check_secret_key(key, "MFA_KEY")
     elif not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = (

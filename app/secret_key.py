@@ -69,6 +69,14 @@ def instance_secret_key(instance_path: str) -> str:
         return handle.read().strip()
 
 
-def mfa_keys(value) -> list[str]:
-    """The keys listed in ``MFA_KEY``, newest first; none when it is unset."""
-    return [key.strip() for key in (value or "").split(",") if key.strip()]
+def key_list(value) -> list[str]:
+    """The keys of a setting that lists several, newest first: ``MFA_KEY`` and
+    ``SECRET_KEY_FALLBACKS``, as comma-separated text (from the environment) or a list (a
+    JSON ``FLASK_*`` value, or the config); none when it is unset.
+
+    Text is split here, never taken as a list of its characters: Flask would otherwise
+    accept every single character of a fallback as a key of its own.
+    """
+    if isinstance(value, str):
+        value = value.split(",")
+    return [key.strip() for key in value or () if key.strip()]

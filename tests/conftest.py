@@ -15,6 +15,7 @@ for _variable in (
     "MAIL_URL",
     "MAIL_FROM",
     "MFA_KEY",
+    "SECRET_KEY_FALLBACKS",
 ):
     os.environ.pop(_variable, None)
 for _variable in [name for name in os.environ if name.startswith("FLASK_")]:

@@ -12,11 +12,13 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import click
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask.cli import ScriptInfo
 from sqlalchemy import inspect, select, update
 from sqlalchemy.pool import NullPool
 
@@ -44,6 +46,9 @@ HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
 FIRST_REVISION = "0001_tutorial_schema"
 TIMEOUT = 60
 GENERATED_PASSWORD = re.compile(r"Its password is: (\S+)")
+# The README's sample password (a passphrase the password rule accepts), and another one.
+SAMPLE_PASSWORD = "velvet-harbor-quince-drum"
+OTHER_PASSWORD = "amber-falcon-ridge-lantern"
 # The hash that the tutorial's initdb stored for '123456' (Werkzeug 0.10, pbkdf2:sha1:1000).
 TUTORIAL_HASH = "pbkdf2:sha1:1000$x8kBSPNw$92b15d93720e001a1cf6343f2b589cff0b198024"
 # The table that the tutorial's own initdb made (db.create_all()), before this project had
@@ -76,12 +81,13 @@ def environment(database_url, **extra):
     }
 
 
-def manage(database_url, *args, stdin=None):
-    """Run ``python manage.py ARGS`` as an operator does, on the database given."""
+def manage(database_url, *args, stdin=None, **extra):
+    """Run ``python manage.py ARGS`` as an operator does, on the database given, with the
+    environment variables ``extra`` besides."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=environment(database_url),
+        env=environment(database_url, **extra),
         input=stdin,
         capture_output=True,
         text=True,
@@ -164,7 +170,7 @@ def empty_database(database_url):
 
 
 def test_initdb_upgrades_empty_database_and_adds_sample_user(app, empty_database):
-    result = app.test_cli_runner().invoke(args=["initdb", "--sample-password", "123456"])
+    result = app.test_cli_runner().invoke(args=["initdb", "--sample-password", SAMPLE_PASSWORD])
     assert result.exit_code == 0, result.output
     assert "Created sample user spchuang <test@gmail.com>." in result.output
     assert "Its password is" not in result.output
@@ -174,9 +180,8 @@ def test_initdb_upgrades_empty_database_and_adds_sample_user(app, empty_database
     assert (user.role_code, user.role) == (constants.USER, "user")
 
 
-@pytest.mark.parametrize("password", ["123456", "1a2b", PASSWORD])
-def test_initdb_takes_sample_password_as_given(app, runner, password):
-    """Even a weak one: the operator chose it, so the password rule does not apply."""
+@pytest.mark.parametrize("password", [SAMPLE_PASSWORD, PASSWORD])
+def test_initdb_takes_a_sample_password_that_passes_the_rule(app, runner, password):
     result = runner.invoke(args=["initdb", "--sample-password", password])
     assert result.exit_code == 0, result.output
     assert password not in result.output
@@ -184,11 +189,44 @@ def test_initdb_takes_sample_password_as_given(app, runner, password):
     assert not authenticate(app, "spchuang", password + "!")
 
 
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("qwertyuiopasdfgh", f"{messages.PASSWORD_WEAK} This is similar to a commonly used"),
+        ("Spchuang-Rocket-Fjord-9", messages.PASSWORD_PERSONAL),
+        ("Rocket-Fjord-9-Chuang", messages.PASSWORD_PERSONAL),
+        # The README's sample password until issue 23.
+        ("pick-one", ""),
+    ],
+    ids=["common", "user name", "last name", "old readme"],
+)
+@pytest.mark.parametrize("drop", [[], ["--drop", "--yes"]], ids=["plain", "drop"])
+def test_initdb_applies_the_password_rule_before_changing_anything(
+    app, empty_database, password, message, drop
+):
+    """As signup does: the rule's message, exit 1, and not even --drop runs."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    add_user(app, "alice", "alice@example.com")
+    result = runner.invoke(args=["initdb", *drop, "--sample-password", password])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"password: {message}")
+    assert password not in result.output
+    assert set(all_users(app)) == {"alice"}
+
+
+def test_the_readme_s_sample_password_passes_the_rule(app, runner):
+    (shown,) = re.findall(r"initdb --sample-password '([^']+)'", (ROOT / "README.md").read_text())
+    assert shown == SAMPLE_PASSWORD
+    assert runner.invoke(args=["initdb", "--sample-password", shown]).exit_code == 0
+
+
 def test_initdb_generates_and_prints_password(app, runner):
     result = runner.invoke(args=["initdb"])
     assert result.exit_code == 0, result.output
     password = GENERATED_PASSWORD.search(result.output).group(1)
-    assert len(password) >= 16
+    assert len(password) >= 32
     assert authenticate(app, "spchuang", password)
 
 
@@ -200,18 +238,18 @@ def test_initdb_refuses_empty_sample_password(app, runner):
 
 
 def test_initdb_leaves_existing_sample_user_and_data(app, runner):
-    assert runner.invoke(args=["initdb", "--sample-password", "first-pw"]).exit_code == 0
+    assert runner.invoke(args=["initdb", "--sample-password", SAMPLE_PASSWORD]).exit_code == 0
     add_user(app, "alice", "alice@example.com")
     stored_hash = all_users(app)["spchuang"].password
 
-    result = runner.invoke(args=["initdb", "--sample-password", "second-pw"])
+    result = runner.invoke(args=["initdb", "--sample-password", OTHER_PASSWORD])
     assert result.exit_code == 0, result.output
     assert "Sample user spchuang already exists; left as it is." in result.output
     users = all_users(app)
     assert set(users) == {"spchuang", "alice"}
     assert users["spchuang"].password == stored_hash
-    assert authenticate(app, "spchuang", "first-pw")
-    assert not authenticate(app, "spchuang", "second-pw")
+    assert authenticate(app, "spchuang", SAMPLE_PASSWORD)
+    assert not authenticate(app, "spchuang", OTHER_PASSWORD)
 
 
 def test_initdb_drop_without_yes_deletes_nothing(app, runner):
@@ -224,13 +262,45 @@ def test_initdb_drop_without_yes_deletes_nothing(app, runner):
 
 def test_initdb_drop_yes_starts_afresh(app, runner, database_url):
     add_user(app, "alice", "alice@example.com")
-    result = runner.invoke(args=["initdb", "--drop", "--yes", "--sample-password", "fresh-pw"])
+    result = runner.invoke(args=["initdb", "--drop", "--yes", "--sample-password", OTHER_PASSWORD])
     assert result.exit_code == 0, result.output
     assert "Dropped every table." in result.output
     assert set(all_users(app)) == {"spchuang"}
-    assert authenticate(app, "spchuang", "fresh-pw")
+    assert authenticate(app, "spchuang", OTHER_PASSWORD)
     assert revision(database_url) == HEAD
     assert schema_differences(app) == []
+
+
+# --help
+
+
+def registered_commands(app):
+    """Every command manage.py has: the app's, those of Flask's group itself, and those that
+    packages register as Flask plugins (Flask-Limiter's)."""
+    from manage import cli
+
+    return set(cli.list_commands(click.Context(cli, obj=ScriptInfo(create_app=lambda: app))))
+
+
+def test_manage_py_help_lists_every_command_on_one_plain_line(app, database_url):
+    result = manage(database_url, "--help")
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("\nCommands:\n", 1)[1]
+    # One line each: a description wrapped onto a second line would start further in.
+    lines = section.splitlines()
+    assert all(re.fullmatch(r"  \S+ +\S.*", line) for line in lines), section
+    listed = dict(line.split(maxsplit=1) for line in lines)
+    assert set(listed) == registered_commands(app)
+    assert len(listed) == 14
+    for summary in listed.values():
+        assert summary.endswith(".") and not summary.endswith("..."), summary
+    assert "Flask-Script" not in result.stdout
+
+
+def test_the_operations_guide_names_every_command(app):
+    text = (ROOT / "docs" / "operations.md").read_text().split("## manage.py", 1)[1]
+    named = set(re.findall(r"^\| `python manage\.py ([a-z-]+)", text, re.M))
+    assert named == registered_commands(app)
 
 
 # shell
@@ -238,14 +308,14 @@ def test_initdb_drop_yes_starts_afresh(app, runner, database_url):
 
 def test_shell_runs_the_tutorials_session(empty_database):
     database = empty_database
-    assert manage(database, "initdb", "--sample-password", "123456").returncode == 0
+    assert manage(database, "initdb", "--sample-password", SAMPLE_PASSWORD).returncode == 0
     session = "\n".join(
         [
             "user, authenticated = models.User.authenticate('random_user', 'test')",
             "print(user, authenticated)",
             "user, authenticated = models.User.authenticate('spchuang', 'test')",
             "print(user, authenticated)",
-            "u, ok = models.User.authenticate('spchuang', '123456'); print(u, ok)",
+            f"u, ok = models.User.authenticate('spchuang', '{SAMPLE_PASSWORD}'); print(u, ok)",
             "print(models.User.is_user_name_taken('spchuang'))",
             "print(models.User.is_email_taken('test@gmail.com'))",
         ]
@@ -761,7 +831,7 @@ def test_deliver_mail_once_sends_what_is_due(mail_app, smtp_server):
 
 def test_initdb_sends_the_sample_user_nothing(mail_app, smtp_server):
     runner = mail_app.test_cli_runner()
-    assert runner.invoke(args=["initdb", "--sample-password", "pick-one"]).exit_code == 0
+    assert runner.invoke(args=["initdb", "--sample-password", SAMPLE_PASSWORD]).exit_code == 0
     assert runner.invoke(args=["deliver-mail", "--once"]).output == "Sent 0 message(s).\n"
 
 

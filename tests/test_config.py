@@ -545,3 +545,37 @@ def test_production_takes_several_random_mfa_keys(build, monkeypatch, instance_p
     keys = f"{secrets.token_hex(32)}, {secrets.token_hex(32)}"
     use_production(monkeypatch, SECRET_KEY=RANDOM_KEY, MFA_KEY=keys)
     assert build().config["MFA_KEY"] == keys
+
+
+@pytest.mark.parametrize(
+    ("variable", "text"),
+    [
+        ("SECRET_KEY_FALLBACKS", "{0}, {1}"),
+        ("FLASK_SECRET_KEY_FALLBACKS", '["{0}", "{1}"]'),
+        # JSON text, not a list: split like the plain variable, never into its characters.
+        ("FLASK_SECRET_KEY_FALLBACKS", '"{0},{1}"'),
+    ],
+)
+def test_old_secret_keys_come_from_the_environment_as_a_list(build, monkeypatch, variable, text):
+    old, older = secrets.token_hex(32), secrets.token_hex(32)
+    monkeypatch.setenv(variable, text.format(old, older))
+    assert build().config["SECRET_KEY_FALLBACKS"] == [old, older]
+
+
+def test_without_old_secret_keys_the_fallbacks_are_an_empty_list(build):
+    assert build().config["SECRET_KEY_FALLBACKS"] == []
+
+
+@pytest.mark.parametrize("fallbacks", ["short", f"{secrets.token_hex(32)},change-me-{RANDOM_KEY}"])
+def test_production_refuses_a_weak_old_secret_key(
+    database_url, monkeypatch, instance_path, fallbacks
+):
+    use_production(monkeypatch, SECRET_KEY=RANDOM_KEY, SECRET_KEY_FALLBACKS=fallbacks)
+    with pytest.raises(RuntimeError, match="SECRET_KEY_FALLBACKS"):
+        make_app(database_url)
+
+
+def test_production_takes_random_old_secret_keys(build, monkeypatch, instance_path):
+    old = secrets.token_hex(32)
+    use_production(monkeypatch, SECRET_KEY=RANDOM_KEY, SECRET_KEY_FALLBACKS=old)
+    assert build().config["SECRET_KEY_FALLBACKS"] == [old]

@@ -5,17 +5,18 @@ from app.accounts import mfa
 from app.common.time import isoformat, utcnow
 from app.passkeys import store as passkeys
 from app.security.events import ACCOUNT_EXPORTED, security_event
+from app.sessions import cookie
 from app.sessions import store as sessions
 
 
-def export_of(user) -> dict:
-    """The export of ``user`` (an ORM ``User``)."""
-    live = sessions.live_of(user.id, user.credential_version)
+def export_of(user, current=None) -> dict:
+    """The export of ``user`` (an ORM ``User``); its sessions as the user's own list shows
+    them, ``current`` (this request's record) marked."""
     return {
         "exported_at": isoformat(utcnow()),
         "profile": user.to_json(),
         "trail": trail(user),
-        "sessions": [record.to_json() for record in live],
+        "sessions": sessions.listed(user.id, user.credential_version, current),
         "mfa": mfa.state_of(user),
         "passkeys": [passkey.to_json() for passkey in passkeys.of_user(user.id)],
     }
@@ -23,7 +24,7 @@ def export_of(user) -> dict:
 
 def export_own(user) -> dict:
     """The export of the session's own ``user``, logged as a security event."""
-    data = export_of(user)
+    data = export_of(user, cookie.current_record())
     security_event(ACCOUNT_EXPORTED, user=user)
     return data
 

@@ -109,7 +109,8 @@ def renew_recovery_codes(user) -> list[str]:
 
 def reset(user) -> bool:
     """An operator's reset for a user who lost the device: every second factor off (TOTP,
-    passkeys, recovery codes) and every waiting login ended. False when there was none."""
+    passkeys, recovery codes) and every waiting login ended. False when there was none. The
+    event, naming the operator, is ``app.admin.actions.reset_mfa``'s."""
     was_on = bool(methods_of(user))
     totp.remove(user.id)
     passkey_store.remove_all(user.id)
@@ -118,5 +119,4 @@ def reset(user) -> bool:
     if was_on:
         mailings.send_mfa_notice(user, MFA_RESET)
     db.session.commit()
-    security_event(MFA_RESET, user=user, actor="operator", was_on=was_on)
     return was_on

@@ -1,5 +1,5 @@
 """What an operator does to an account, from the CLI or the admin API: disable, enable, set
-the role, end every session, clear the failed-login count, delete.
+the role, end every session, clear the failed-login count, turn the second factor off, delete.
 
 Each takes the target (an ORM ``User``) and the ``actor``: the admin's user, or None for the
 CLI. Each commits, logs one security event naming both, and raises a ``Refusal`` (409) where
@@ -8,6 +8,7 @@ it would leave no active admin.
 
 from sqlalchemy import update
 
+from app.accounts import mfa
 from app.accounts.deletion import delete_account
 from app.admin import guard
 from app.api.responses import Refusal
@@ -20,6 +21,7 @@ from app.security.events import (
     ACCOUNT_DISABLED,
     ACCOUNT_ENABLED,
     ACCOUNT_UNLOCKED,
+    MFA_RESET,
     ROLE_CHANGED,
     SESSIONS_ENDED,
     security_event,
@@ -106,6 +108,14 @@ def unlock(target, actor=None) -> None:
     """Forget the failed logins counted against both names of ``target``, and its codes."""
     throttle.unlock_account(target)
     security_event(ACCOUNT_UNLOCKED, user=target, **actor_of(actor))
+
+
+def reset_mfa(target, actor=None) -> bool:
+    """Turn off every second factor of ``target``, who lost the device; False when there was
+    none (and nothing changed)."""
+    was_on = mfa.reset(target)
+    security_event(MFA_RESET, user=target, was_on=was_on, **actor_of(actor))
+    return was_on
 
 
 def delete(target, actor=None) -> None:

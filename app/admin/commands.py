@@ -1,5 +1,10 @@
 """The operator's ``users`` commands: find accounts, show one, and disable, enable, re-role,
-log out, unlock or delete it. USER is a user name or email, in any letter case."""
+log out, unlock or delete it. USER is a user name or email, in any letter case.
+
+The failed-login counts are seen only where the limiter's store is shared (Redis): with
+``memory://`` they live in each server process. Then ``unlock`` and ``list --locked``, whose
+whole answer is those counts, fail; ``show`` and ``list`` say the lockout is unknown.
+"""
 
 import json
 import math
@@ -10,6 +15,7 @@ from flask.cli import AppGroup
 from app.admin import actions, directory
 from app.api.responses import Refusal
 from app.common import messages
+from app.security import throttle
 from app.users import constants
 
 ROLES = click.Choice(list(constants.ROLE_BY_NAME))
@@ -21,25 +27,41 @@ def register(app):
 
 
 def _yes_no(value):
-    return "yes" if value else "no"
+    return "unknown" if value is None else "yes" if value else "no"
 
 
 def _plural(count, noun):
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _find(login):
-    """The account ``login`` names; an error, and exit 1, when there is none."""
+def user_named(login):
+    """The account ``login`` names, for every command that takes a USER; an error, and exit 1,
+    when there is none."""
     user = directory.find(login)
     if user is None:
         raise click.ClickException(messages.CLI_USER_UNKNOWN.format(login=login))
     return user
 
 
+def _lockouts_seen() -> bool:
+    """True when this process sees the servers' failed-login counts; else it says so on
+    stderr, and the lockout is shown as unknown."""
+    if throttle.counts_shared():
+        return True
+    click.echo(f"Note: {messages.CLI_COUNTS_OUT_OF_REACH}", err=True)
+    return False
+
+
+def _require_counts():
+    """An error, and exit 1, where the servers' failed-login counts are out of reach."""
+    if not throttle.counts_shared():
+        raise click.ClickException(messages.CLI_COUNTS_OUT_OF_REACH)
+
+
 def _change(login, action, said, *args, **words):
     """``action`` by the CLI on the account ``login`` names, then ``said`` of it, filled in
     with ``words`` and the account as it was; a refusal (the last admin) is an error, exit 1."""
-    user = _find(login)
+    user = user_named(login)
     before = {"user_name": user.user_name, "email": user.email, "id": user.id, "role": user.role}
     try:
         action(user, *args, actor=None)
@@ -71,7 +93,11 @@ def _echo_table(rows):
         click.echo("  ".join(cells).rstrip())
 
 
-@click.group("users", cls=AppGroup)
+@click.group(
+    "users",
+    cls=AppGroup,
+    short_help="Find accounts and act on them: disable, unlock, delete.",
+)
 def users():
     """Find and manage accounts (USER: a user name or email, in any letter case)."""
 
@@ -92,6 +118,8 @@ def users():
 @click.option("--json", "as_json", is_flag=True, help="Print the page as one JSON object.")
 def list_users(role, active, unconfirmed, locked, query, page, per_page, as_json):
     """List accounts, by id, a page at a time."""
+    if locked:
+        _require_counts()
     filters = directory.Filters(
         q=query,
         role=None if role is None else constants.ROLE_BY_NAME[role],
@@ -100,7 +128,8 @@ def list_users(role, active, unconfirmed, locked, query, page, per_page, as_json
         locked=locked,
     )
     found = directory.search(filters, page, per_page)
-    summaries = [directory.summary(user) for user in found.users]
+    seen = _lockouts_seen()
+    summaries = [directory.summary(user, seen) for user in found.users]
     if as_json:
         _echo_json({"users": summaries, "total": found.total, "page": page, "per_page": per_page})
         return
@@ -140,19 +169,20 @@ def _echo_details(details):
         )
 
 
-@users.command("show")
+@users.command("show", short_help="Show an account: state, trail, sessions, second factors.")
 @click.argument("login", metavar="USER")
 @click.option("--json", "as_json", is_flag=True, help="Print the account as one JSON object.")
 def show(login, as_json):
     """Show an account: its state, trail, live sessions and second factors."""
-    details = directory.details(_find(login))
+    user = user_named(login)
+    details = directory.details(user, _lockouts_seen())
     if as_json:
         _echo_json(details)
     else:
         _echo_details(details)
 
 
-@users.command("disable")
+@users.command("disable", short_help="Disable an account and end its sessions.")
 @click.argument("login", metavar="USER")
 def disable(login):
     """Disable an account: no login from now on, and every session of it ends."""
@@ -166,7 +196,7 @@ def enable(login):
     _change(login, actions.enable, "Enabled {user_name}: it may log in again.")
 
 
-@users.command("set-role")
+@users.command("set-role", short_help="Give an account another role (admin, staff, user, test).")
 @click.argument("login", metavar="USER")
 @click.argument("role", type=ROLES, metavar="ROLE")
 def set_role(login, role):
@@ -183,14 +213,20 @@ def logout(login):
     _change(login, actions.log_out, "Ended every session of {user_name}.")
 
 
-@users.command("unlock")
+def _unlock(user, actor=None):
+    _require_counts()
+    actions.unlock(user, actor=actor)
+
+
+@users.command("unlock", short_help="Forget an account's failed logins (needs REDIS_URL).")
 @click.argument("login", metavar="USER")
 def unlock(login):
-    """Forget the failed logins counted against an account's user name and email."""
-    _change(login, actions.unlock, "Cleared the failed logins of {user_name}: it may try again.")
+    """Forget the failed logins counted against an account's user name and email (needs the
+    servers' store, REDIS_URL)."""
+    _change(login, _unlock, "Cleared the failed logins of {user_name}: it may try again.")
 
 
-@users.command("delete")
+@users.command("delete", short_help="Delete an account and everything that names it.")
 @click.argument("login", metavar="USER")
 @click.option("--yes", is_flag=True, help="Confirm the deletion.")
 def delete(login, yes):

@@ -90,18 +90,19 @@ def search(filters: Filters, page=1, per_page=DEFAULT_PER_PAGE) -> Page:
     return Page(users, total, page, per_page)
 
 
-def summary(user) -> dict:
-    """An account as a list shows it: the public view, and whether it may log in."""
-    return {**user.to_json(), "is_active": user.is_active, "locked_out": is_locked_out(user)}
+def summary(user, lockout_known=True) -> dict:
+    """An account as a list shows it: the public view, whether it may log in, and whether
+    failed logins lock it out now (None where the counts are out of reach)."""
+    locked_out = is_locked_out(user) if lockout_known else None
+    return {**user.to_json(), "is_active": user.is_active, "locked_out": locked_out}
 
 
-def details(user) -> dict:
+def details(user, lockout_known=True) -> dict:
     """An account as an operator sees it: the summary, the trail, the live sessions (public
     ids, never tokens) and the second factors (never secrets)."""
-    sessions = store.live_of(user.id, user.credential_version)
     return {
-        **summary(user),
+        **summary(user, lockout_known),
         "trail": trail(user),
-        "sessions": [record.to_json() for record in sessions],
+        "sessions": store.listed(user.id, user.credential_version),
         "mfa": mfa.state_of(user),
     }

@@ -1,5 +1,7 @@
 """The operators' API: find accounts, see one, and act on it. Staff and admins read; only
-admins act, and delete only re-authenticated (``app.admin.policy``)."""
+admins act (``app.admin.policy``), and each act needs a recent proof of identity
+(``app.api.access.reauthenticated``), checked after the role: a stolen admin cookie past the
+re-authentication window changes no one, and any other role hears of its role first."""
 
 import re
 from functools import partial
@@ -82,6 +84,7 @@ def _act(user_id, action, message):
 
 @admin_api.post(f"{USER}/disable")
 @requires(WRITE)
+@reauthenticated
 def disable_user(user_id):
     """Disable the account: no login from now on, and every session of it ends."""
     return _act(user_id, actions.disable, messages.USER_DISABLED)
@@ -89,6 +92,7 @@ def disable_user(user_id):
 
 @admin_api.post(f"{USER}/enable")
 @requires(WRITE)
+@reauthenticated
 def enable_user(user_id):
     """Let the account log in again."""
     return _act(user_id, actions.enable, messages.USER_ENABLED)
@@ -96,6 +100,7 @@ def enable_user(user_id):
 
 @admin_api.post(f"{USER}/role")
 @requires(WRITE)
+@reauthenticated
 def set_role(user_id):
     """Give the account another role; its sessions go on, with the new role."""
     role_code = validated(RoleForm).role_code
@@ -104,6 +109,7 @@ def set_role(user_id):
 
 @admin_api.post(f"{USER}/logout")
 @requires(WRITE)
+@reauthenticated
 def log_out_user(user_id):
     """End every session of the account."""
     return _act(user_id, actions.log_out, messages.USER_LOGGED_OUT)

@@ -21,9 +21,7 @@ REVOKE_SCOPE = "session-revoke"
 def list_sessions():
     """List the user's live sessions, marking the current one."""
     current = cookie.current_record()
-    data = [
-        record.to_json(current=record.id == current.id) for record in store.live_sessions(current)
-    ]
+    data = store.listed(current.user_id, current.credential_version, current)
     return success(messages.SESSIONS_LISTED, data=data)
 
 

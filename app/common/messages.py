@@ -139,6 +139,16 @@ ACCOUNT_EXPORTED = "Everything stored about your account"
 # The operator's users commands (manage.py users ...)
 CLI_USER_UNKNOWN = "No user named or addressed '{login}'."
 CLI_DELETE_NEEDS_YES = "delete removes the account and everything that names it: add --yes."
+CLI_SEALED_UNDER_NO_KEY = (
+    "Something is sealed under a key that is not listed: put the old key back after the new"
+    " one (MFA_KEY=new,old, or SECRET_KEY_FALLBACKS=old) and run rotate-mfa-key again."
+    " Nothing was changed."
+)
+CLI_COUNTS_OUT_OF_REACH = (
+    "The failed-login counts are in each server process's memory (RATELIMIT_STORAGE_URI is"
+    " memory://), out of this command's reach: set REDIS_URL, for the servers and manage.py"
+    " alike, to see or clear them."
+)
 
 # Server side
 SERVER_ERROR = "Something went wrong on our side. Please try again."

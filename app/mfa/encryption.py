@@ -1,20 +1,19 @@
-"""The second factor's keys, derived from ``MFA_KEY`` (or ``SECRET_KEY``): one seals TOTP
-secrets (Fernet: AES-128-CBC with HMAC-SHA256), one keys the recovery codes' hashes.
+"""The second factor's keys, derived from ``MFA_KEY`` (or, without it, from ``SECRET_KEY`` and
+``SECRET_KEY_FALLBACKS``): they seal TOTP secrets and the app's own keys (Fernet: AES-128-CBC
+with HMAC-SHA256), and gave the recovery codes' first keys (``app.mfa.sealed_keys``).
 
-``MFA_KEY`` may list several keys, newest first: secrets sealed under any of them open, new
-ones are sealed under the first, and ``manage.py rotate-mfa-key`` reseals the old ones.
+Each setting may list several keys, newest first: what is sealed under any of them opens, new
+secrets are sealed under the first, and ``manage.py rotate-mfa-key`` reseals the old ones.
 
 cryptography is imported by the functions that use it: its bindings cost a worker
 megabytes that a worker serving no second factor never needs.
 """
 
 import base64
-import hashlib
-import hmac
 
 from flask import current_app
 
-from app.secret_key import mfa_keys
+from app.secret_key import key_list
 
 SEAL = b"flask-auth totp secret"
 CODE_HASH = b"flask-auth recovery code"
@@ -22,6 +21,17 @@ CODE_HASH = b"flask-auth recovery code"
 
 class InvalidToken(Exception):
     """No configured key opens the sealed secret."""
+
+
+def sources() -> list[str]:
+    """The keys everything here is derived from, newest first: ``MFA_KEY``'s, or else
+    ``SECRET_KEY`` then its fallbacks, so that a new ``SECRET_KEY`` with the old one among
+    the fallbacks still opens every secret sealed before."""
+    config = current_app.config
+    return key_list(config["MFA_KEY"]) or [
+        config["SECRET_KEY"],
+        *key_list(config.get("SECRET_KEY_FALLBACKS")),
+    ]
 
 
 def _derive(key: str, purpose: bytes) -> bytes:
@@ -33,21 +43,21 @@ def _derive(key: str, purpose: bytes) -> bytes:
     )
 
 
-def _keys(purpose: bytes) -> list[bytes]:
-    """The derived keys of ``purpose``, newest first; built once per app and configuration."""
-    config = current_app.config
-    sources = mfa_keys(config["MFA_KEY"]) or [config["SECRET_KEY"]]
+def derived_keys(purpose: bytes) -> list[bytes]:
+    """The derived keys of ``purpose``, one per source, newest first; built once per app and
+    configuration."""
+    keys = sources()
     cache = current_app.extensions.setdefault("mfa_keys", {})
-    cache_key = (purpose, tuple(sources))
+    cache_key = (purpose, tuple(keys))
     if cache_key not in cache:
-        cache[cache_key] = [_derive(source, purpose) for source in sources]
+        cache[cache_key] = [_derive(source, purpose) for source in keys]
     return cache[cache_key]
 
 
 def _fernet():
     from cryptography.fernet import Fernet, MultiFernet
 
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in _keys(SEAL)])
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in derived_keys(SEAL)])
 
 
 def seal(secret: str) -> str:
@@ -65,15 +75,11 @@ def unseal(sealed: str) -> str:
 
 
 def reseal(sealed: str) -> str:
-    """``sealed`` sealed again under the newest key."""
-    return _fernet().rotate(sealed.encode("ascii")).decode("ascii")
+    """``sealed`` sealed again under the newest key; ``InvalidToken`` when no configured key
+    opens it."""
+    from cryptography.fernet import InvalidToken as Unopened
 
-
-def code_hashes(code: str) -> list[str]:
-    """The keyed hashes of a recovery code, one per key, the newest (the stored form) first.
-
-    A code has about 50 bits: with a plain hash, a copy of the database could be searched
-    through offline. Keyed, the database alone is not enough.
-    """
-    data = code.encode("ascii")
-    return [hmac.new(key, data, hashlib.sha256).hexdigest() for key in _keys(CODE_HASH)]
+    try:
+        return _fernet().rotate(sealed.encode("ascii")).decode("ascii")
+    except Unopened as exc:
+        raise InvalidToken from exc

@@ -1,13 +1,24 @@
-"""Recovery codes: 10 per user, about 50 bits each, single-use, stored as keyed hashes."""
+"""Recovery codes: 10 per user, about 50 bits each, single-use, stored as keyed hashes.
 
+A code has about 50 bits: with a plain hash, a copy of the database could be searched through
+offline. Keyed (HMAC-SHA256), the database alone is not enough. The keys are the app's own,
+kept sealed in the database (``app.mfa.sealed_keys``), not derived from ``MFA_KEY`` at each
+use: a rotation of ``MFA_KEY`` then leaves every code working.
+"""
+
+import hashlib
+import hmac
+import logging
 import secrets
 
 from sqlalchemy import delete, func, select, update
 
 from app.common.time import utcnow
 from app.extensions import db
-from app.mfa.encryption import code_hashes
+from app.mfa import encryption, sealed_keys
 from app.mfa.models import RecoveryCode
+
+logger = logging.getLogger(__name__)
 
 COUNT = 10
 # Crockford's base32: no I, L, O or U to misread. 10 characters carry 50 bits.
@@ -16,6 +27,26 @@ LENGTH = 10
 # What people type for the letters that are left out.
 READ_AS = str.maketrans({"i": "1", "l": "1", "o": "0"})
 MAX_INPUT_LEN = 64
+
+
+# The row of the codes' keys in ``sealed_key``.
+KEY_PURPOSE = "recovery_codes"
+
+
+def keys() -> list[bytes]:
+    """The codes' HMAC keys, newest first, in the caller's transaction. Made on first need
+    from the keys that codes were hashed under before the keys were kept (derived from
+    ``MFA_KEY``, or ``SECRET_KEY`` and its fallbacks), so that every such code still works."""
+    return sealed_keys.keys(KEY_PURPOSE, lambda: encryption.derived_keys(encryption.CODE_HASH))
+
+
+def _hash(key: bytes, code: str) -> str:
+    return hmac.new(key, code.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def code_hashes(code: str) -> list[str]:
+    """The keyed hashes of a code as stored, one per key, the newest (the stored form) first."""
+    return [_hash(key, code) for key in keys()]
 
 
 def _new_code() -> str:
@@ -39,8 +70,9 @@ def replace_all(user_id) -> list[str]:
     """New codes for the user, in the caller's transaction; every old one stops working."""
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     codes = [_new_code() for _ in range(COUNT)]
+    newest = keys()[0]
     db.session.add_all(
-        RecoveryCode(user_id=user_id, code_hash=code_hashes(code)[0]) for code in codes
+        RecoveryCode(user_id=user_id, code_hash=_hash(newest, code)) for code in codes
     )
     return [shown(code) for code in codes]
 
@@ -51,11 +83,18 @@ def use(user_id, value: str) -> bool:
     code = normalise(value[:MAX_INPUT_LEN])
     if code is None:
         return False
+    try:
+        hashes = code_hashes(code)
+    except encryption.InvalidToken:
+        # The keys were sealed under a key no longer in MFA_KEY: no code can match until the
+        # old key is listed again (behind the new one) and ``manage.py rotate-mfa-key`` runs.
+        logger.error("The recovery codes' keys open under no key of MFA_KEY")
+        return False
     statement = (
         update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user_id,
-            RecoveryCode.code_hash.in_(code_hashes(code)),
+            RecoveryCode.code_hash.in_(hashes),
             RecoveryCode.used_at.is_(None),
         )
         .values(used_at=utcnow())

@@ -133,9 +133,9 @@ def remove(user_id) -> bool:
 
 
 def reseal_all() -> int:
-    """Seal every stored secret again under the newest ``MFA_KEY``; how many."""
+    """Seal every stored secret again under the newest key, in the caller's transaction; how
+    many."""
     credentials = db.session.scalars(select(TotpCredential)).all()
     for credential in credentials:
         credential.secret = encryption.reseal(credential.secret)
-    db.session.commit()
     return len(credentials)

@@ -97,6 +97,14 @@ def allow(scope, key, limit) -> bool:
     return all(limiter.limiter.hit(window, scope, key) for window in _limits(limit))
 
 
+def counts_shared() -> bool:
+    """True when another process sees the counts this one keeps (an operator's command, the
+    servers'): they are in a shared store such as Redis, or kept nowhere (the throttle off).
+    ``memory://`` keeps them in each process, out of every other's reach."""
+    storage = current_app.config["RATELIMIT_STORAGE_URI"] or ""
+    return not limiter.enabled or not storage.startswith("memory://")
+
+
 def is_locked_out(keys, scope=SCOPE, limit=LIMIT) -> bool:
     """True when one of ``keys`` has used up a window of its limit (the failed-login one
     unless told), so that its next try is a 429; read without counting."""

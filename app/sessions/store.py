@@ -98,11 +98,6 @@ def end_all(user):
     db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
 
 
-def live_sessions(current):
-    """The sessions still honoured for the user of ``current`` (a ``SessionView``), newest first."""
-    return live_of(current.user_id, current.credential_version)
-
-
 def live_of(user_id, credential_version):
     """The sessions still honoured for the user of ``user_id`` whose credential version is
     ``credential_version``, newest first."""
@@ -114,6 +109,15 @@ def live_of(user_id, credential_version):
     db.session.commit()
     now = utcnow()
     return [record for record in records if is_live(record, credential_version, now)]
+
+
+def listed(user_id, credential_version, current=None) -> list[dict]:
+    """The public views of the user's live sessions (``live_of``), newest first, marking the
+    one of ``current``, this request's record: the user's own list, their export, and an
+    operator's view (where none is current) show sessions alike."""
+    current_id = None if current is None else current.id
+    records = live_of(user_id, credential_version)
+    return [record.to_json(current=record.id == current_id) for record in records]
 
 
 def revoke(current, public_id: str) -> bool:

@@ -429,6 +429,18 @@ def test_the_export_holds_everything_stored_about_the_user(app, alice, mailbox):
     assert [passkey["name"] for passkey in data["passkeys"]] == ["Laptop"]
 
 
+@pytest.mark.parametrize("asked_from", ["first", "second"])
+def test_the_export_marks_the_current_session_as_the_session_list_does(app, alice, asked_from):
+    other = AuthActions(app.test_client())
+    assert other.login().status_code == 200
+    caller = {"first": alice, "second": other}[asked_from]
+    exported = caller._client.get(EXPORT).get_json()["data"]["sessions"]
+    listed = caller._client.get("/api/auth/sessions").get_json()["data"]
+    # Both calls are one request apart, and neither writes the records: the same two views.
+    assert exported == listed
+    assert sorted(session["current"] for session in exported) == [False, True]
+
+
 def test_the_export_holds_no_secret_hash_or_token(app, alice, mailbox):
     key = SoftAuthenticator()
     _other, _names, secret, codes = give_everything(app, alice, mailbox, key)

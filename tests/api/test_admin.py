@@ -305,16 +305,62 @@ def test_deleting_removes_the_account_and_its_cookie(app, ids, bob, root, events
     assert "user_name" not in event
 
 
-def test_deleting_needs_a_recent_proof_of_identity(app, ids, bob, root):
-    age(app, verified=LATER)
-    assert_reauthentication_required(call(root, "DELETE", f"{USERS}/{ids['bob']}"))
-    assert state_of(app, "bob") == (constants.USER, True, 1)
+# Every write needs a recent proof of identity: a stolen admin cookie, past the window, can
+# promote, disable, enable, log out or delete no one.
+
+WRITES = [route for route in ROUTES if route[3] == WRITE]
+WRITE_IDS = [f"{method} {suffix or '/'}" for method, suffix, _, _ in WRITES]
 
 
-def test_staff_hears_admin_only_before_any_talk_of_reauthentication(app, ids, as_role):
-    staff = as_role("staff")
+def test_the_writes_are_every_route_of_the_admin_api_but_the_reads(app):
+    routed = {
+        (method, rule.rule.removeprefix(f"{USERS}/<user_id>"))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.")
+        for method in rule.methods - {"HEAD", "OPTIONS", "GET"}
+    }
+    assert routed == {(method, suffix) for method, suffix, _, _ in WRITES}
+
+
+@pytest.mark.parametrize(("method", "suffix", "body", "kind"), WRITES, ids=WRITE_IDS)
+def test_an_admin_cookie_past_the_window_changes_no_one_until_it_proves_again(
+    app, ids, bob, root, method, suffix, body, kind
+):
+    if suffix == "/enable":
+        assert root.post(f"{USERS}/{ids['bob']}/disable").status_code == 200
+    before = state_of(app, "bob")
     age(app, verified=LATER)
-    assert_error(call(staff, "DELETE", f"{USERS}/{ids['bob']}"), 403, messages.ADMIN_ONLY)
+    path = f"{USERS}/{ids['bob']}{suffix}"
+    assert_reauthentication_required(call(root, method, path, body))
+    assert state_of(app, "bob") == before
+    reauthenticated = root.post("/api/auth/reauthenticate", data={"password": PASSWORD})
+    assert reauthenticated.status_code == 200
+    assert call(root, method, path, body).status_code == 200
+    assert state_of(app, "bob") != before
+
+
+def test_a_stale_admin_cookie_cannot_promote_its_holder_nor_demote_the_admin(app, ids, root):
+    age(app, verified=LATER)
+    response = root.post(f"{USERS}/{ids['alice']}/role", json={"role": "admin"})
+    assert_reauthentication_required(response)
+    set_role(app, "bob", "admin")
+    response = root.post(f"{USERS}/{ids['bob']}/role", json={"role": "user"})
+    assert_reauthentication_required(response)
+    assert admin_names(app) == ["root", "bob"]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "test", "user", "staff"])
+@pytest.mark.parametrize(("method", "suffix", "body", "kind"), WRITES, ids=WRITE_IDS)
+def test_others_hear_of_their_role_before_any_talk_of_reauthentication(
+    app, ids, as_role, role, method, suffix, body, kind
+):
+    caller = as_role(role)
+    age(app, verified=LATER)
+    response = call(caller, method, f"{USERS}/{ids['bob']}{suffix}", body)
+    if role == "anonymous":
+        assert_error(response, 401, messages.NOT_LOGGED_IN)
+    else:
+        assert_error(response, 403, messages.ADMIN_ONLY)
 
 
 # The last active admin

@@ -6,11 +6,15 @@ import secrets
 
 from sqlalchemy import select
 
+from app.common import messages
 from app.extensions import db
 from app.log import SECURITY_LOGGER
 from app.mfa.models import TotpCredential
+from tests.api.test_mfa import turn_on
 from tests.helpers import PASSWORD, AuthActions, confirm_email, count_rows, steady_step, totp_code
 from tests.plugins.databases import make_app
+
+VERIFY = "/api/auth/mfa/verify"
 
 
 def alice_with_totp(app):
@@ -42,7 +46,7 @@ def test_mfa_reset_turns_the_second_factor_off(app, runner, caplog):
     events = [event for event in security_events(caplog) if event["event"] == "mfa_reset"]
     assert events == [
         {
-            "actor": "operator",
+            "actor": "cli",
             "event": "mfa_reset",
             "time": events[0]["time"],
             "user_id": 1,
@@ -62,10 +66,11 @@ def test_mfa_reset_of_a_user_without_one_changes_nothing(app, runner, auth):
     assert result.output == "alice had no second factor: nothing changed.\n"
 
 
-def test_mfa_reset_of_an_unknown_user_fails(runner):
+def test_mfa_reset_of_an_unknown_user_fails_as_the_users_commands_do(runner):
     result = runner.invoke(args=["mfa-reset", "nobody"])
     assert result.exit_code == 1
-    assert "No user 'nobody'." in result.output
+    assert result.stderr == f"Error: {messages.CLI_USER_UNKNOWN.format(login='nobody')}\n"
+    assert result.stdout == ""
 
 
 def test_rotate_mfa_key_reseals_under_the_newest_key(database_url):
@@ -75,7 +80,7 @@ def test_rotate_mfa_key_reseals_under_the_newest_key(database_url):
     rotating = make_app(database_url, MFA_KEY=f"{new},{old}")
     result = rotating.test_cli_runner().invoke(args=["rotate-mfa-key"])
     assert result.exit_code == 0
-    assert result.output == "Resealed 1 TOTP secret(s) under the newest key.\n"
+    assert result.output == "Resealed 1 TOTP secret(s) and 1 key(s) under the newest key.\n"
     rotated = make_app(database_url, MFA_KEY=new)
     with rotated.app_context():
         from app.mfa import encryption
@@ -88,6 +93,19 @@ def test_rotate_mfa_key_reseals_under_the_newest_key(database_url):
     assert response.status_code == 200
 
 
+def test_rotating_without_the_old_key_listed_says_so_and_changes_nothing(database_url):
+    old, new = secrets.token_hex(32), secrets.token_hex(32)
+    app = make_app(database_url, MFA_KEY=old)
+    alice_with_totp(app)
+    with app.app_context():
+        before = db.session.scalar(select(TotpCredential.secret))
+    result = make_app(database_url, MFA_KEY=new).test_cli_runner().invoke(args=["rotate-mfa-key"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {messages.CLI_SEALED_UNDER_NO_KEY}\n"
+    with app.app_context():
+        assert db.session.scalar(select(TotpCredential.secret)) == before
+
+
 def test_a_secret_under_a_key_no_longer_listed_refuses_codes_not_500(database_url, caplog):
     old, new = secrets.token_hex(32), secrets.token_hex(32)
     _alice, secret = alice_with_totp(make_app(database_url, MFA_KEY=old))
@@ -96,3 +114,66 @@ def test_a_secret_under_a_key_no_longer_listed_refuses_codes_not_500(database_ur
     response = alice.post("/api/auth/mfa/verify", data={"code": totp_code(secret, 1)})
     assert response.status_code == 401
     assert "opens under no key of MFA_KEY" in caplog.text
+
+
+def rotate(database_url, mfa_key, **config):
+    """``manage.py rotate-mfa-key`` on an app with ``MFA_KEY`` set so; its output."""
+    app = make_app(database_url, MFA_KEY=mfa_key, **config)
+    result = app.test_cli_runner().invoke(args=["rotate-mfa-key"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_documented_rotation_keeps_totp_and_every_recovery_code(database_url):
+    old, new = secrets.token_hex(32), secrets.token_hex(32)
+    app = make_app(database_url, MFA_KEY=old)
+    alice = AuthActions(app.test_client())
+    assert alice.signup().status_code == 201
+    confirm_email(app)
+    secret, codes = turn_on(alice)
+    alice.logout()
+    rotate(database_url, f"{new},{old}")
+    alice = AuthActions(make_app(database_url, MFA_KEY=new).test_client())
+    assert alice.login().status_code == 202
+    assert alice.post(VERIFY, data={"recovery_code": codes[0]}).status_code == 200
+    alice.logout()
+    assert alice.login().status_code == 202
+    steady_step()
+    assert alice.post(VERIFY, data={"code": totp_code(secret, 1)}).status_code == 200
+
+
+def signed_up_with_totp(app, user_name):
+    """A new account with TOTP on, logged out: ``(secret, recovery codes)``."""
+    auth = AuthActions(app.test_client())
+    assert auth.signup(user_name, f"{user_name}@example.com").status_code == 201
+    confirm_email(app, user_name)
+    on = turn_on(auth)
+    auth.logout()
+    return on
+
+
+def second_step(app, user_name, **proof):
+    """Log ``user_name`` in on ``app`` with the password, then ``proof``; the last status."""
+    auth = AuthActions(app.test_client())
+    assert auth.login(user_name).status_code == 202
+    return auth.post(VERIFY, data=proof).status_code
+
+
+def test_a_new_secret_key_with_the_old_one_as_fallback_keeps_every_totp_user_in(database_url):
+    """Without MFA_KEY: a new SECRET_KEY, the old one in SECRET_KEY_FALLBACKS, rotate, and
+    then the old key may go. Each user proves once with TOTP and once with a recovery code,
+    since a TOTP code is good once per step."""
+    old, new = secrets.token_hex(32), secrets.token_hex(32)
+    first = make_app(database_url, SECRET_KEY=old)
+    users = {name: signed_up_with_totp(first, name) for name in ("alice", "bobby")}
+    (alice_secret, alice_codes), (bobby_secret, bobby_codes) = users.values()
+    both = {"SECRET_KEY": new, "SECRET_KEY_FALLBACKS": [old]}
+    falling_back = make_app(database_url, **both)
+    steady_step()
+    assert second_step(falling_back, "alice", code=totp_code(alice_secret, 1)) == 200
+    assert second_step(falling_back, "bobby", recovery_code=bobby_codes[0]) == 200
+    rotate(database_url, None, **both)
+    rotated = make_app(database_url, SECRET_KEY=new)
+    steady_step()
+    assert second_step(rotated, "bobby", code=totp_code(bobby_secret, 1)) == 200
+    assert second_step(rotated, "alice", recovery_code=alice_codes[0]) == 200

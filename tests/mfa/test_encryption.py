@@ -52,9 +52,34 @@ def test_without_mfa_key_the_secret_key_is_used(database_url):
         assert encryption.unseal(sealed) == "B" * 32
 
 
-def test_recovery_code_hashes_are_keyed(database_url):
-    with make_app(database_url, MFA_KEY=OLD).app_context():
-        under_old = encryption.code_hashes("0123456789")
+def test_without_mfa_key_the_fallbacks_of_the_secret_key_open_too(database_url):
+    old = secrets.token_hex(32)
+    with make_app(database_url, SECRET_KEY=old).app_context():
+        sealed = encryption.seal("C" * 32)
+    new_key = make_app(database_url, SECRET_KEY=NEW, SECRET_KEY_FALLBACKS=[old])
+    with new_key.app_context():
+        assert encryption.unseal(sealed) == "C" * 32
+        # New secrets are sealed under the new key alone.
+        resealed = encryption.reseal(sealed)
+    with make_app(database_url, SECRET_KEY=NEW).app_context():
+        assert encryption.unseal(resealed) == "C" * 32
+        with pytest.raises(encryption.InvalidToken):
+            encryption.unseal(sealed)
+
+
+def test_mfa_key_wins_over_the_secret_key_and_its_fallbacks(database_url):
+    with make_app(database_url, SECRET_KEY=OLD).app_context():
+        sealed = encryption.seal("D" * 32)
+    with make_app(database_url, SECRET_KEY=OLD, MFA_KEY=NEW).app_context():
+        assert encryption.sources() == [NEW]
+        with pytest.raises(encryption.InvalidToken):
+            encryption.unseal(sealed)
+
+
+def test_each_source_derives_its_own_key_for_each_purpose(database_url):
     with make_app(database_url, MFA_KEY=f"{NEW},{OLD}").app_context():
-        both = encryption.code_hashes("0123456789")
-    assert both[1] == under_old[0] != both[0]
+        both = encryption.derived_keys(encryption.CODE_HASH)
+        assert len(set(both)) == 2
+        assert set(both).isdisjoint(encryption.derived_keys(encryption.SEAL))
+    with make_app(database_url, MFA_KEY=OLD).app_context():
+        assert encryption.derived_keys(encryption.CODE_HASH) == both[1:]
