@@ -5,15 +5,18 @@ address being confirmed), never to an address as someone typed it. Links come fr
 ``PUBLIC_URL``, with the token in the fragment.
 """
 
+import secrets
+
 from flask import has_request_context
 
 from app.accounts import tokens
 from app.common.time import utcnow
 from app.mail.compose import compose, in_words
-from app.mail.outbox import enqueue
+from app.mail.outbox import enqueue, serialized
 from app.public_url import page_link
 from app.security import events
 from app.security.client import client_ip
+from app.sessions.models import hash_token
 from app.sessions.store import duration
 
 # The page's paths that read a token from their fragment.
@@ -24,18 +27,21 @@ LINK_PATHS = {
 }
 
 
-def _send_link(user, purpose, to):
-    """Queue the message of ``purpose`` with a new token's link, sent to ``to``."""
-    token, expires_at = tokens.issue(user, purpose, to)
-    message = compose(
+def _link_message(purpose, to, user_name, token):
+    return compose(
         purpose,
         to,
-        user_name=user.user_name,
+        user_name=user_name,
         email=to,
         link=page_link(LINK_PATHS[purpose], token=token),
         lifetime=in_words(duration(tokens.LIFETIMES[purpose])),
     )
-    enqueue(message, purpose, user, expires_at=expires_at)
+
+
+def _send_link(user, purpose, to):
+    """Queue the message of ``purpose`` with a new token's link, sent to ``to``."""
+    token, expires_at = tokens.issue(user, purpose, to)
+    enqueue(_link_message(purpose, to, user.user_name, token), purpose, user, expires_at=expires_at)
 
 
 def _send_notice(user, kind, **context):
@@ -58,6 +64,17 @@ def send_confirmation(user):
 
 def send_reset(user):
     _send_link(user, tokens.RESET_PASSWORD, user.email)
+
+
+def compose_reset_for_nobody(address):
+    """Make, and drop, the reset message that ``address`` would get if it had an account:
+    a throwaway token's link, both parts rendered and serialised. A reset job for an address
+    with no account (or a disabled one) thus costs the sender what a real one's does; only
+    the writes and the delivery, seconds later, differ."""
+    token = secrets.token_urlsafe(tokens.TOKEN_BYTES)
+    hash_token(token)
+    user_name = address.partition("@")[0]
+    serialized(_link_message(tokens.RESET_PASSWORD, address, user_name, token))
 
 
 def send_email_change(user, new_email):

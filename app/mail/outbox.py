@@ -12,7 +12,8 @@ details are emptied: the row stays as the record of what happened. A message for
 A row may also be a job: work that decides what to send (``enqueue_job``). A password reset
 is asked for that way, so that the request writes the same single row whether or not the
 address has an account; the sender runs the job, which queues the message, if any, and
-deletes itself in one transaction.
+deletes itself in one transaction. A job never wakes a sender: it runs at a sender's next
+look after it is due, so that its work is not timed by the request that wrote it.
 """
 
 import email.policy
@@ -78,34 +79,46 @@ class OutboxMessage(db.Model):
         return message_from_string(self.content, policy=email.policy.SMTP)
 
 
-def _add(**fields) -> OutboxMessage:
+def _add(send_after=None, **fields) -> OutboxMessage:
     now = utcnow()
-    row = OutboxMessage(status=PENDING, created_at=now, send_after=now, attempts=0, **fields)
+    row = OutboxMessage(
+        status=PENDING, created_at=now, send_after=send_after or now, attempts=0, **fields
+    )
     db.session.add(row)
-    db.session.info["mail_queued"] = True
     return row
 
 
-def enqueue(message, kind: str, user=None, expires_at=None) -> OutboxMessage:
-    """Add ``message`` (an ``EmailMessage``) to the outbox, in the caller's transaction."""
+def serialized(message) -> str:
+    """``message`` as the outbox stores it."""
+    return message.as_string(policy=email.policy.SMTPUTF8)
+
+
+def enqueue(message, kind: str, user=None, expires_at=None, **fields) -> OutboxMessage:
+    """Add ``message`` (an ``EmailMessage``) to the outbox, in the caller's transaction; its
+    commit wakes the sender."""
+    db.session.info["mail_queued"] = True
     return _add(
         message_id=message["Message-ID"],
         kind=kind,
         user_id=user.id if user is not None else None,
         recipient=str(message["To"]),
-        content=message.as_string(policy=email.policy.SMTPUTF8),
+        content=serialized(message),
         expires_at=expires_at,
+        **fields,
     )
 
 
-def enqueue_job(kind: str, address: str, expires_at=None) -> OutboxMessage:
-    """Add a job to the outbox, in the caller's transaction: the sender hands it to the
-    handler of ``kind``, which decides what, if anything, to send to ``address``."""
+def enqueue_job(kind: str, address: str, delay=timedelta(0), expires_at=None) -> OutboxMessage:
+    """Add a job to the outbox, in the caller's transaction, due after ``delay``: the sender
+    hands it to the handler of ``kind``, which decides what, if anything, to send to
+    ``address``. Its commit wakes no sender: a job waits for a sender's next look, whose time
+    has nothing to do with the request that wrote it."""
     return _add(
         message_id=f"job.{uuid.uuid4().hex}",
         kind=kind,
         recipient=address,
         content="",
+        send_after=utcnow() + delay,
         expires_at=expires_at,
     )
 
