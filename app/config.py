@@ -130,6 +130,9 @@ class Config:
     MAIL_RETRY_DELAY = 30
     MAIL_CLAIM_TIMEOUT = 120
     MAIL_MAX_ATTEMPTS = 12
+    # At most one notice (a message that tells of a change) per account and address this often;
+    # the changes in between wait, merged into one message (app.mail.notices).
+    NOTICE_INTERVAL = timedelta(minutes=10)
 
     SECURITY_LOG_LEVEL = "INFO"
 

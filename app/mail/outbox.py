@@ -68,7 +68,8 @@ class OutboxMessage(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # A notice's changes, as JSON, so that later ones merge into it while it waits.
+    # A notice's changes, as JSON, so that later ones merge into it while it waits
+    # (``app.mail.notices``); NULL for every other message.
     details: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self):
@@ -193,9 +194,14 @@ def _finish(row, sender, **values):
 
 def _emptied():
     """What a row keeps once it is done with, sent or given up: no content (which may hold a
-    link), no details, and for no account no address either."""
-    recipient = case((OutboxMessage.user_id.is_(None), ""), else_=OutboxMessage.recipient)
-    return {"content": "", "details": None, "recipient": recipient}
+    link), no details (a notice's become ``""``: the row still says it was a notice), and for
+    no account no address either."""
+    Message = OutboxMessage
+    return {
+        "content": "",
+        "details": case((Message.details.is_(None), None), else_=""),
+        "recipient": case((Message.user_id.is_(None), ""), else_=Message.recipient),
+    }
 
 
 def mark_sent(row, sender):

@@ -32,7 +32,7 @@ from tests.helpers import (
 )
 from tests.plugins.authenticator import SoftAuthenticator
 from tests.plugins.databases import make_app
-from tests.plugins.mail import text_of, token_of
+from tests.plugins.mail import confirm_address, text_of, token_of
 from tests.system.test_server import all_at_once, assert_clean_log, signed_up
 
 DELETE = "/api/auth/delete_account"
@@ -176,6 +176,7 @@ def assert_nothing_names(app, user_id, names):
 
 
 def test_deleting_removes_every_row_that_names_the_user(app, alice, bob, mailbox):
+    confirm_address(app)
     alice_id = user_id(app)
     other, names, _secret, _codes = give_everything(app, alice, mailbox, SoftAuthenticator())
     response = delete(alice, password=PASSWORD)
@@ -253,6 +254,7 @@ def test_the_deleted_user_cannot_log_in_and_the_names_are_free(app, alice):
 
 
 def test_the_goodbye_arrives_and_then_the_outbox_forgets_the_address(app, alice, mailbox):
+    confirm_address(app)
     mailbox.deliver()
     assert delete(alice, password=PASSWORD).status_code == 200
     goodbye = mailbox.last()

@@ -11,7 +11,7 @@ from app.mail.compose import SUBJECTS
 from app.users.models import User
 from tests.helpers import PASSWORD, AuthActions, assert_error
 from tests.plugins.databases import make_app
-from tests.plugins.mail import Mailbox, link_of, text_of, token_of
+from tests.plugins.mail import Mailbox, confirm_address, link_of, text_of, token_of
 
 CONFIRM = "/api/auth/confirm_email"
 RESEND = "/api/auth/confirm_email/resend"
@@ -157,6 +157,7 @@ def ask_change(client, email=NEW_EMAIL, password=PASSWORD):
 
 
 def test_a_change_mails_the_new_address_a_link_and_the_old_one_a_notice(alice, mailbox, app):
+    confirm_address(app)
     mailbox.deliver()
     response = ask_change(alice)
     assert response.status_code == 202

@@ -118,8 +118,8 @@ def test_a_forged_host_is_refused_in_production(live_server, host):
 def queue(app, count):
     with app.test_request_context():
         for number in range(count):
-            message = compose("password_changed", f"user{number}@example.com", when="now")
-            enqueue(message, "password_changed")
+            message = compose("goodbye", f"user{number}@example.com", user_name=f"user{number}")
+            enqueue(message, "goodbye")
         db.session.commit()
 
 
