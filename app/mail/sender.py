@@ -61,14 +61,13 @@ def is_permanent(exc) -> bool:
     return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
 
 
-def _attempt(row, name, transport):
-    """Run the job ``row``, or send the message ``row``: True when a message went out."""
+def _attempt(row, name, transport) -> bool:
+    """Run the job ``row`` (False), or hand the message ``row`` to the transport (True)."""
     job = current_app.extensions[JOBS].get(row.kind)
     if job is not None:
         job(row, name)
         return False
     transport.send(row.email_message())
-    outbox.mark_sent(row, name)
     return True
 
 
@@ -87,9 +86,10 @@ def deliver_due() -> int:
             logger.warning("Message %s given up: claimed %s times", row.id, row.attempts)
             continue
         try:
-            sent += _attempt(row, name, transport)
+            was_message = _attempt(row, name, transport)
         except Exception as exc:
-            # The database's own failures end the round through mark_failed's write.
+            # Had the database gone away meanwhile, mark_failed's write fails as well, and the
+            # round ends there (see Sender.run).
             db.session.rollback()
             error = f"{type(exc).__name__}: {exc}"
             status = outbox.mark_failed(row, name, error, permanent=is_permanent(exc))
@@ -102,6 +102,11 @@ def deliver_due() -> int:
             )
             if ends_the_round(exc):
                 break
+            continue
+        if was_message:
+            # Outside the try: a message that went out is never retried.
+            outbox.mark_sent(row, name)
+            sent += 1
     return sent
 
 
