@@ -88,6 +88,9 @@ class Config:
     RESET_RATE_LIMIT = "10 per hour"
     # Per address asked for, keyed like the failed-login count; known or not, alike.
     RESET_ADDRESS_LIMIT = "3 per hour; 10 per day"
+    # Seconds: a reset request's job runs after a random delay up to this, so that its work
+    # is never timed by the requester's next request.
+    RESET_JOB_DELAY = 5
     CONFIRM_RESEND_RATE_LIMIT = "3 per hour"
     # Using a link's token (confirmation, email change), per client address.
     LINK_RATE_LIMIT = "30 per hour"
@@ -138,6 +141,9 @@ class Config:
     MAIL_RETRY_DELAY = 30
     MAIL_CLAIM_TIMEOUT = 120
     MAIL_MAX_ATTEMPTS = 12
+    # At most one notice (a message that tells of a change) per account and address this often;
+    # the changes in between wait, merged into one message (app.mail.notices).
+    NOTICE_INTERVAL = timedelta(minutes=10)
 
     SECURITY_LOG_LEVEL = "INFO"
 
@@ -160,6 +166,8 @@ class TestingConfig(Config):
     # Tests that read mail point MAIL_URL at their SMTP server and run the sender themselves.
     MAIL_URL = "log://"
     MAIL_SEND_IN_PROCESS = False
+    # Reset jobs due at once: the tests run the sender themselves, when they choose.
+    RESET_JOB_DELAY = 0
     # Cheap hashing keeps the suite fast; the algorithm stays argon2id.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64

@@ -6,6 +6,7 @@ is short and plain, so that the proxy's log and ours can be joined; from anyone 
 ignored, since a client could reuse another request's id.
 """
 
+import json
 import logging
 import re
 import uuid
@@ -28,12 +29,31 @@ def request_id() -> str:
     return g.request_id
 
 
-def _to_stderr(name, level, format):
+def escaped(value) -> str:
+    """``value`` as a JSON string, for a log line: quoted, its newlines, control characters and
+    anything outside ASCII escaped, so that it stays on its line and says where it ends."""
+    return json.dumps(str(value))
+
+
+class MailFormatter(logging.Formatter):
+    """The mail sender's lines: each begins with ``[mail]``, a traceback's lines too, so that
+    none of them, whatever text an error carries, can pass for a security event's JSON."""
+
+    PREFIX = "[mail] "
+
+    def __init__(self):
+        super().__init__(self.PREFIX + "%(levelname)s %(message)s")
+
+    def format(self, record):
+        return super().format(record).replace("\n", "\n" + self.PREFIX)
+
+
+def _to_stderr(name, level, formatter):
     logger = logging.getLogger(name)
     logger.setLevel(level)
     if not logger.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(format))
+        handler.setFormatter(formatter)
         logger.addHandler(handler)
         logger.propagate = False
 
@@ -41,8 +61,8 @@ def _to_stderr(name, level, format):
 def register(app):
     """Send the security events (one JSON line each) and the mail sender's lines to stderr,
     and put the request id on every answer."""
-    _to_stderr(SECURITY_LOGGER, app.config["SECURITY_LOG_LEVEL"], "%(message)s")
-    _to_stderr(MAIL_LOGGER, logging.INFO, "[mail] %(levelname)s %(message)s")
+    _to_stderr(SECURITY_LOGGER, app.config["SECURITY_LOG_LEVEL"], logging.Formatter())
+    _to_stderr(MAIL_LOGGER, logging.INFO, MailFormatter())
 
     @app.after_request
     def add_request_id(response):

@@ -3,22 +3,23 @@ goodbye notice queued in it.
 
 What goes: the user, their sessions and waiting logins, the tokens of their links, their
 outbox messages (sent or not), their TOTP secret, recovery codes and passkeys, and the
-passkey challenges of their sessions and waiting logins. The goodbye is queued for no account,
-so that the outbox forgets the address once it is sent (``app.mail.outbox``). An owner's
+passkey challenges of their sessions and waiting logins. The goodbye (to a confirmed address
+only, like every notice: ``app.accounts.mailings``) is queued for no account, so that the
+outbox forgets the address once it is sent (``app.mail.outbox``). An owner's
 own deletion (``delete_own``) needs their password too, and ends their cookie.
 """
 
 from flask import abort
 from sqlalchemy import delete, select
 
+from app.accounts import mailings
 from app.accounts.reauthentication import identity_proved
 from app.accounts.tokens import AccountToken
 from app.admin import guard
 from app.api.responses import FieldErrors, Refusal
 from app.common import messages
 from app.extensions import db
-from app.mail.compose import compose
-from app.mail.outbox import OutboxMessage, enqueue
+from app.mail.outbox import OutboxMessage
 from app.mfa.models import PendingLogin, RecoveryCode, TotpCredential
 from app.passkeys import challenges
 from app.passkeys.models import Passkey, PasskeyChallenge
@@ -27,7 +28,6 @@ from app.sessions import cookie
 from app.sessions.models import AuthSession
 from app.users.models import User
 
-GOODBYE = "goodbye"
 # The rows of a user, by their ``user_id``, deleted before the user's own row.
 OWNED = (
     AuthSession,
@@ -56,7 +56,7 @@ def _challenge_owners(user_id) -> list[str]:
 def delete_account(user) -> bool:
     """Delete ``user`` (an ORM ``User``) and everything that names them, and queue the goodbye,
     in one committed transaction; False, with nothing changed, for the last active admin."""
-    user_id, user_name, address = user.id, user.user_name, user.email
+    user_id = user.id
     guard.lock_admins()
     owners = _challenge_owners(user_id)
     if owners:
@@ -72,7 +72,7 @@ def delete_account(user) -> bool:
         db.session.rollback()
         return False
     db.session.expunge(user)
-    enqueue(compose(GOODBYE, address, user_name=user_name), GOODBYE)
+    mailings.send_goodbye(user)
     db.session.commit()
     return True
 

@@ -1,11 +1,19 @@
 """Password reset over mail: asking for a link, and setting a new password with it.
 
 Asking answers alike for every address, with an account or not, and costs the same: it
-writes one job to the outbox, whatever the address. The sender runs the job outside the
-request: only an account's own address gets a message. Setting the password ends every
-session of the account and logs nobody in. Both are counted per address, keyed like the
-failed-login count.
+writes one job to the outbox, whatever the address, due after a random delay of up to
+``RESET_JOB_DELAY`` seconds. A sender runs the job outside the request, at its first look
+after that, and the job costs the same for every address (``fulfil_reset_request``): so the
+requester's next request, on the same worker, tells nothing either. Only an active account's
+own address gets a message; a disabled account gets no link, and its token changes nothing.
+Setting the password ends every session of the account and logs nobody in. Both are counted
+per address, keyed like the failed-login count.
 """
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
 
 from app.accounts import mailings, tokens
 from app.accounts.checks import (
@@ -42,20 +50,32 @@ def _count_for_address(email, scope, **who):
     )
 
 
+def _job_delay() -> timedelta:
+    """A random delay, up to ``RESET_JOB_DELAY`` seconds."""
+    most = float(current_app.config["RESET_JOB_DELAY"])
+    return timedelta(seconds=secrets.SystemRandom().uniform(0, most))
+
+
 def request_reset(email):
     """Queue the job that mails a reset link to the account of ``email``, if there is one."""
     _count_for_address(email, REQUEST_SCOPE, login=email)
-    enqueue_job(RESET_JOB, email, expires_at=utcnow() + duration("RESET_TOKEN_LIFETIME"))
+    expires_at = utcnow() + duration("RESET_TOKEN_LIFETIME")
+    enqueue_job(RESET_JOB, email, delay=_job_delay(), expires_at=expires_at)
     db.session.commit()
     security_event(RESET_REQUESTED, login=email)
 
 
 def fulfil_reset_request(row, sender):
-    """The sender's job: queue a reset link for the account whose address is the job's
-    (ignoring letter case), to the address stored on it; nothing when there is none."""
+    """The sender's job: queue a reset link for the active account whose address is the
+    job's (ignoring letter case), to the address stored on it. For no account, or a disabled
+    one, the same message is composed and dropped: the job's work is the same."""
     user = User.find_by_email(row.recipient)
+    if user is not None and not user.is_active:
+        user = None
     if user is not None:
         mailings.send_reset(user)
+    else:
+        mailings.compose_reset_for_nobody(row.recipient)
     if not finish_job(row, sender):
         db.session.rollback()
         return
@@ -69,6 +89,10 @@ def reset_password(form):
     session of the account; a 400 for any token that is not good, and nothing changes."""
     peeked = peeked_token(form.token.data, tokens.RESET_PASSWORD)
     user = db.session.get(User, peeked.user_id)
+    if not user.is_active:
+        # A link mailed before the account was disabled (disabling moves the credential
+        # version on, which kills it anyway): not good, like any other.
+        refuse_token(tokens.RESET_PASSWORD)
     form.user = user
     require_strong_password(form)
     # Counted once the new password passes the rule: a weak choice is not a reset.

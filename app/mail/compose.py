@@ -1,5 +1,11 @@
-"""The messages: headers, a text part and an HTML part, rendered from ``templates/mail/``."""
+"""The messages: headers, a text part and an HTML part, rendered from ``templates/mail/``.
 
+A notice (``template="notice"``) lists its changes, each from ``templates/mail/changes/``. Text
+a user chose is shown ``unlinked``: on one line, and never as a link, in either part (the HTML
+part is autoescaped besides).
+"""
+
+import unicodedata
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
@@ -18,7 +24,18 @@ SUBJECTS = {
     "password_changed": "Your password was changed",
     "mfa_changed": "Your two-factor authentication changed",
     "goodbye": "Your account is deleted",
+    # A notice that merges changes of several kinds.
+    "notices": "Changes to your account",
 }
+# What never reaches a message from text a user chose: controls (newlines among them), line and
+# paragraph separators, and the bidirectional overrides that make text read backwards.
+NOT_SHOWN = {"Cc", "Zl", "Zp"}
+BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+REPLACEMENT = "\ufffd"
+# A zero-width space after each of these (and their full-width and ideographic forms) breaks
+# every URL, domain and address, so that no mail client makes a link of them.
+LINK_JOINERS = set(".:/@\u3002\uff0e\uff61\uff1a\uff0f\uff20")
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def in_words(delta) -> str:
@@ -31,9 +48,28 @@ def in_words(delta) -> str:
     return f"{minutes} minutes"
 
 
-def compose(kind: str, to: str, **context) -> EmailMessage:
-    """The message ``kind`` for the address ``to``, with a ``Message-ID`` of its own that
-    every retry keeps, so that a receiver can tell a resent copy."""
+def one_line(text: str) -> str:
+    """``text`` with each control character (a newline, say), line or paragraph separator and
+    bidirectional control replaced by U+FFFD: what a user chose stays on its line."""
+    return "".join(
+        REPLACEMENT if unicodedata.category(char) in NOT_SHOWN or char in BIDI_CONTROLS else char
+        for char in text
+    )
+
+
+def unlinked(text: str) -> str:
+    """``text`` as a message shows what a user chose: on one line, and with a zero-width space
+    after every character that joins the parts of a URL, domain or address, so that it reads
+    the same and no mail client makes a link of it."""
+    return "".join(
+        char + ZERO_WIDTH_SPACE if char in LINK_JOINERS else char for char in one_line(text)
+    )
+
+
+def compose(kind: str, to: str, template=None, **context) -> EmailMessage:
+    """The message ``kind`` for the address ``to`` (from the templates ``template``, by default
+    ``kind``'s), with a ``Message-ID`` of its own that every retry keeps, so that a receiver
+    can tell a resent copy."""
     config = current_app.config
     context = {
         "service": SERVICE_NAME,
@@ -49,6 +85,7 @@ def compose(kind: str, to: str, **context) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=urlsplit(config["PUBLIC_URL"]).hostname)
     # RFC 3834: no vacation or out-of-office replies to these.
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(render_template(f"mail/{kind}.txt", **context))
-    message.add_alternative(render_template(f"mail/{kind}.html", **context), subtype="html")
+    template = template or kind
+    message.set_content(render_template(f"mail/{template}.txt", **context))
+    message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
     return message

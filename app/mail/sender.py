@@ -1,10 +1,13 @@
 """Delivering the outbox, outside any request: a thread in each app process, or the CLI.
 
 ``deliver_due`` claims due messages one at a time and hands each to the transport that
-``MAIL_URL`` names. A failure sends the message back to the outbox with a later retry time;
-one that says the server cannot be reached ends the round, so that an outage costs the other
-messages no attempts. The thread starts with the first request of each process (so a fork
-gets its own, and a CLI command none), and an outbox write wakes it when its commit is done.
+``MAIL_URL`` names, or a job to its handler. Whatever goes wrong with one message is an
+attempt on that message alone: it goes back to the outbox with a later retry time, or is given
+up after its last attempt, or at once when the server refused it for good. Only an error that
+says the server cannot be reached ends the round, so that an outage costs the other messages
+no attempts. The thread starts with the first request of each process (so a fork gets its
+own, and a CLI command none), and an outbox write of a message (not of a job) wakes it when
+its commit is done.
 """
 
 import logging
@@ -18,14 +21,14 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
-from app.log import MAIL_LOGGER
+from app.log import MAIL_LOGGER, escaped
 from app.mail import outbox
 from app.mail.transports import transport_for
 
 logger = logging.getLogger(MAIL_LOGGER)
 
-# Refusals of one message. Any other error (smtplib's are OSErrors) means that the server
-# cannot take mail now: nothing else would get through this round either.
+# Refusals of one message. Any other OSError (smtplib's errors are OSErrors, and so are a
+# full disk's) means that nothing else would get through this round either.
 MESSAGE_REFUSED = (
     smtplib.SMTPRecipientsRefused,
     smtplib.SMTPSenderRefused,
@@ -41,6 +44,33 @@ def sender_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 10**8}"
 
 
+def ends_the_round(exc) -> bool:
+    """True for an error that says the server cannot take mail now (unreachable, TLS, login,
+    a full disk), not that it refused this one message."""
+    return isinstance(exc, OSError) and not isinstance(exc, MESSAGE_REFUSED)
+
+
+def is_permanent(exc) -> bool:
+    """True for a refusal that no retry will change: a 5xx for the recipient or the message,
+    or an address outside ASCII for a server without SMTPUTF8. A refused sender is not: it
+    refuses every message alike, until the operator fixes ``MAIL_FROM``."""
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _reply in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+
+
+def _attempt(row, name, transport) -> bool:
+    """Run the job ``row`` (False), or hand the message ``row`` to the transport (True)."""
+    job = current_app.extensions[JOBS].get(row.kind)
+    if job is not None:
+        job(row, name)
+        return False
+    transport.send(row.email_message())
+    return True
+
+
 def deliver_due() -> int:
     """Send the messages that are due, and run the jobs; how many messages went out."""
     config = current_app.config
@@ -49,22 +79,34 @@ def deliver_due() -> int:
     sent = 0
     while (row := outbox.claim(name)) is not None:
         if outbox.is_expired(row):
-            outbox.mark_expired(row, name)
+            outbox.give_up(row, name, "expired before it was sent")
             continue
-        job = current_app.extensions[JOBS].get(row.kind)
-        if job is not None:
-            job(row, name)
+        if outbox.is_spent(row):
+            outbox.give_up(row, name, f"claimed {row.attempts} times and never finished")
+            logger.warning("Message %s given up: claimed %s times", row.id, row.attempts)
             continue
         try:
-            transport.send(row.email_message())
-        except OSError as exc:
-            status = outbox.mark_failed(row, name, f"{type(exc).__name__}: {exc}")
-            logger.warning("Message %s to %s not sent (%s): %s", row.id, row.recipient, status, exc)
-            if not isinstance(exc, MESSAGE_REFUSED):
+            was_message = _attempt(row, name, transport)
+        except Exception as exc:
+            # Had the database gone away meanwhile, mark_failed's write fails as well, and the
+            # round ends there (see Sender.run).
+            db.session.rollback()
+            error = f"{type(exc).__name__}: {exc}"
+            status = outbox.mark_failed(row, name, error, permanent=is_permanent(exc))
+            logger.warning(
+                "Message %s to %s not sent (%s): %s",
+                row.id,
+                escaped(row.recipient),
+                status,
+                escaped(error),
+            )
+            if ends_the_round(exc):
                 break
             continue
-        outbox.mark_sent(row, name)
-        sent += 1
+        if was_message:
+            # Outside the try: a message that went out is never retried.
+            outbox.mark_sent(row, name)
+            sent += 1
     return sent
 
 
@@ -113,8 +155,11 @@ class Sender:
                     deliver_due()
                 except SQLAlchemyError as exc:
                     # The database is away: the messages wait for it, and so does the sender.
+                    # The driver's words only: SQLAlchemy's would list the statement's
+                    # parameters, a message's content among them.
                     db.session.rollback()
-                    logger.warning("The outbox cannot be read: %s", exc)
+                    reason = getattr(exc, "orig", None) or type(exc).__name__
+                    logger.warning("The outbox cannot be read: %s", escaped(reason))
                 except Exception:
                     # Whatever it was, the thread must live on to send the next message.
                     logger.exception("The mail sender failed")

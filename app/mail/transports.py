@@ -3,12 +3,15 @@
 - ``smtp://user:password@host:port`` (port 25), ``smtp+starttls://…`` (port 587, STARTTLS
   required) and ``smtps://…`` (port 465, TLS from the start): an SMTP server. User and password
   are optional, and percent-encoded in the URL.
-- ``file:///path/to/dir``: each message saved as an ``.eml`` file there, and its text logged.
+- ``file:///path/to/dir``: each message saved as an ``.eml`` file there (in UTF-8, so an
+  address outside ASCII is kept as it is); its recipient, file and id are logged, never its text.
 - ``log://``: no mail at all; each message's recipient, subject and id are logged, nothing else.
 
-Every SMTP call runs under ``MAIL_TIMEOUT``: smtplib has no timeout unless given one.
+Every SMTP call runs under ``MAIL_TIMEOUT``: smtplib has no timeout unless given one. The log
+shows every value of a message escaped (``app.log.escaped``): none can start a line of its own.
 """
 
+import email.policy
 import logging
 import os
 import smtplib
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from app.log import MAIL_LOGGER
+from app.log import MAIL_LOGGER, escaped
 
 logger = logging.getLogger(MAIL_LOGGER)
 
@@ -99,23 +102,30 @@ class FileTransport:
     folder: Path
 
     def send(self, message):
-        """Save ``message`` as ``<folder>/<Message-ID>.eml``, whole or not at all, and log it."""
+        """Save ``message`` as ``<folder>/<Message-ID>.eml``, whole or not at all, and log
+        where: never its text, which holds its link."""
         self.folder.mkdir(parents=True, exist_ok=True)
         name = message["Message-ID"].strip("<>").replace("/", "_")
         path = self.folder / f"{name}.eml"
         partial = path.with_suffix(".eml.partial")
-        partial.write_bytes(bytes(message))
+        # UTF-8 headers, as SMTPUTF8 sends them: the stored policy (ASCII only) cannot write
+        # an address outside ASCII.
+        partial.write_bytes(message.as_bytes(policy=email.policy.SMTPUTF8))
         os.replace(partial, path)
-        text = message.get_body(("plain",)).get_content()
-        logger.info("Mail to %s saved as %s:\n%s", message["To"], path, text)
+        logger.info(
+            "Mail to %s saved as %s, %s",
+            escaped(message["To"]),
+            escaped(path),
+            escaped(message["Message-ID"]),
+        )
 
 
 class LogTransport:
     def send(self, message):
         """Send nothing: log who the message was for."""
         logger.warning(
-            "Mail not sent (MAIL_URL=log://): to %s, %r, %s",
-            message["To"],
-            message["Subject"],
-            message["Message-ID"],
+            "Mail not sent (MAIL_URL=log://): to %s, %s, %s",
+            escaped(message["To"]),
+            escaped(message["Subject"]),
+            escaped(message["Message-ID"]),
         )

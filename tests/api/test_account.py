@@ -178,6 +178,7 @@ def assert_nothing_names(app, user_id, names):
 
 
 def test_deleting_removes_every_row_that_names_the_user(app, alice, bob, mailbox):
+    confirm_email(app)
     alice_id = user_id(app)
     other, names, _secret, _codes = give_everything(app, alice, mailbox, SoftAuthenticator())
     response = delete(alice, password=PASSWORD)
@@ -255,6 +256,7 @@ def test_the_deleted_user_cannot_log_in_and_the_names_are_free(app, alice):
 
 
 def test_the_goodbye_arrives_and_then_the_outbox_forgets_the_address(app, alice, mailbox):
+    confirm_email(app)
     mailbox.deliver()
     assert delete(alice, password=PASSWORD).status_code == 200
     goodbye = mailbox.last()

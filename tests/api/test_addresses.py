@@ -9,7 +9,7 @@ from app.common import messages
 from app.extensions import db
 from app.mail.compose import SUBJECTS
 from app.users.models import User
-from tests.helpers import PASSWORD, AuthActions, assert_error
+from tests.helpers import PASSWORD, AuthActions, assert_error, confirm_email
 from tests.plugins.databases import make_app
 from tests.plugins.mail import Mailbox, link_of, text_of, token_of
 
@@ -157,6 +157,7 @@ def ask_change(client, email=NEW_EMAIL, password=PASSWORD):
 
 
 def test_a_change_mails_the_new_address_a_link_and_the_old_one_a_notice(alice, mailbox, app):
+    confirm_email(app)
     mailbox.deliver()
     response = ask_change(alice)
     assert response.status_code == 202

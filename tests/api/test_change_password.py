@@ -12,7 +12,7 @@ from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
-from tests.helpers import PASSWORD, AuthActions, assert_error, count_rows
+from tests.helpers import PASSWORD, AuthActions, assert_error, confirm_email, count_rows
 
 PATH = "/api/auth/change_password"
 NEW_PASSWORD = "Zq8#vT2!x-new"
@@ -363,6 +363,7 @@ def test_wrong_current_password_is_logged_without_it(alice, caplog):
 def test_a_change_sends_a_notice_to_the_account_s_address(mail_app, mailbox):
     alice = AuthActions(mail_app.test_client())
     assert alice.signup(email="Alice@Example.com").status_code == 201
+    confirm_email(mail_app)
     assert alice.post(PATH, json=fields()).status_code == 200
     notice = mailbox.last()
     assert notice["To"] == "Alice@example.com"

@@ -1,9 +1,16 @@
 """Password reset over mail: the request, the message, the new password, the sessions."""
 
-import pytest
-from sqlalchemy import select
+from datetime import timedelta
 
+import pytest
+from flask import template_rendered
+from sqlalchemy import select, update
+
+from app.accounts import tokens
+from app.accounts.recovery import RESET_JOB
+from app.admin import actions
 from app.common import messages
+from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.mail.compose import SUBJECTS
 from app.mail.outbox import OutboxMessage
@@ -113,12 +120,98 @@ def test_an_unknown_address_answers_alike_and_sends_nothing(alice, mailbox, app)
     assert "nobody@example.com" not in recipients
 
 
+def rendered_while_delivering(app, mailbox):
+    """The templates the sender renders while it delivers what is due, in order."""
+    names = []
+
+    def record(sender, template, context, **extra):
+        names.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        mailbox.deliver()
+    return names
+
+
+def test_the_job_renders_the_same_message_for_an_unknown_address(alice, mailbox, app):
+    ask(alice, "alice@example.com")
+    known = rendered_while_delivering(app, mailbox)
+    ask(alice, "nobody@example.com")
+    unknown = rendered_while_delivering(app, mailbox)
+    assert known == unknown
+    assert "mail/reset_password.html" in known
+
+
+def test_the_job_waits_a_random_delay_and_wakes_no_sender(alice, mailbox, app):
+    app.config["RESET_JOB_DELAY"] = 60
+    sender = app.extensions["mail_sender"]
+    sender.wakeup.clear()
+    before = utcnow()
+    for number in range(3):
+        ask(alice, f"someone{number}@example.com")
+    ask(alice)
+    # No sender woke: the job runs at a sender's next look, not right after the answer.
+    assert not sender.wakeup.is_set()
+    with app.app_context():
+        due = db.session.scalars(
+            select(OutboxMessage.send_after).where(OutboxMessage.kind == RESET_JOB)
+        ).all()
+    assert len(due) == 4
+    assert all(before <= as_utc(when) <= utcnow() + timedelta(seconds=60) for when in due)
+    assert len(set(due)) == 4
+    delivered = len(mailbox.deliver())
+    with app.app_context():
+        db.session.execute(update(OutboxMessage).values(send_after=utcnow()))
+        db.session.commit()
+    assert len(mailbox.deliver()) == delivered + 1
+
+
 def test_asking_writes_one_row_whether_or_not_the_address_is_known(alice, mailbox, app):
     mailbox.deliver()
     for email in ("alice@example.com", "nobody@example.com"):
         before = count_rows(app, OutboxMessage)
         ask(alice, email)
         assert count_rows(app, OutboxMessage) == before + 1
+
+
+def disable(app):
+    with app.app_context():
+        actions.disable(User.find_by_login("alice"))
+
+
+def test_a_disabled_account_is_answered_alike_and_gets_no_link(alice, mailbox, app):
+    disable(app)
+    delivered = len(mailbox.deliver())
+    known = ask(alice, "alice@example.com")
+    unknown = ask(alice, "nobody@example.com")
+    assert known.get_data() == unknown.get_data()
+    assert len(mailbox.deliver()) == delivered
+    with app.app_context():
+        assert count_rows(app, tokens.AccountToken) == 1  # the confirmation only
+        assert db.session.scalars(select(OutboxMessage.kind)).all() == ["confirm_email"]
+
+
+def test_a_disabled_account_s_reset_token_changes_nothing(alice, mailbox, app):
+    disable(app)
+    with app.app_context():
+        # As a link mailed while the account was disabled, before this fix.
+        token, _expires_at = tokens.issue(
+            User.find_by_login("alice"), tokens.RESET_PASSWORD, "alice@example.com"
+        )
+        db.session.commit()
+        hash_before = db.session.scalar(select(User._password))
+    assert_error(reset(AuthActions(app.test_client()), token), 400, messages.INVALID_TOKEN)
+    with app.app_context():
+        assert db.session.scalar(select(User._password)) == hash_before
+        (used_at,) = db.session.scalars(
+            select(tokens.AccountToken.used_at).where(
+                tokens.AccountToken.purpose == tokens.RESET_PASSWORD
+            )
+        ).all()
+    assert used_at is None
+    # Once enabled again, the link works.
+    with app.app_context():
+        actions.enable(User.find_by_login("alice"))
+    assert reset(AuthActions(app.test_client()), token).status_code == 200
 
 
 def test_reset_sets_the_password_ends_every_session_and_logs_nobody_in(alice, mailbox, app):

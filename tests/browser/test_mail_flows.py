@@ -25,8 +25,13 @@ NO_TOKEN = "This page needs the link from the message we sent you: open the link
 
 @pytest.fixture
 def server_env(smtp_server):
-    """The live server's own sender delivers to ``smtp_server``, and looks often."""
-    return {"MAIL_URL": smtp_server.url, "FLASK_MAIL_POLL_INTERVAL": "0.5"}
+    """The live server's own sender delivers to ``smtp_server``, looks often, and runs reset
+    jobs as soon as it looks."""
+    return {
+        "MAIL_URL": smtp_server.url,
+        "FLASK_MAIL_POLL_INTERVAL": "0.5",
+        "FLASK_RESET_JOB_DELAY": "0",
+    }
 
 
 def mailed_link(smtp_server, live_server, count, path):

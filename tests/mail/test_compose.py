@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.mail.compose import SUBJECTS, compose, in_words
+from app.mail.compose import SUBJECTS, compose, in_words, unlinked
 from tests.helpers import PASSWORD, SIGNUP_FIELDS
 from tests.plugins.mail import LINK_TOKEN, html_of, text_of
 
@@ -48,19 +48,19 @@ def every_flow(auth, mailbox):
     assert auth.post("/api/auth/change_password", json=body).status_code == 200
     body = {"password": CHANGED_PASSWORD, "email": "alice.new@example.com"}
     assert auth.post("/api/auth/change_email", json=body).status_code == 202
-    return mailbox.deliver()
+    return mailbox.deliver(held=True)
 
 
 def test_no_message_holds_a_password_or_any_token_but_its_own(auth, mailbox):
     messages = every_flow(auth, mailbox)
+    # The reset confirmed the address; its notice, still waiting, took in the two changes
+    # after it.
     assert sorted(m["Subject"] for m in messages) == sorted(
         [
             SUBJECTS["confirm_email"],
             SUBJECTS["reset_password"],
-            SUBJECTS["password_changed"],
-            SUBJECTS["password_changed"],
             SUBJECTS["change_email"],
-            SUBJECTS["email_changing"],
+            SUBJECTS["notices"],
         ]
     )
     tokens = [set(token for _path, token in LINK_TOKEN.findall(text_of(m))) for m in messages]
@@ -106,14 +106,35 @@ def test_a_forged_host_never_reaches_a_message(client, mailbox, app):
 
 
 def test_the_html_part_escapes_what_it_shows(app):
+    change = {"kind": "email_changing", "when": "now", "ip": None, "new_email": "a<b>&c@x.org"}
     with app.test_request_context():
         message = compose(
             "email_changing",
             "alice@example.com",
+            template="notice",
             user_name="alice",
-            new_email="a<b>&c@example.com",
-            when="now",
-            ip=None,
+            changes=[change],
+            more=0,
         )
-    assert "a&lt;b&gt;&amp;c@example.com" in html_of(message)
-    assert "a<b>&c@example.com" in text_of(message)
+    assert "a&lt;b&gt;&amp;c@x.org" in html_of(message)
+    assert "a<b>&c@x.org" in text_of(message)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "shown"),
+    [
+        ("My key", "My key"),
+        ("two\nlines\r\n", "two\ufffdlines\ufffd\ufffd"),
+        ("tab\there, nul\x00, bell\x07", "tab\ufffdhere, nul\ufffd, bell\ufffd"),
+        ("line\u2028para\u2029", "line\ufffdpara\ufffd"),
+        # Right-to-left override: "moc.live" would read "evil.com".
+        ("\u202emoc.live", "\ufffdmoc.\u200blive"),
+        ("https://evil.example/x", "https:\u200b/\u200b/\u200bevil.\u200bexample/\u200bx"),
+        ("www.evil.example", "www.\u200bevil.\u200bexample"),
+        ("admin@evil.example", "admin@\u200bevil.\u200bexample"),
+        ("evil\u3002example", "evil\u3002\u200bexample"),
+        ("Clé 🔑 2", "Clé 🔑 2"),
+    ],
+)
+def test_what_a_user_chose_is_shown_on_one_line_and_never_as_a_link(chosen, shown):
+    assert unlinked(chosen) == shown

@@ -1,6 +1,9 @@
 """The outbox and its senders: claimed once, retried with backoff, never lost, never doubled."""
 
+import email
+import email.policy
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -11,8 +14,8 @@ from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.mail import outbox
 from app.mail.compose import compose
-from app.mail.outbox import FAILED, PENDING, SENT, OutboxMessage
-from app.mail.sender import deliver_due
+from app.mail.outbox import FAILED, PENDING, SENDING, SENT, OutboxMessage
+from app.mail.sender import JOBS, deliver_due
 from devtools.processes import HOST, free_port
 from tests.helpers import AuthActions
 from tests.plugins.databases import make_app
@@ -23,8 +26,8 @@ def queue(app, count=1, to="alice@example.com", **row):
     """Put ``count`` messages in the outbox, committed."""
     with app.test_request_context():
         for number in range(count):
-            message = compose("password_changed", to, user_name=f"user{number}", when="now")
-            outbox.enqueue(message, "password_changed", **row)
+            message = compose("goodbye", to, user_name=f"user{number}")
+            outbox.enqueue(message, "goodbye", **row)
         db.session.commit()
 
 
@@ -63,7 +66,7 @@ def test_a_message_is_sent_once_and_its_content_emptied(app, smtp_server):
 
 def test_a_rolled_back_change_sends_nothing(app, smtp_server):
     with app.test_request_context():
-        outbox.enqueue(compose("password_changed", "a@example.com", when="now"), "x")
+        outbox.enqueue(compose("goodbye", "a@example.com", user_name="a"), "goodbye")
         db.session.rollback()
     assert rows(app) == []
     assert deliver(app) == 0
@@ -112,6 +115,8 @@ def test_the_delay_doubles_with_each_attempt_and_the_last_attempt_gives_up(
         make_due(app)
     assert row.status == FAILED
     assert row.attempts == 3
+    # Given up, it keeps no content: no link of it stays readable in the database.
+    assert (row.content, row.details) == ("", None)
     base = app.config["MAIL_RETRY_DELAY"]
     assert base <= delays[0] < base + 5
     assert 2 * base <= delays[1] < 2 * base + 5
@@ -126,30 +131,117 @@ def test_a_message_whose_link_expired_is_not_sent(app, smtp_server):
 
 
 class Refusing(Inbox):
-    """Refuses one recipient, takes everything else."""
+    """Refuses one recipient with ``reply``, takes everything else."""
+
+    def __init__(self, reply):
+        super().__init__()
+        self.reply = reply
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refused"):
-            return "550 No such mailbox"
+            return self.reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
 
-def test_a_refused_recipient_does_not_hold_up_the_others(database_url):
-    inbox, port = Refusing(), free_port()
-    controller = Controller(inbox, hostname=HOST, port=port)
+@contextmanager
+def smtp_app(database_url, handler, **options):
+    """An app whose mail goes to an aiosmtpd server with ``handler`` and ``options``."""
+    port = free_port()
+    controller = Controller(handler, hostname=HOST, port=port, **options)
     controller.start()
     try:
-        app = make_app(database_url, MAIL_URL=f"smtp://{HOST}:{port}")
+        yield make_app(database_url, MAIL_URL=f"smtp://{HOST}:{port}")
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "content_kept"),
+    [("550 No such mailbox", FAILED, False), ("450 Mailbox busy, try later", PENDING, True)],
+    ids=["permanent", "temporary"],
+)
+def test_a_refused_recipient_does_not_hold_up_the_others(database_url, reply, status, content_kept):
+    inbox = Refusing(reply)
+    with smtp_app(database_url, inbox) as app:
         queue(app, to="refused@example.com")
         queue(app, to="bob@example.com")
         assert deliver(app) == 1
         refused, sent = rows(app)
-        assert (refused.status, sent.status) == (PENDING, SENT)
-        assert "550" in refused.last_error
+        # A 5xx is the server's last word on that address: given up at once; a 4xx waits.
+        assert (refused.status, refused.attempts, sent.status) == (status, 1, SENT)
+        assert bool(refused.content) is content_kept
+        assert reply[:3] in refused.last_error
         assert [m["To"] for m in inbox.messages] == ["bob@example.com"]
-    finally:
-        controller.stop()
+
+
+INTERNATIONAL = "jos\u00e9@example.com"
+
+
+def test_an_address_a_server_without_smtputf8_cannot_take_fails_alone(database_url):
+    inbox = Inbox()
+    with smtp_app(database_url, inbox, enable_SMTPUTF8=False) as app:
+        queue(app, to=INTERNATIONAL)
+        queue(app, to="bob@example.com")
+        assert deliver(app) == 1
+        refused, sent = rows(app)
+        assert (refused.status, refused.attempts, refused.content) == (FAILED, 1, "")
+        assert "SMTPUTF8" in refused.last_error
+        assert sent.status == SENT
+        assert [m["To"] for m in inbox.messages] == ["bob@example.com"]
+
+
+def test_an_address_outside_ascii_is_saved_by_the_file_transport(database_url, tmp_path):
+    # Signup takes such an address (email-validator allows SMTPUTF8 by default).
+    folder = tmp_path / "outbox"
+    app = make_app(database_url, MAIL_URL=f"file://{folder}")
+    queue(app, to=INTERNATIONAL)
+    queue(app, to="bob@example.com")
+    assert deliver(app) == 2
+    assert {row.status for row in rows(app)} == {SENT}
+    saved = [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in folder.iterdir()
+    ]
+    assert sorted(message["To"] for message in saved) == ["bob@example.com", INTERNATIONAL]
+
+
+def broken_job(row, sender):
+    raise ValueError("this job cannot be done")
+
+
+def test_any_error_on_one_message_is_an_attempt_on_it_alone(database_url, smtp_server):
+    app = make_app(database_url, MAIL_URL=smtp_server.url, MAIL_MAX_ATTEMPTS=2)
+    app.extensions[JOBS]["broken"] = broken_job
+    with app.app_context():
+        outbox.enqueue_job("broken", "alice@example.com")
+        db.session.commit()
+    queue(app)
+    assert deliver(app) == 1
+    job, sent = rows(app)
+    assert (job.status, job.attempts, sent.status) == (PENDING, 1, SENT)
+    assert job.last_error == "ValueError: this job cannot be done"
+    make_due(app)
+    assert deliver(app) == 0
+    [job, _sent] = rows(app)
+    assert (job.status, job.attempts) == (FAILED, 2)
+
+
+def test_a_message_claimed_more_times_than_the_limit_is_given_up(database_url, smtp_server):
+    # As after senders that died while they held it (a crash on that very message, say).
+    app = make_app(database_url, MAIL_URL=smtp_server.url, MAIL_MAX_ATTEMPTS=3)
+    queue(app)
+    with app.app_context():
+        db.session.execute(
+            update(OutboxMessage).values(
+                status=SENDING, attempts=3, claimed_by="dead", claimed_until=utcnow()
+            )
+        )
+        db.session.commit()
+    assert deliver(app) == 0
+    [row] = rows(app)
+    assert (row.status, row.attempts, row.content) == (FAILED, 4, "")
+    assert smtp_server.messages == []
 
 
 def test_a_claim_that_outlived_its_sender_is_taken_again(app, smtp_server):

@@ -2,11 +2,13 @@
 
 import email
 import email.policy
+import json
 import logging
 import smtplib
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 
@@ -14,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from app.log import MailFormatter
 from app.mail.transports import (
     FileTransport,
     LogTransport,
@@ -236,7 +239,7 @@ def test_every_smtp_call_has_a_timeout(silent_server):
     assert time.monotonic() - started < 10
 
 
-def test_files_hold_the_whole_message_named_by_its_id(tmp_path, caplog):
+def test_files_hold_the_whole_message_named_by_its_id_and_the_log_no_body(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="app.mail")
     transport = transport_for(f"file://{tmp_path}/outbox", timeout=5)
     transport.send(a_message())
@@ -244,8 +247,46 @@ def test_files_hold_the_whole_message_named_by_its_id(tmp_path, caplog):
     assert path.name == "1.2.3@localhost.eml"
     saved = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert saved["Message-ID"] == "<1.2.3@localhost>"
-    assert "The text part." in caplog.text
-    assert str(path) in caplog.text
+    assert saved.get_body(("plain",)).get_content().strip() == "The text part."
+    # The log names the file, the recipient and the id; the message, with its link, is in
+    # the file only.
+    (record,) = caplog.records
+    assert json.dumps(str(path)) in record.getMessage()
+    assert '"alice@example.com"' in record.getMessage()
+    assert '"<1.2.3@localhost>"' in record.getMessage()
+    assert "The text part." not in caplog.text
+
+
+FORGED_EVENT = '{"event": "login_ok", "user_name": "admin", "ip": "10.0.0.1"}'
+
+
+def assert_no_event_in(lines):
+    """No line of the formatted ``lines`` parses as JSON: none can pass for a security event."""
+    for line in "\n".join(lines).splitlines():
+        with pytest.raises(ValueError):
+            json.loads(line)
+
+
+def test_no_text_of_a_message_can_write_a_line_that_passes_for_an_event(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="app.mail")
+    message = a_message()
+    message.get_body(("plain",)).set_content(f"A passkey named \u201cx\n{FORGED_EVENT}\u201d")
+    transport_for(f"file://{tmp_path}", timeout=5).send(message)
+    LogTransport().send(message)
+    lines = [MailFormatter().format(record) for record in caplog.records]
+    assert len(lines) == 2
+    assert_no_event_in(lines)
+    assert "login_ok" not in caplog.text
+
+
+def test_a_traceback_s_lines_cannot_pass_for_an_event_either():
+    try:
+        raise ValueError(f"a reply\n{FORGED_EVENT}")
+    except ValueError:
+        record = logging.LogRecord(
+            "app.mail", logging.ERROR, __file__, 1, "failed", None, exc_info=sys.exc_info()
+        )
+    assert_no_event_in([MailFormatter().format(record)])
 
 
 def test_the_log_transport_sends_nothing_and_logs_no_body(caplog):

@@ -12,9 +12,15 @@ import time
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import update
 
+from app.common.time import utcnow
+from app.extensions import db
+from app.mail.outbox import PENDING, OutboxMessage
 from app.mail.sender import deliver_due
+from app.users.models import User
 from devtools.processes import HOST, free_port
+from tests.helpers import PASSWORD
 from tests.plugins.databases import make_app
 
 LINK_TOKEN = re.compile(r"(/[a-z-]+)#token=([A-Za-z0-9_-]+)")
@@ -95,14 +101,43 @@ def token_of(message) -> str:
     return link_of(message)[1]
 
 
+def add_account(app, user_name="alice", confirmed=True):
+    """An account made in the database, ``<user_name>@example.com``, its address confirmed
+    unless told otherwise: for the tests of what it is mailed, not of signing up."""
+    with app.app_context():
+        db.session.add(
+            User(
+                user_name=user_name,
+                email=f"{user_name}@example.com",
+                first_name="A",
+                last_name="B",
+                password=PASSWORD,
+                email_confirmed_at=utcnow() if confirmed else None,
+            )
+        )
+        db.session.commit()
+
+
+def release_held(app):
+    """Make every message that waits due now: the notices held for their interval, say."""
+    with app.app_context():
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.status == PENDING).values(send_after=utcnow())
+        )
+        db.session.commit()
+
+
 class Mailbox:
     """The mail of one app: run its sender now, and read what the SMTP server got."""
 
     def __init__(self, app, server):
         self.app, self.server = app, server
 
-    def deliver(self) -> list:
-        """Send what the outbox holds; every message the server has received so far."""
+    def deliver(self, held=False) -> list:
+        """Send what the outbox holds (with ``held``, the notices that wait for their interval
+        too); every message the server has received so far."""
+        if held:
+            release_held(self.app)
         with self.app.app_context():
             deliver_due()
         return list(self.server.messages)
