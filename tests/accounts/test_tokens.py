@@ -140,7 +140,11 @@ def superseded(app, alice, mailbox, purpose):
 
 def after_a_password_change(app, alice, mailbox, purpose):
     token = issue(alice, mailbox, purpose)
-    body = {"current_password": PASSWORD, "password": "Zq8#vT2!x-new", "confirm": "Zq8#vT2!x-new"}
+    body = {
+        "current_password": PASSWORD,
+        "password": "Zq8#vT2!x-renewed",
+        "confirm": "Zq8#vT2!x-renewed",
+    }
     assert alice.post("/api/auth/change_password", json=body).status_code == 200
     return anonymous(app), token
 

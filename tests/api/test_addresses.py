@@ -243,7 +243,11 @@ def test_a_change_needs_a_login(auth):
 def test_a_password_change_cancels_a_pending_change(alice, mailbox):
     assert ask_change(alice).status_code == 202
     token = token_of(mailbox.last(to=NEW_EMAIL))
-    body = {"current_password": PASSWORD, "password": "Zq8#vT2!x-new", "confirm": "Zq8#vT2!x-new"}
+    body = {
+        "current_password": PASSWORD,
+        "password": "Zq8#vT2!x-renewed",
+        "confirm": "Zq8#vT2!x-renewed",
+    }
     assert alice.post("/api/auth/change_password", json=body).status_code == 200
     assert_error(alice.post(CHANGE_CONFIRM, json={"token": token}), 400, messages.INVALID_TOKEN)
 

@@ -10,12 +10,21 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.checks import conflict_from as _conflict_from
 from app.common import messages
+from app.config import Config
 from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users import constants, policy
 from app.users.models import User
 from app.users.policy import password_problem
-from tests.helpers import PASSWORD, SIGNUP_FIELDS, STRONG_128, assert_error, count_rows
+from tests.helpers import (
+    PASSWORD,
+    SIGNUP_FIELDS,
+    STRONG_128,
+    AuthActions,
+    assert_error,
+    count_rows,
+)
+from tests.plugins.databases import make_app
 
 MISSING = object()
 USER_KEYS = {
@@ -44,7 +53,7 @@ USER_NAME_LENGTH = messages.USER_NAME_LENGTH.format(
 )
 NAME_TOO_LONG = messages.NAME_TOO_LONG.format(max=constants.MAX_NAME_LEN)
 PASSWORD_LENGTH = messages.PASSWORD_LENGTH.format(
-    min=constants.MIN_PASSWORD_LEN, max=constants.MAX_PASSWORD_LEN
+    min=Config.PASSWORD_MIN_LENGTH, max=constants.MAX_PASSWORD_LEN
 )
 PASSWORD_TOO_LONG = messages.PASSWORD_TOO_LONG.format(max=constants.MAX_PASSWORD_LEN)
 LOGIN_TOO_LONG = messages.LOGIN_TOO_LONG.format(max=constants.MAX_LOGIN_LEN)
@@ -185,7 +194,11 @@ def test_signup_user_object(send):
         ("email", "", messages.FIELD_REQUIRED),
         ("email", MISSING, messages.FIELD_REQUIRED),
         ("password", "1234567", PASSWORD_LENGTH),
-        ("password", "\u00e9" * 7, PASSWORD_LENGTH),
+        # Strong, but one short of the minimum of 15.
+        ("password", "Zq8#vT2!x-ab3#", PASSWORD_LENGTH),
+        ("password", "\u00e9" * 14, PASSWORD_LENGTH),
+        # Fourteen code points after NFKC, twenty-eight typed.
+        ("password", "e\u0301" * 14, PASSWORD_LENGTH),
         ("password", "x" * 129, PASSWORD_LENGTH),
         ("password", FFI * 43, PASSWORD_LENGTH),
         ("password", STRONG_FFI_128 + "a", PASSWORD_LENGTH),
@@ -230,13 +243,13 @@ def test_signup_accepts_and_stores(app, send, field, value, kept):
 @pytest.mark.parametrize(
     "password",
     [
-        "Zq8#vT2!x",
+        "Zq8#vT2!x-ab3#L",
         STRONG_128,
-        # Seven code points typed, nine counted: strong enough only after NFKC.
-        FFI + "Zq8#vT",
+        # Thirteen code points typed, fifteen counted: long enough only after NFKC.
+        FFI + "Zq8#vT2!x-ab",
         STRONG_FFI_128,
-        "\u043f\u0430\u0440\u043e\u043b\u044c \u5bc6\u7801 \U0001f511",
-        "\u5bc6\u7801\u5b89\u5168\u6d4b\u8bd5\u732b\u72d7\u26a1",
+        "\u043f\u0430\u0440\u043e\u043b\u044c \u5bc6\u7801 \U0001f511 \u043a\u043b\u044e\u0447",
+        "\u5bc6\u7801\u5b89\u5168\u6d4b\u8bd5\u732b\u72d7\u26a1\u6708\u4eae\u8349\u8393\u9f99\u732b",
         "  spaces are kept  ",
     ],
 )
@@ -246,16 +259,32 @@ def test_signup_password_any_unicode_up_to_128(auth, send, password):
     assert auth.login(password=password).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "password", ["Zq8#vT2!", FFI * 2 + "Zq", "\u5bc6\u7801\u5b89\u5168\u6d4b\u8bd5\u732b\u72d7"]
-)
-def test_signup_password_of_8_code_points_passes_the_length_rule(app, send, password):
-    """Eight code points after NFKC are long enough; zxcvbn never scores eight as strong."""
+@pytest.mark.parametrize("password", ["Password1234567", FFI * 4 + "Zq8", "\u00e9" * 15])
+def test_signup_password_of_15_code_points_passes_the_length_rule(app, send, password):
+    """Fifteen code points after NFKC are long enough; the strength rule still applies."""
     response = send("/api/auth/signup", signup_fields(password=password))
     reason = password_problem(password, **PERSONAL_INFO)
     assert reason.startswith(messages.PASSWORD_WEAK)
     assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [reason]})
     assert count_rows(app, User) == 0
+
+
+@pytest.mark.parametrize(
+    ("minimum", "password", "refused"),
+    [
+        (8, "Zq8#vT2!x", False),
+        (20, "Zq8#vT2!x-ab3#L-9dW", True),
+        (20, "Zq8#vT2!x-ab3#L-9dWq", False),
+    ],
+)
+def test_the_minimum_length_is_the_app_s_setting(database_url, minimum, password, refused):
+    app = make_app(database_url, PASSWORD_MIN_LENGTH=minimum)
+    response = AuthActions(app.test_client()).signup(password=password)
+    if refused:
+        message = messages.PASSWORD_LENGTH.format(min=minimum, max=constants.MAX_PASSWORD_LEN)
+        assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [message]})
+    else:
+        assert response.status_code == 201
 
 
 def test_signup_password_is_never_truncated(auth, send):
@@ -274,26 +303,32 @@ def test_signup_password_is_not_trimmed(auth, send):
     assert auth.login(password="  " + PASSWORD).status_code == 200
 
 
-WEAK_SUGGESTION = f"{messages.PASSWORD_WEAK} Add another word or two. Uncommon words are better."
-
-
 @pytest.mark.parametrize(
     ("changes", "password", "message"),
     [
-        ({}, "Password1", f"{messages.PASSWORD_WEAK} This is a very common password."),
-        ({}, "Zq8#vT2!", WEAK_SUGGESTION),
-        ({}, "ALICE#Zq8vT2!x", messages.PASSWORD_PERSONAL),
+        (
+            {},
+            "Password1234567",
+            f"{messages.PASSWORD_WEAK} This is similar to a commonly used password.",
+        ),
+        (
+            {},
+            "monkeymonkey123",
+            f'{messages.PASSWORD_WEAK} Repeats like "abcabcabc" are only slightly harder to'
+            ' guess than "abc".',
+        ),
+        ({}, "ALICE#Zq8vT2!x7", messages.PASSWORD_PERSONAL),
         ({}, "Zq8#vT2!x-liddell", messages.PASSWORD_PERSONAL),
-        ({}, "\uff41\uff4c\uff49\uff43\uff45Zq8#vT2!", messages.PASSWORD_PERSONAL),
+        ({}, "\uff41\uff4c\uff49\uff43\uff45Zq8#vT2!x-9", messages.PASSWORD_PERSONAL),
         # The names of this signup, not of any other.
-        ({"first_name": "Dinah"}, "Dinah#Zq8vT2!x", messages.PASSWORD_PERSONAL),
+        ({"first_name": "Dinah"}, "Dinah#Zq8vT2!x7", messages.PASSWORD_PERSONAL),
         ({"email": "cheshire@example.com"}, "Zq8#vT2!x-Cheshire", messages.PASSWORD_PERSONAL),
         # Strong for anyone else; reversed, the surname is still this user's word.
-        ({"last_name": "Vrzqonkt"}, "tknoqzrv!9", messages.PASSWORD_PERSONAL),
+        ({"last_name": "Vrzqonkt"}, "tknoqzrv!9-Hd3#", messages.PASSWORD_PERSONAL),
         # The whole address counts, even with a local part too short to count.
         ({"email": "jo@quixwzorv.io"}, "jo@quixwzorv.io", messages.PASSWORD_PERSONAL),
         # A name typed decomposed matches the password's composed form.
-        ({"first_name": "Chloe\u0301"}, "Chlo\u00e9#Zq8vT2!x", messages.PASSWORD_PERSONAL),
+        ({"first_name": "Chloe\u0301"}, "Chlo\u00e9#Zq8vT2!x7", messages.PASSWORD_PERSONAL),
     ],
 )
 def test_signup_applies_the_password_rule(app, client, send, changes, password, message):
@@ -304,7 +339,7 @@ def test_signup_applies_the_password_rule(app, client, send, changes, password, 
 
 
 @pytest.mark.parametrize(
-    "password", ["Dinah#Zq8vT2!x", "tknoqzrv!9", "jo@quixwzorv.io", "Chlo\u00e9#Zq8vT2!x"]
+    "password", ["Dinah#Zq8vT2!x7", "tknoqzrv!9-Hd3#", "jo@quixwzorv.io", "Chlo\u00e9#Zq8vT2!x7"]
 )
 def test_signup_rule_is_about_this_user(send, password):
     """The passwords refused above for other names are fine for Alice."""

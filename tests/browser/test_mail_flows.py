@@ -234,7 +234,7 @@ def test_a_weak_new_password_shows_under_its_field(page, problems, alice, smtp_s
     url, _ = mailed_link(smtp_server, live_server, 2, "/reset")
     page.goto(url)
     problems.expect_failed_load("/api/auth/reset_password", 422)
-    fill_form(page, "#reset-form", {"password": "password", "confirm": "password"})
+    fill_form(page, "#reset-form", {"password": "Password1234567", "confirm": "Password1234567"})
     page.locator("#reset-form [type=submit]").click()
     password = page.locator("#reset-form [name=password]")
     expect(password).to_have_attribute("aria-invalid", "true")

@@ -16,8 +16,11 @@ from tests.helpers import PASSWORD, AuthActions, use_production
 from tests.plugins.databases import make_app
 
 # A strong password and its fullwidth form (U+FF01 to U+FF5E), which NFKC maps back to it.
-ASCII_FORM = "Kx9#mQ2!vLp7"
-FULLWIDTH = "\uff2b\uff58\uff19\uff03\uff4d\uff31\uff12\uff01\uff56\uff2c\uff50\uff17"
+ASCII_FORM = "Kx9#mQ2!vLp7-Rw4"
+FULLWIDTH = (
+    "\uff2b\uff58\uff19\uff03\uff4d\uff31\uff12\uff01"
+    "\uff56\uff2c\uff50\uff17\uff0d\uff32\uff57\uff14"
+)
 # OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 OWASP_MEMORY_KIB = 19 * 1024
 OWASP_TIME_COST = 2
