@@ -30,7 +30,7 @@ from app.security.events import (
 from app.sessions import cookie
 from app.users import constants
 from app.users.models import User
-from app.users.passwords import passwords
+from app.users.passwords import normalize, passwords
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,9 @@ def change_password(user, form) -> str:
     if not password_checked(throttle.account_keys(user), check, user=user):
         security_event(PASSWORD_CHANGE_FAILED, user=user)
         abort(403, messages.WRONG_CURRENT_PASSWORD)
+    # The two fields, compared as they are hashed: no hash needed to tell.
+    if normalize(form.password.data) == normalize(form.current_password.data):
+        raise FieldErrors({"password": [messages.PASSWORD_UNCHANGED]})
     require_strong_password(form)
     if not user.replace_password(passwords.hash(form.password.data)):
         db.session.rollback()

@@ -94,6 +94,7 @@ LOGIN_TOO_LONG = "Must be at most {max} characters long."
 PASSWORDS_MUST_MATCH = "Passwords must match"
 PASSWORD_WEAK = "This password is too easy to guess."
 PASSWORD_PERSONAL = "Password must not contain your name, user name or email."
+PASSWORD_UNCHANGED = "Your new password must differ from your current one."
 
 # Conflicts
 CONFLICT = "This username or email is already taken"

@@ -4,6 +4,7 @@ import json
 import logging
 
 import pytest
+from argon2 import PasswordHasher as Argon2Hasher
 from limits import parse, parse_many
 from sqlalchemy import select
 
@@ -250,6 +251,47 @@ def test_wrong_json_type(app, alice, field, value):
     assert can_log_in(app, PASSWORD)
 
 
+# U+FF43 FULLWIDTH LATIN SMALL LETTER C: the same password after NFKC, as it is hashed.
+FULLWIDTH_PASSWORD = "\uff43" + PASSWORD[1:]
+
+
+@pytest.mark.parametrize("same", [PASSWORD, FULLWIDTH_PASSWORD])
+def test_the_current_password_again_is_refused_and_changes_nothing(
+    app, alice, client, send, no_scoring, monkeypatch, same
+):
+    """Refused once the current password is checked, by comparing the two fields: no hash,
+    no scoring, no rotation, no other session ended. (``no_scoring`` comes after ``send``,
+    whose signup must still be scored.)"""
+    other = new_client(app)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    token = alice.token
+    hashed = []
+    real_hash = Argon2Hasher.hash
+    monkeypatch.setattr(
+        Argon2Hasher,
+        "hash",
+        lambda self, *args, **kw: hashed.append(1) or real_hash(self, *args, **kw),
+    )
+    response = send(fields(password=same))
+    assert_error(
+        response, 422, messages.VALIDATION_FAILED, {"password": [messages.PASSWORD_UNCHANGED]}
+    )
+    assert hashed == []
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie
+    assert alice.token == token
+    assert is_logged_in(alice)
+    assert is_logged_in(other)
+    assert len(alice_sessions(app)) == 2
+    assert stored_password_is(app, PASSWORD)
+
+
+def test_the_current_password_again_after_a_wrong_one_is_the_403(app, alice, send):
+    """The current password is checked first: the 422 tells only whoever knows it."""
+    guess = "not the password at all"
+    response = send(fields(current_password=guess, password=guess))
+    assert_error(response, 403, messages.WRONG_CURRENT_PASSWORD)
+
+
 def test_a_password_shorter_than_the_minimum_works_until_it_is_changed(app):
     """Set when the minimum was lower: it still logs in, and its successor needs 15."""
     old = "Zq8#vT2!x"
@@ -397,4 +439,5 @@ def test_a_refused_change_sends_nothing(mail_app, mailbox):
     sent = len(mailbox.deliver())
     assert alice.post(PATH, json=fields(current_password="wrong")).status_code == 403
     assert alice.post(PATH, json=fields(password="password1")).status_code == 422
+    assert alice.post(PATH, json=fields(password=PASSWORD)).status_code == 422
     assert len(mailbox.deliver()) == sent
