@@ -69,6 +69,20 @@ def test_the_link_works_in_a_browser_that_is_not_logged_in(alice, mailbox, app):
     assert confirmed(app)
 
 
+@pytest.mark.parametrize("again", ["same browser", "another browser"])
+def test_a_used_link_says_that_the_address_is_already_confirmed(alice, mailbox, app, again):
+    """Opened again (a second click, a mail client that previews it), the link says what
+    holds rather than "invalid or has expired", and changes nothing."""
+    token = token_of(mailbox.last())
+    assert alice.post(CONFIRM, json={"token": token}).status_code == 200
+    client = alice if again == "same browser" else AuthActions(app.test_client())
+    response = client.post(CONFIRM, json={"token": token})
+    assert response.status_code == 200
+    assert response.get_json() == {"success": True, "message": messages.EMAIL_ALREADY_CONFIRMED}
+    assert confirmed(app)
+    assert len(mailbox.deliver()) == 1
+
+
 def test_resend_sends_a_new_link_and_the_old_one_stops_working(alice, mailbox):
     first = token_of(mailbox.last())
     response = alice.post(RESEND)

@@ -131,16 +131,17 @@ def test_the_confirmation_link_confirms_the_address(page, problems, smtp_server,
     expect_banner(page, False)
 
 
-def test_a_used_confirmation_link_shows_the_error(page, problems, smtp_server, live_server):
+def test_a_used_confirmation_link_says_the_address_is_confirmed(
+    page, problems, smtp_server, live_server
+):
     signed_up(page, problems)
     url, _ = mailed_link(smtp_server, live_server, 1, "/confirm")
     page.goto(url)
     expect(page.locator("#link-outcome")).to_have_text(messages.EMAIL_CONFIRMED)
-    problems.expect_failed_load("/api/auth/confirm_email", 400)
     page.goto(url)
     outcome = page.locator("#link-outcome")
-    expect(outcome).to_have_text(messages.INVALID_TOKEN)
-    expect(outcome.locator(".alert-danger")).to_be_visible()
+    expect(outcome).to_have_text(messages.EMAIL_ALREADY_CONFIRMED)
+    expect(outcome.locator(".alert-success")).to_be_visible()
     expect(page.get_by_role("link", name="Continue")).to_be_visible()
 
 
