@@ -5,13 +5,16 @@ import re
 
 import email_validator.deliverability
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts import service as accounts
 from app.accounts.checks import conflict_from as _conflict_from
 from app.common import messages
+from app.common.time import utcnow
 from app.config import Config
 from app.extensions import db
+from app.mail.compose import SUBJECTS
 from app.sessions.models import AuthSession
 from app.users import constants, policy
 from app.users.models import User
@@ -25,6 +28,7 @@ from tests.helpers import (
     count_rows,
 )
 from tests.plugins.databases import make_app
+from tests.plugins.mail import LINK_TOKEN, Mailbox, text_of, token_of
 
 MISSING = object()
 USER_KEYS = {
@@ -496,6 +500,125 @@ def test_conflict_from_integrity_error(driver_message, fields):
             messages.CONFLICT,
             fields,
         )
+
+
+# POST /api/auth/signup with REQUIRE_CONFIRMED_EMAIL: the same answer for any address
+
+CHECK_MAIL = {"success": True, "message": messages.SIGNUP_CHECK_MAIL}
+BOB = {"user_name": "bobby", "email": "bob@example.com"}
+
+
+@pytest.fixture
+def confirming(database_url, smtp_server):
+    """An app that wants addresses confirmed, where Alice (confirmed) already has an account;
+    a client that has its CSRF token, and the app's mailbox."""
+    app = make_app(database_url, MAIL_URL=smtp_server.url, REQUIRE_CONFIRMED_EMAIL=True)
+    with app.app_context():
+        accounts.add_user(SIGNUP_FIELDS).email_confirmed_at = utcnow()
+        db.session.commit()
+    auth = AuthActions(app.test_client())
+    auth.fetch_token()
+    return app, auth, Mailbox(app, smtp_server)
+
+
+def users(app):
+    with app.app_context():
+        return sorted(db.session.scalars(select(User.user_name)))
+
+
+def test_a_new_address_gets_its_account_and_link_but_no_session(confirming):
+    app, auth, mailbox = confirming
+    response = auth.signup(**BOB)
+    assert response.status_code == 202
+    assert response.get_json() == CHECK_MAIL
+    assert response.headers.getlist("Set-Cookie") == []
+    assert logged_in_user(auth._client) is None
+    assert count_rows(app, AuthSession) == 0
+    with app.app_context():
+        bob = db.session.scalar(select(User).where(User.user_name == "bobby"))
+        assert (bob.email_confirmed_at, bob.login_count, bob.last_login_at) == (None, 0, None)
+    (message,) = mailbox.deliver()
+    assert (message["To"], message["Subject"]) == (BOB["email"], SUBJECTS["confirm_email"])
+    confirm = auth.post("/api/auth/confirm_email", json={"token": token_of(message)})
+    assert confirm.status_code == 200
+    assert auth.login("bobby").status_code == 200
+
+
+def test_a_taken_address_creates_nothing_and_tells_its_owner(confirming):
+    app, auth, mailbox = confirming
+    response = auth.signup(user_name="bobby", email="ALICE@example.com")
+    assert response.status_code == 202
+    assert response.get_json() == CHECK_MAIL
+    assert response.headers.getlist("Set-Cookie") == []
+    assert users(app) == ["alice"]
+    assert count_rows(app, AuthSession) == 0
+    (notice,) = mailbox.deliver()
+    # To the address as the account stores it, never as typed.
+    assert (notice["To"], notice["Subject"]) == ("alice@example.com", SUBJECTS["signup_attempt"])
+    text = text_of(notice)
+    assert "Someone tried to sign up" in text
+    assert f"{app.config['PUBLIC_URL']}/forgot" in text
+    assert PASSWORD not in notice.as_string()
+    assert LINK_TOKEN.search(text) is None
+
+
+@pytest.mark.parametrize("email", ["alice@example.com", "bob@example.com"])
+def test_a_taken_user_name_is_still_its_409_alone(confirming, email):
+    """User names are public; with both taken, only the user name is named."""
+    app, auth, mailbox = confirming
+    response = auth.signup(user_name="ALICE", email=email)
+    assert_error(response, 409, messages.CONFLICT, {"user_name": [messages.USER_NAME_TAKEN]})
+    assert users(app) == ["alice"]
+    assert mailbox.deliver() == []
+
+
+@pytest.mark.parametrize("email", ["alice@example.com", "bob@example.com"])
+def test_a_weak_password_is_the_same_422_for_any_address(confirming, email):
+    app, auth, mailbox = confirming
+    response = auth.signup(user_name="bobby", email=email, password="Password1234567")
+    reason = f"{messages.PASSWORD_WEAK} This is similar to a commonly used password."
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [reason]})
+    assert users(app) == ["alice"]
+    assert mailbox.deliver() == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"email_confirmed_at": None}, {"is_active": False}],
+    ids=["unconfirmed", "disabled"],
+)
+def test_an_owner_who_could_not_act_on_it_is_told_nothing(confirming, change):
+    """An address never confirmed gets no mail but its confirmation; a disabled account can
+    neither log in nor reset its password. The answer is the same."""
+    app, auth, mailbox = confirming
+    with app.app_context():
+        db.session.execute(update(User).values(**change))
+        db.session.commit()
+    response = auth.signup(user_name="bobby", email="alice@example.com")
+    assert response.status_code == 202
+    assert response.get_json() == CHECK_MAIL
+    assert users(app) == ["alice"]
+    assert mailbox.deliver() == []
+
+
+def test_an_address_taken_by_a_racing_signup_answers_the_same(confirming, monkeypatch):
+    """The check said free, the unique key said taken: still the 202, and the owner is told."""
+    app, auth, mailbox = confirming
+    monkeypatch.setattr(User, "is_email_taken", classmethod(lambda cls, email: False))
+    response = auth.signup(user_name="bobby", email="alice@example.com")
+    assert response.status_code == 202
+    assert response.get_json() == CHECK_MAIL
+    assert users(app) == ["alice"]
+    (notice,) = mailbox.deliver()
+    assert notice["Subject"] == SUBJECTS["signup_attempt"]
+
+
+def test_a_user_name_taken_by_a_racing_signup_is_its_409(confirming, monkeypatch):
+    app, auth, _mailbox = confirming
+    monkeypatch.setattr(User, "is_user_name_taken", classmethod(lambda cls, name: False))
+    response = auth.signup(user_name="ALICE", email="bob@example.com")
+    assert_error(response, 409, messages.CONFLICT, {"user_name": [messages.USER_NAME_TAKEN]})
+    assert users(app) == ["alice"]
 
 
 # POST /api/auth/login

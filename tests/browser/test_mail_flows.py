@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.common import messages
+from app.mail.compose import SUBJECTS
 from tests.browser.pages import (
     PASSWORD,
     expect_logged_in,
@@ -24,9 +25,11 @@ NO_TOKEN = "This page needs the link from the message we sent you: open the link
 
 
 @pytest.fixture
-def server_env(smtp_server):
-    """The live server's own sender delivers to ``smtp_server``, and looks often."""
-    return {"MAIL_URL": smtp_server.url, "FLASK_MAIL_POLL_INTERVAL": "0.5"}
+def server_env(request, smtp_server):
+    """The live server's own sender delivers to ``smtp_server``, and looks often; a test may
+    add settings (``indirect`` parametrization)."""
+    extra = getattr(request, "param", {})
+    return {"MAIL_URL": smtp_server.url, "FLASK_MAIL_POLL_INTERVAL": "0.5", **extra}
 
 
 def mailed_link(smtp_server, live_server, count, path):
@@ -143,6 +146,34 @@ def test_a_used_confirmation_link_says_the_address_is_confirmed(
     expect(outcome).to_have_text(messages.EMAIL_ALREADY_CONFIRMED)
     expect(outcome.locator(".alert-success")).to_be_visible()
     expect(page.get_by_role("link", name="Continue")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    "server_env", [{"FLASK_REQUIRE_CONFIRMED_EMAIL": "true"}], ids=["confirm-first"], indirect=True
+)
+def test_where_addresses_must_be_confirmed_signup_says_check_your_mail_for_any_address(
+    page, problems, smtp_server, live_server
+):
+    open_logged_out(page, problems)
+    sign_up(page)
+    status = page.locator("#signup-form [role=status]")
+    expect(status).to_have_text(messages.SIGNUP_CHECK_MAIL)
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect_logged_out(page)
+    expect(page.locator("#signup-form [name=user_name]")).to_have_value("")
+    url, _ = mailed_link(smtp_server, live_server, 1, "/confirm")
+    page.goto(url)
+    expect(page.locator("#link-outcome")).to_have_text(messages.EMAIL_CONFIRMED)
+
+    # The same address again, under another name: the same words, and a notice to its owner.
+    open_logged_out(page, problems)
+    sign_up(page, user_name="alice2")
+    expect(status).to_have_text(messages.SIGNUP_CHECK_MAIL)
+    expect_logged_out(page)
+    notice = smtp_server.wait_for(2)[1]
+    assert (notice["To"], notice["Subject"]) == ("alice@example.com", SUBJECTS["signup_attempt"])
+    log_in(page)
+    expect_logged_in(page, "Alice")
 
 
 @pytest.mark.parametrize(

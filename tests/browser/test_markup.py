@@ -33,7 +33,7 @@ AUTOCOMPLETE = {
 # Every form, and whether it says "done" in a status region of its own.
 FORMS = {
     "#login-form": False,
-    "#signup-form": False,
+    "#signup-form": True,
     "#logout-form": False,
     "#forgot-form": True,
     "#reset-form": False,
