@@ -9,6 +9,7 @@ from app.database import postgresql_engine_options
 from app.mail.transports import check_mail_url
 from app.public_url import check_public_url, trusted_hosts
 from app.secret_key import check_secret_key, instance_secret_key, key_list
+from app.users.validators import check_password_min_length
 
 # Environment variables read directly, and the config keys they set.
 ENVIRONMENT_KEYS = {
@@ -67,6 +68,10 @@ class Config:
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19 * 1024
     ARGON2_PARALLELISM = 1
+    # The shortest new password, in code points after NFKC: NIST SP 800-63B-4 (2025) asks 15
+    # of a password that is the only factor. Checked wherever a password is set, never at
+    # login, so older, shorter passwords keep working until they are next changed.
+    PASSWORD_MIN_LENGTH = 15
 
     # Throttling (Flask-Limiter). Counts live in memory (per process) unless REDIS_URL is set.
     RATELIMIT_ENABLED = True
@@ -220,6 +225,7 @@ def _finish(app, name):
     _finish_addresses(app, name)
     # Old secret keys: they still open cookies, and without MFA_KEY the second factor's secrets.
     app.config["SECRET_KEY_FALLBACKS"] = key_list(app.config.get("SECRET_KEY_FALLBACKS"))
+    check_password_min_length(app.config["PASSWORD_MIN_LENGTH"])
     if name == "production":
         check_secret_key(app.config["SECRET_KEY"])
         for key in app.config["SECRET_KEY_FALLBACKS"]:

@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 
 from app.common import messages
 from app.common.time import utcnow
+from app.config import Config
 from app.config import database_url as driver_url
 from app.extensions import db
 from app.mail.outbox import FAILED, PENDING, SENT, OutboxMessage
@@ -414,7 +415,7 @@ def test_createuser_stores_role(app, runner, role):
             [],
             "short",
             messages.PASSWORD_LENGTH.format(
-                min=constants.MIN_PASSWORD_LEN, max=constants.MAX_PASSWORD_LEN
+                min=Config.PASSWORD_MIN_LENGTH, max=constants.MAX_PASSWORD_LEN
             ),
         ),
         ("bobby", "bob@example.com", [], "", messages.FIELD_REQUIRED),
@@ -432,7 +433,10 @@ def test_createuser_refuses_invalid_input(app, runner, user_name, email, extra, 
 @pytest.mark.parametrize(
     ("password", "message"),
     [
-        ("Password1", f"password: {messages.PASSWORD_WEAK} This is a very common password."),
+        (
+            "Password1234567",
+            f"password: {messages.PASSWORD_WEAK} This is similar to a commonly used password.",
+        ),
         ("Builder#Zq8vT2!x", f"password: {messages.PASSWORD_PERSONAL}"),
         ("Zq8#vT2!x-BOBBY", f"password: {messages.PASSWORD_PERSONAL}"),
     ],

@@ -42,7 +42,7 @@ statuses.append(post("/api/auth/logout", {})[0])
 served = loaded()
 weak = {
     "user_name": "bobby", "email": "bob@example.com", "first_name": "Bob",
-    "last_name": "Stone", "password": "password1", "confirm": "password1",
+    "last_name": "Stone", "password": "password1234567", "confirm": "password1234567",
 }
 status, answer = post("/api/auth/signup", weak)
 print(json.dumps({

@@ -50,7 +50,7 @@ FULLWIDTH = "\uff50\uff41\uff53\uff53\uff11\uff12\uff13"
 ASCII_FORM = "pass123"
 DECOMPOSED = "cafe\u0301"  # "café" as e + combining acute; NFKC composes it
 COMPOSED = "caf\u00e9"
-NEW_PASSWORD = "Zq8#vT2!x-new"
+NEW_PASSWORD = "Zq8#vT2!x-renewed"
 SESSION_ID = "p" * 32
 
 

@@ -10,7 +10,13 @@ from functools import partial
 from flask import abort
 
 from app.accounts import mailings, tokens
-from app.accounts.checks import email_conflict, password_checked, redeemed_token, unique_keys
+from app.accounts.checks import (
+    confirmed_by_token,
+    email_conflict,
+    password_checked,
+    redeemed_token,
+    unique_keys,
+)
 from app.api.responses import FieldErrors, Refusal
 from app.common import messages
 from app.common.time import utcnow
@@ -23,6 +29,7 @@ from app.security.events import (
     EMAIL_CHANGED,
     EMAIL_CONFIRMED,
     LOGIN_UNCONFIRMED,
+    TOKEN_REFUSED,
     security_event,
 )
 from app.users.keys import email_key
@@ -52,14 +59,21 @@ def resend_confirmation(user):
     security_event(CONFIRMATION_SENT, user=user)
 
 
-def confirm_email(token):
-    """Use a confirmation link: its account's address is confirmed."""
+def confirm_email(token) -> bool:
+    """Use a confirmation link: its account's address is confirmed. False for a link used
+    before, whose address is still its account's and confirmed: nothing more to do."""
+    owner = confirmed_by_token(token)
+    if owner is not None:
+        db.session.rollback()
+        security_event(TOKEN_REFUSED, user=owner, purpose=tokens.CONFIRM_EMAIL, reused=True)
+        return False
     redeemed = redeemed_token(token, tokens.CONFIRM_EMAIL)
     user = db.session.get(User, redeemed.user_id)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
     db.session.commit()
     security_event(EMAIL_CONFIRMED, user=user)
+    return True
 
 
 def request_email_change(user, form):

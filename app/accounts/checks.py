@@ -13,6 +13,7 @@ from app.common import messages
 from app.extensions import db
 from app.security import throttle
 from app.security.events import TOKEN_REFUSED, security_event
+from app.users.models import User
 
 # The unique key columns, as SQLite and PostgreSQL both name them in an IntegrityError.
 CONFLICT_FIELDS = {
@@ -94,6 +95,13 @@ def peeked_token(token, purpose) -> tokens.Redeemed:
     if peeked is None:
         refuse_token(purpose)
     return peeked
+
+
+def confirmed_by_token(token):
+    """The user whose address a used confirmation ``token`` confirmed, if the address is
+    still theirs and confirmed (and a logged-in browser is theirs); else None."""
+    user_id = tokens.confirmed_by(token, _session_user_id())
+    return None if user_id is None else db.session.get(User, user_id)
 
 
 def redeemed_token(token, purpose) -> tokens.Redeemed:

@@ -105,6 +105,11 @@ def send_password_changed(user, how=None, all_sessions=False):
     _send_notice(user, "password_changed", how=how, all_sessions=all_sessions)
 
 
+def send_signup_attempt(user):
+    """The notice that someone tried to sign up with the account's address."""
+    _send_notice(user, "signup_attempt")
+
+
 # What each change to the second factor (by its security event) tells the account's owner.
 MFA_CHANGES = {
     events.TOTP_ENABLED: "Two-factor authentication with an authenticator app was turned on",

@@ -10,7 +10,7 @@ messages a flow sends are queued in the transaction of the change they announce.
 from dataclasses import dataclass
 from functools import partial
 
-from flask import abort
+from flask import abort, current_app
 
 from app.accounts import mailings, second_factor
 from app.accounts.checks import password_checked, require_strong_password, unique_keys
@@ -25,12 +25,13 @@ from app.security.events import (
     PASSWORD_CHANGE_FAILED,
     PASSWORD_CHANGED,
     SIGNUP,
+    SIGNUP_EMAIL_TAKEN,
     security_event,
 )
 from app.sessions import cookie
 from app.users import constants
 from app.users.models import User
-from app.users.passwords import passwords
+from app.users.passwords import normalize, passwords
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,13 @@ def log_in(login, password, remember) -> Login:
     return Login(user, finish_login(user, remember, new_hash))
 
 
-def sign_up(form) -> tuple[User, str]:
-    """Create the account of a validated signup form and log it in; the user and the token."""
+def sign_up(form) -> tuple[User, str] | None:
+    """Sign up with a validated signup form: the new user, logged in, and the CSRF token; or,
+    with ``REQUIRE_CONFIRMED_EMAIL`` on, None, whatever became of it (``sign_up_to_confirm``).
+    """
+    if current_app.config["REQUIRE_CONFIRMED_EMAIL"]:
+        sign_up_to_confirm(form)
+        return None
     user = new_account(form)
     # Signing up logs the new user in: the account trail counts it as the first login.
     user.start_trail(client_ip())
@@ -72,6 +78,54 @@ def sign_up(form) -> tuple[User, str]:
         token = cookie.start(user, remember=False)
     security_event(SIGNUP, user=user)
     return user, token
+
+
+def sign_up_to_confirm(form):
+    """A signup that tells no one whether its address has an account (django-allauth's
+    ``ACCOUNT_PREVENT_ENUMERATION``): no session starts, and a new address and a taken one
+    cost and answer the same. A new address gets its account and the confirmation link; a
+    taken one creates nothing, and its owner is told of the attempt. User names are public:
+    a taken one is still its 409.
+    """
+    if User.is_user_name_taken(form.user_name.data):
+        db.session.commit()
+        raise FieldErrors({"user_name": [messages.USER_NAME_TAKEN]}, messages.CONFLICT, code=409)
+    taken = User.is_email_taken(form.email.data)
+    # End the read transaction: the password is scored next.
+    db.session.commit()
+    require_strong_password(form)
+    if taken:
+        # The hash a new account would cost.
+        passwords.hash(form.password.data)
+        _tell_owner(form.email.data)
+        return
+    user = add_user(form.data)
+    try:
+        with unique_keys():
+            _register(user)
+            db.session.commit()
+    except FieldErrors as conflict:
+        # A racing signup took the address after the check: its owner is told, as above.
+        if "email" not in conflict.fields:
+            raise
+        _tell_owner(form.email.data)
+        return
+    security_event(SIGNUP, user=user)
+
+
+def _tell_owner(email):
+    """Mail the owner of ``email`` that someone tried to sign up with it, unless the account is
+    disabled (it can neither log in nor reset). Like every notice, it goes only to an address
+    that was confirmed (``mailings``): whoever signed up with an unconfirmed one may not own it,
+    and chose the user name the notice would show."""
+    owner = User.find_by_email(email)
+    if owner is None:
+        db.session.rollback()
+        return
+    if owner.is_active:
+        mailings.send_signup_attempt(owner)
+    db.session.commit()
+    security_event(SIGNUP_EMAIL_TAKEN, user=owner)
 
 
 def create_account(form, role) -> User:
@@ -126,6 +180,9 @@ def change_password(user, form) -> str:
     if not password_checked(throttle.account_keys(user), check, user=user):
         security_event(PASSWORD_CHANGE_FAILED, user=user)
         abort(403, messages.WRONG_CURRENT_PASSWORD)
+    # The two fields, compared as they are hashed: no hash needed to tell.
+    if normalize(form.password.data) == normalize(form.current_password.data):
+        raise FieldErrors({"password": [messages.PASSWORD_UNCHANGED]})
     require_strong_password(form)
     if not user.replace_password(passwords.hash(form.password.data)):
         db.session.rollback()

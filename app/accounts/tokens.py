@@ -138,3 +138,25 @@ def redeem(token, purpose: str, user_id=None) -> Redeemed | None:
         .execution_options(synchronize_session=False)
     ).first()
     return Redeemed(row.user_id, row.email, purpose) if row else None
+
+
+def confirmed_by(token, user_id=None) -> int | None:
+    """The account whose address ``token`` confirmed (and that is ``user_id``'s): a used
+    confirmation token, sent to the address its account still has, confirmed. Else None: a
+    token of another purpose, of an address the account no longer has, or never used."""
+    if not _well_formed(token):
+        return None
+    query = (
+        select(AccountToken.user_id)
+        .join(User, User.id == AccountToken.user_id)
+        .where(
+            AccountToken.token_hash == hash_token(token),
+            AccountToken.purpose == CONFIRM_EMAIL,
+            AccountToken.used_at.is_not(None),
+            AccountToken.email == User.email,
+            User.email_confirmed_at.is_not(None),
+        )
+    )
+    if user_id is not None:
+        query = query.where(AccountToken.user_id == user_id)
+    return db.session.scalar(query)

@@ -20,8 +20,8 @@ addresses_api = Blueprint("addresses", __name__, url_prefix=f"{API_PREFIX}/auth"
 @per_client("LINK_RATE_LIMIT")
 def confirm_email():
     """Confirm an address with the token of the link sent to it."""
-    addresses.confirm_email(validated(TokenForm).token.data)
-    return success(messages.EMAIL_CONFIRMED)
+    confirmed = addresses.confirm_email(validated(TokenForm).token.data)
+    return success(messages.EMAIL_CONFIRMED if confirmed else messages.EMAIL_ALREADY_CONFIRMED)
 
 
 @addresses_api.post("/confirm_email/resend")

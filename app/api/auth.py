@@ -56,8 +56,12 @@ def logout():
 @auth.post("/signup")
 @per_client("SIGNUP_RATE_LIMIT")
 def signup():
-    """Create an account and log it in."""
-    user, token = accounts.sign_up(validated(SignupForm))
+    """Create an account and log it in; or, where addresses must be confirmed first, answer
+    "check your mail" alike for a new address and a taken one."""
+    signed_up = accounts.sign_up(validated(SignupForm))
+    if signed_up is None:
+        return success(messages.SIGNUP_CHECK_MAIL, status=202)
+    user, token = signed_up
     return success(messages.SIGNED_UP, data=user.to_json(), status=201, csrf_token=token)
 
 

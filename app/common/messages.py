@@ -8,6 +8,10 @@ SESSIONS_LISTED = "Your sessions"
 SESSION_ENDED = "The session has been ended"
 OTHER_SESSIONS_ENDED = "Every other session has been ended"
 SIGNED_UP = "You have successfully signed up"
+# A signup under REQUIRE_CONFIRMED_EMAIL, whether the address was new or taken: the same words.
+SIGNUP_CHECK_MAIL = (
+    "Check your email to confirm your address: a message with a link is on its way to it."
+)
 CSRF_ISSUED = "CSRF token issued"
 AUTHENTICATED = "You are logged in"
 RESET_REQUESTED = (
@@ -100,6 +104,7 @@ LOGIN_TOO_LONG = "Must be at most {max} characters long."
 PASSWORDS_MUST_MATCH = "Passwords must match"
 PASSWORD_WEAK = "This password is too easy to guess."
 PASSWORD_PERSONAL = "Password must not contain your name, user name or email."
+PASSWORD_UNCHANGED = "Your new password must differ from your current one."
 
 # Conflicts
 CONFLICT = "This username or email is already taken"

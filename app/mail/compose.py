@@ -22,6 +22,7 @@ SUBJECTS = {
     "change_email": "Confirm your new email address",
     "email_changing": "Your email address is being changed",
     "password_changed": "Your password was changed",
+    "signup_attempt": "Someone tried to sign up with your email address",
     "mfa_changed": "Your two-factor authentication changed",
     "goodbye": "Your account is deleted",
     # A notice that merges changes of several kinds.

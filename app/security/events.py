@@ -19,6 +19,7 @@ logger = logging.getLogger(SECURITY_LOGGER)
 MAX_LOGGED_LOGIN_LEN = 254
 
 SIGNUP = "signup"
+SIGNUP_EMAIL_TAKEN = "signup_email_taken"
 LOGIN_OK = "login_ok"
 LOGIN_FAILED = "login_failed"
 THROTTLED = "throttled"

@@ -9,7 +9,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from app.common import messages
 from app.users import constants
-from app.users.validators import EmailAddress, MatchesPassword, PasswordLength
+from app.users.validators import (
+    EmailAddress,
+    MatchesPassword,
+    NewPasswordLength,
+    PasswordLength,
+)
 
 
 def _strip(value):
@@ -24,9 +29,9 @@ def _text(label, max_len, message, min_len=-1, *rules):
     )
 
 
-def _password(label, min_len, message):
-    """A required password field, its length counted after NFKC; never trimmed."""
-    length = PasswordLength(min_len, constants.MAX_PASSWORD_LEN, message)
+def _password(label):
+    """A required password field of at most 128 code points after NFKC; never trimmed."""
+    length = PasswordLength(0, constants.MAX_PASSWORD_LEN, messages.PASSWORD_TOO_LONG)
     return PasswordField(label, [InputRequired(messages.FIELD_REQUIRED), length])
 
 
@@ -75,28 +80,32 @@ class LoginForm(ApiForm):
         constants.MAX_LOGIN_LEN,
         messages.LOGIN_TOO_LONG.format(max=constants.MAX_LOGIN_LEN),
     )
-    password = _password("password", 0, messages.PASSWORD_TOO_LONG)
+    password = _password("password")
     remember_me = BooleanField("remember_me", default=False)
 
 
 class NewPasswordForm(ApiForm):
     """A form that sets a password: ``password`` and ``confirm``, and the password rule.
 
-    The rule is not among the validators: scoring is the dearest check, so the flows ask for
-    it (``password_problem``) only once the cheap ones (a taken name, the current password)
-    pass. Each subclass says whose words the password must not contain (``personal_info``).
+    The rule's length is a validator; its strength is not: scoring is the dearest check, so
+    the flows ask for the whole rule (``password_problem``) only once the cheap checks (a taken
+    name, the current password) pass. Each subclass says whose words the password must not
+    contain (``personal_info``).
     """
 
-    password = _password("password", constants.MIN_PASSWORD_LEN, messages.PASSWORD_LENGTH)
+    # From PASSWORD_MIN_LENGTH to 128 code points: the setting is read at each validation.
+    password = PasswordField(
+        "password", [InputRequired(messages.FIELD_REQUIRED), NewPasswordLength()]
+    )
     confirm = PasswordField("confirm", [InputRequired(messages.FIELD_REQUIRED), MatchesPassword()])
 
     def password_problem(self) -> str | None:
         """Why the validated new password breaks the password rule, or None."""
         # Imported here: zxcvbn's dictionaries cost a worker megabytes that only a worker
         # that sets passwords needs; the first such request pays for the load.
-        from app.users.policy import password_problem
+        from app.users.policy import new_password_problem
 
-        return password_problem(self.password.data, **self.personal_info())
+        return new_password_problem(self.password.data, **self.personal_info())
 
 
 class SignupForm(NewPasswordForm):
@@ -141,7 +150,7 @@ class ResetPasswordForm(NewPasswordForm):
 
 
 class PasswordForm(ApiForm):
-    password = _password("password", 0, messages.PASSWORD_TOO_LONG)
+    password = _password("password")
 
 
 class DeleteAccountForm(ApiForm):
@@ -157,7 +166,7 @@ class ChangeEmailForm(PasswordForm):
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current_password = _password("current_password", 0, messages.PASSWORD_TOO_LONG)
+    current_password = _password("current_password")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

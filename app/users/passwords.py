@@ -5,6 +5,7 @@ import unicodedata
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import hash_secret_raw
 from flask import current_app
 from werkzeug.security import check_password_hash
 
@@ -14,6 +15,8 @@ from app.extensions import db
 LEGACY_PREFIX = "pbkdf2:"
 # A fixed input for the dummy hash: verifying against it costs the same as a real check.
 _DUMMY_PASSWORD = "dummy password used for timing equalisation"
+# The padding's output is thrown away: any fixed salt of argon2's usual 16 bytes will do.
+_PADDING_SALT = b"padding run salt"
 
 
 def normalize(password: str) -> str:
@@ -26,8 +29,11 @@ class _AppHasher:
 
     A verification costs about memory x passes. A hash made before the parameters were raised
     costs less to check than the dummy hash of an unknown login, which would tell a dormant
-    account from no account. So such a check is followed by a padding verification that costs
-    the difference: a dummy hash per older parameter set, made the first time one is met.
+    account from no account. So such a check is followed by a padding run of argon2 that costs
+    the difference. The padding is computed, not verified against a stored dummy hash: running
+    argon2 costs the same either way, and a computed run needs nothing built for each older
+    parameter set, so the first login that meets one costs what every later one does. The
+    dummy hash of unknown logins is made here, when the app starts.
     """
 
     def __init__(self, config):
@@ -38,35 +44,36 @@ class _AppHasher:
             type=Type.ID,
         )
         self.dummy_hash = self.hasher.hash(_DUMMY_PASSWORD)
-        self._padding = {}
 
-    def padding_for(self, stored_hash: str) -> str | None:
-        """The dummy hash that tops a check of ``stored_hash`` up to the current cost, or None."""
+    def padding_for(self, stored_hash: str) -> tuple[int, int] | None:
+        """The passes and memory of the argon2 run that tops a check of ``stored_hash`` up to
+        the current cost, or None when it needs none."""
         try:
             stored = extract_parameters(stored_hash)
         except InvalidHashError:
             return None
-        key = (stored.time_cost, stored.memory_cost)
-        if key not in self._padding:
-            self._padding[key] = self._make_padding(stored)
-        return self._padding[key]
-
-    def _make_padding(self, stored) -> str | None:
         current = self.hasher
         missing = current.memory_cost * current.time_cost - stored.memory_cost * stored.time_cost
         memory_cost = missing // current.time_cost
-        # Under a twentieth of the cost, the extra call would overshoot more than it makes up.
+        # Under a twentieth of the cost, the extra run would overshoot more than it makes up.
         if missing * 20 < current.memory_cost * current.time_cost or memory_cost < 8 * (
             current.parallelism
         ):
             return None
-        padding = Argon2Hasher(
-            time_cost=current.time_cost,
+        return current.time_cost, memory_cost
+
+    def pad(self, padding: tuple[int, int], password: str) -> None:
+        """Spend what checking a hash made with ``padding``'s passes and memory would."""
+        time_cost, memory_cost = padding
+        hash_secret_raw(
+            password.encode(),
+            _PADDING_SALT,
+            time_cost=time_cost,
             memory_cost=memory_cost,
-            parallelism=current.parallelism,
+            parallelism=self.hasher.parallelism,
+            hash_len=self.hasher.hash_len,
             type=Type.ID,
         )
-        return padding.hash(_DUMMY_PASSWORD)
 
 
 class PasswordHasher:
@@ -98,7 +105,7 @@ class PasswordHasher:
         ok = self._check(state, stored_hash, password)
         padding = state.padding_for(stored_hash)
         if padding is not None:
-            self._check(state, padding, password)
+            state.pad(padding, normalize(password))
         return ok
 
     def dummy_verify(self, password: str) -> bool:

@@ -1,6 +1,8 @@
-"""The password rule applied whenever a password is set (signup, change, createuser).
+"""The password rule applied whenever a password is set (signup, change, reset, the CLI).
 
-Never at login: older accounts with weaker passwords must still get in.
+Never at login: older accounts with weaker or shorter passwords must still get in. The rule is
+the length (``app.users.validators``, from ``PASSWORD_MIN_LENGTH``) and the strength here;
+``new_password_problem`` checks both, for a caller that has no form.
 
 zxcvbn is called without ``user_inputs``: it would write them into a dictionary global to the
 process, which only a lock around every scoring could keep apart. The user's own words are
@@ -14,6 +16,7 @@ from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subta
 
 from app.common import messages
 from app.users.passwords import normalize
+from app.users.validators import new_password_length_problem
 
 MIN_SCORE = 3
 # zxcvbn raises on longer input; the prefix is scored, the whole password is hashed.
@@ -96,3 +99,11 @@ def password_problem(password, user_name="", email="", first_name="", last_name=
     feedback = result["feedback"]
     reason = feedback["warning"] or next(iter(feedback["suggestions"]), "")
     return f"{messages.PASSWORD_WEAK} {reason}".strip()
+
+
+def new_password_problem(password, user_name="", email="", first_name="", last_name=""):
+    """Why ``password`` may not be set for that user, or None: its length first, then its
+    strength; the whole rule in one call, as the forms apply it in two steps."""
+    return new_password_length_problem(password) or password_problem(
+        password, user_name, email, first_name, last_name
+    )

@@ -49,7 +49,7 @@ def test_each_change_logs_an_event_and_mails_a_notice(mail_app, mailbox, caplog)
     ]
     assert notice["To"] == "alice@example.com"
     text = text_of(notice).replace("\r\n", "\n")
-    assert "4 changes were made" in text
+    assert "These 4 things happened" in text
     told = [text.index(MFA_CHANGES[change]) for change in changes]
     assert told == sorted(told)
     assert f"{MFA_CHANGES[events.RECOVERY_CODE_USED]}.\nRecovery codes left: 9" in text

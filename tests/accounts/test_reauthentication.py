@@ -87,10 +87,14 @@ def test_ending_the_other_sessions_keeps_the_old_proof(alice, app):
 
 def test_changing_the_password_is_a_proof(alice, app):
     age(app, verified=LATER)
-    body = {"current_password": PASSWORD, "password": "Zq8#vT2!x-new", "confirm": "Zq8#vT2!x-new"}
+    body = {
+        "current_password": PASSWORD,
+        "password": "Zq8#vT2!x-renewed",
+        "confirm": "Zq8#vT2!x-renewed",
+    }
     assert alice.post("/api/auth/change_password", json=body).status_code == 200
     response = alice.post(
-        CHANGE_EMAIL, json={"password": "Zq8#vT2!x-new", "email": "new@example.com"}
+        CHANGE_EMAIL, json={"password": "Zq8#vT2!x-renewed", "email": "new@example.com"}
     )
     assert response.status_code == 202
 

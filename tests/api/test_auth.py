@@ -5,17 +5,30 @@ import re
 
 import email_validator.deliverability
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts import service as accounts
 from app.accounts.checks import conflict_from as _conflict_from
 from app.common import messages
+from app.common.time import utcnow
+from app.config import Config
 from app.extensions import db
+from app.mail.compose import SUBJECTS
 from app.sessions.models import AuthSession
 from app.users import constants, policy
 from app.users.models import User
 from app.users.policy import password_problem
-from tests.helpers import PASSWORD, SIGNUP_FIELDS, STRONG_128, assert_error, count_rows
+from tests.helpers import (
+    PASSWORD,
+    SIGNUP_FIELDS,
+    STRONG_128,
+    AuthActions,
+    assert_error,
+    count_rows,
+)
+from tests.plugins.databases import make_app
+from tests.plugins.mail import LINK_TOKEN, Mailbox, text_of, token_of
 
 MISSING = object()
 USER_KEYS = {
@@ -44,7 +57,7 @@ USER_NAME_LENGTH = messages.USER_NAME_LENGTH.format(
 )
 NAME_TOO_LONG = messages.NAME_TOO_LONG.format(max=constants.MAX_NAME_LEN)
 PASSWORD_LENGTH = messages.PASSWORD_LENGTH.format(
-    min=constants.MIN_PASSWORD_LEN, max=constants.MAX_PASSWORD_LEN
+    min=Config.PASSWORD_MIN_LENGTH, max=constants.MAX_PASSWORD_LEN
 )
 PASSWORD_TOO_LONG = messages.PASSWORD_TOO_LONG.format(max=constants.MAX_PASSWORD_LEN)
 LOGIN_TOO_LONG = messages.LOGIN_TOO_LONG.format(max=constants.MAX_LOGIN_LEN)
@@ -185,7 +198,11 @@ def test_signup_user_object(send):
         ("email", "", messages.FIELD_REQUIRED),
         ("email", MISSING, messages.FIELD_REQUIRED),
         ("password", "1234567", PASSWORD_LENGTH),
-        ("password", "\u00e9" * 7, PASSWORD_LENGTH),
+        # Strong, but one short of the minimum of 15.
+        ("password", "Zq8#vT2!x-ab3#", PASSWORD_LENGTH),
+        ("password", "\u00e9" * 14, PASSWORD_LENGTH),
+        # Fourteen code points after NFKC, twenty-eight typed.
+        ("password", "e\u0301" * 14, PASSWORD_LENGTH),
         ("password", "x" * 129, PASSWORD_LENGTH),
         ("password", FFI * 43, PASSWORD_LENGTH),
         ("password", STRONG_FFI_128 + "a", PASSWORD_LENGTH),
@@ -230,13 +247,13 @@ def test_signup_accepts_and_stores(app, send, field, value, kept):
 @pytest.mark.parametrize(
     "password",
     [
-        "Zq8#vT2!x",
+        "Zq8#vT2!x-ab3#L",
         STRONG_128,
-        # Seven code points typed, nine counted: strong enough only after NFKC.
-        FFI + "Zq8#vT",
+        # Thirteen code points typed, fifteen counted: long enough only after NFKC.
+        FFI + "Zq8#vT2!x-ab",
         STRONG_FFI_128,
-        "\u043f\u0430\u0440\u043e\u043b\u044c \u5bc6\u7801 \U0001f511",
-        "\u5bc6\u7801\u5b89\u5168\u6d4b\u8bd5\u732b\u72d7\u26a1",
+        "\u043f\u0430\u0440\u043e\u043b\u044c \u5bc6\u7801 \U0001f511 \u043a\u043b\u044e\u0447",
+        "\u5bc6\u7801\u5b89\u5168\u6d4b\u8bd5\u732b\u72d7\u26a1\u6708\u4eae\u8349\u8393\u9f99\u732b",
         "  spaces are kept  ",
     ],
 )
@@ -246,16 +263,32 @@ def test_signup_password_any_unicode_up_to_128(auth, send, password):
     assert auth.login(password=password).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "password", ["Zq8#vT2!", FFI * 2 + "Zq", "\u5bc6\u7801\u5b89\u5168\u6d4b\u8bd5\u732b\u72d7"]
-)
-def test_signup_password_of_8_code_points_passes_the_length_rule(app, send, password):
-    """Eight code points after NFKC are long enough; zxcvbn never scores eight as strong."""
+@pytest.mark.parametrize("password", ["Password1234567", FFI * 4 + "Zq8", "\u00e9" * 15])
+def test_signup_password_of_15_code_points_passes_the_length_rule(app, send, password):
+    """Fifteen code points after NFKC are long enough; the strength rule still applies."""
     response = send("/api/auth/signup", signup_fields(password=password))
     reason = password_problem(password, **PERSONAL_INFO)
     assert reason.startswith(messages.PASSWORD_WEAK)
     assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [reason]})
     assert count_rows(app, User) == 0
+
+
+@pytest.mark.parametrize(
+    ("minimum", "password", "refused"),
+    [
+        (8, "Zq8#vT2!x", False),
+        (20, "Zq8#vT2!x-ab3#L-9dW", True),
+        (20, "Zq8#vT2!x-ab3#L-9dWq", False),
+    ],
+)
+def test_the_minimum_length_is_the_app_s_setting(database_url, minimum, password, refused):
+    app = make_app(database_url, PASSWORD_MIN_LENGTH=minimum)
+    response = AuthActions(app.test_client()).signup(password=password)
+    if refused:
+        message = messages.PASSWORD_LENGTH.format(min=minimum, max=constants.MAX_PASSWORD_LEN)
+        assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [message]})
+    else:
+        assert response.status_code == 201
 
 
 def test_signup_password_is_never_truncated(auth, send):
@@ -274,26 +307,32 @@ def test_signup_password_is_not_trimmed(auth, send):
     assert auth.login(password="  " + PASSWORD).status_code == 200
 
 
-WEAK_SUGGESTION = f"{messages.PASSWORD_WEAK} Add another word or two. Uncommon words are better."
-
-
 @pytest.mark.parametrize(
     ("changes", "password", "message"),
     [
-        ({}, "Password1", f"{messages.PASSWORD_WEAK} This is a very common password."),
-        ({}, "Zq8#vT2!", WEAK_SUGGESTION),
-        ({}, "ALICE#Zq8vT2!x", messages.PASSWORD_PERSONAL),
+        (
+            {},
+            "Password1234567",
+            f"{messages.PASSWORD_WEAK} This is similar to a commonly used password.",
+        ),
+        (
+            {},
+            "monkeymonkey123",
+            f'{messages.PASSWORD_WEAK} Repeats like "abcabcabc" are only slightly harder to'
+            ' guess than "abc".',
+        ),
+        ({}, "ALICE#Zq8vT2!x7", messages.PASSWORD_PERSONAL),
         ({}, "Zq8#vT2!x-liddell", messages.PASSWORD_PERSONAL),
-        ({}, "\uff41\uff4c\uff49\uff43\uff45Zq8#vT2!", messages.PASSWORD_PERSONAL),
+        ({}, "\uff41\uff4c\uff49\uff43\uff45Zq8#vT2!x-9", messages.PASSWORD_PERSONAL),
         # The names of this signup, not of any other.
-        ({"first_name": "Dinah"}, "Dinah#Zq8vT2!x", messages.PASSWORD_PERSONAL),
+        ({"first_name": "Dinah"}, "Dinah#Zq8vT2!x7", messages.PASSWORD_PERSONAL),
         ({"email": "cheshire@example.com"}, "Zq8#vT2!x-Cheshire", messages.PASSWORD_PERSONAL),
         # Strong for anyone else; reversed, the surname is still this user's word.
-        ({"last_name": "Vrzqonkt"}, "tknoqzrv!9", messages.PASSWORD_PERSONAL),
+        ({"last_name": "Vrzqonkt"}, "tknoqzrv!9-Hd3#", messages.PASSWORD_PERSONAL),
         # The whole address counts, even with a local part too short to count.
         ({"email": "jo@quixwzorv.io"}, "jo@quixwzorv.io", messages.PASSWORD_PERSONAL),
         # A name typed decomposed matches the password's composed form.
-        ({"first_name": "Chloe\u0301"}, "Chlo\u00e9#Zq8vT2!x", messages.PASSWORD_PERSONAL),
+        ({"first_name": "Chloe\u0301"}, "Chlo\u00e9#Zq8vT2!x7", messages.PASSWORD_PERSONAL),
     ],
 )
 def test_signup_applies_the_password_rule(app, client, send, changes, password, message):
@@ -304,7 +343,7 @@ def test_signup_applies_the_password_rule(app, client, send, changes, password, 
 
 
 @pytest.mark.parametrize(
-    "password", ["Dinah#Zq8vT2!x", "tknoqzrv!9", "jo@quixwzorv.io", "Chlo\u00e9#Zq8vT2!x"]
+    "password", ["Dinah#Zq8vT2!x7", "tknoqzrv!9-Hd3#", "jo@quixwzorv.io", "Chlo\u00e9#Zq8vT2!x7"]
 )
 def test_signup_rule_is_about_this_user(send, password):
     """The passwords refused above for other names are fine for Alice."""
@@ -461,6 +500,125 @@ def test_conflict_from_integrity_error(driver_message, fields):
             messages.CONFLICT,
             fields,
         )
+
+
+# POST /api/auth/signup with REQUIRE_CONFIRMED_EMAIL: the same answer for any address
+
+CHECK_MAIL = {"success": True, "message": messages.SIGNUP_CHECK_MAIL}
+BOB = {"user_name": "bobby", "email": "bob@example.com"}
+
+
+@pytest.fixture
+def confirming(database_url, smtp_server):
+    """An app that wants addresses confirmed, where Alice (confirmed) already has an account;
+    a client that has its CSRF token, and the app's mailbox."""
+    app = make_app(database_url, MAIL_URL=smtp_server.url, REQUIRE_CONFIRMED_EMAIL=True)
+    with app.app_context():
+        accounts.add_user(SIGNUP_FIELDS).email_confirmed_at = utcnow()
+        db.session.commit()
+    auth = AuthActions(app.test_client())
+    auth.fetch_token()
+    return app, auth, Mailbox(app, smtp_server)
+
+
+def users(app):
+    with app.app_context():
+        return sorted(db.session.scalars(select(User.user_name)))
+
+
+def test_a_new_address_gets_its_account_and_link_but_no_session(confirming):
+    app, auth, mailbox = confirming
+    response = auth.signup(**BOB)
+    assert response.status_code == 202
+    assert response.get_json() == CHECK_MAIL
+    assert response.headers.getlist("Set-Cookie") == []
+    assert logged_in_user(auth._client) is None
+    assert count_rows(app, AuthSession) == 0
+    with app.app_context():
+        bob = db.session.scalar(select(User).where(User.user_name == "bobby"))
+        assert (bob.email_confirmed_at, bob.login_count, bob.last_login_at) == (None, 0, None)
+    (message,) = mailbox.deliver()
+    assert (message["To"], message["Subject"]) == (BOB["email"], SUBJECTS["confirm_email"])
+    confirm = auth.post("/api/auth/confirm_email", json={"token": token_of(message)})
+    assert confirm.status_code == 200
+    assert auth.login("bobby").status_code == 200
+
+
+def test_a_taken_address_creates_nothing_and_tells_its_owner(confirming):
+    app, auth, mailbox = confirming
+    response = auth.signup(user_name="bobby", email="ALICE@example.com")
+    assert response.status_code == 202
+    assert response.get_json() == CHECK_MAIL
+    assert response.headers.getlist("Set-Cookie") == []
+    assert users(app) == ["alice"]
+    assert count_rows(app, AuthSession) == 0
+    (notice,) = mailbox.deliver()
+    # To the address as the account stores it, never as typed.
+    assert (notice["To"], notice["Subject"]) == ("alice@example.com", SUBJECTS["signup_attempt"])
+    text = text_of(notice)
+    assert "Someone tried to sign up" in text
+    assert f"{app.config['PUBLIC_URL']}/forgot" in text
+    assert PASSWORD not in notice.as_string()
+    assert LINK_TOKEN.search(text) is None
+
+
+@pytest.mark.parametrize("email", ["alice@example.com", "bob@example.com"])
+def test_a_taken_user_name_is_still_its_409_alone(confirming, email):
+    """User names are public; with both taken, only the user name is named."""
+    app, auth, mailbox = confirming
+    response = auth.signup(user_name="ALICE", email=email)
+    assert_error(response, 409, messages.CONFLICT, {"user_name": [messages.USER_NAME_TAKEN]})
+    assert users(app) == ["alice"]
+    assert mailbox.deliver() == []
+
+
+@pytest.mark.parametrize("email", ["alice@example.com", "bob@example.com"])
+def test_a_weak_password_is_the_same_422_for_any_address(confirming, email):
+    app, auth, mailbox = confirming
+    response = auth.signup(user_name="bobby", email=email, password="Password1234567")
+    reason = f"{messages.PASSWORD_WEAK} This is similar to a commonly used password."
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [reason]})
+    assert users(app) == ["alice"]
+    assert mailbox.deliver() == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"email_confirmed_at": None}, {"is_active": False}],
+    ids=["unconfirmed", "disabled"],
+)
+def test_an_owner_who_could_not_act_on_it_is_told_nothing(confirming, change):
+    """An address never confirmed gets no mail but its confirmation; a disabled account can
+    neither log in nor reset its password. The answer is the same."""
+    app, auth, mailbox = confirming
+    with app.app_context():
+        db.session.execute(update(User).values(**change))
+        db.session.commit()
+    response = auth.signup(user_name="bobby", email="alice@example.com")
+    assert response.status_code == 202
+    assert response.get_json() == CHECK_MAIL
+    assert users(app) == ["alice"]
+    assert mailbox.deliver() == []
+
+
+def test_an_address_taken_by_a_racing_signup_answers_the_same(confirming, monkeypatch):
+    """The check said free, the unique key said taken: still the 202, and the owner is told."""
+    app, auth, mailbox = confirming
+    monkeypatch.setattr(User, "is_email_taken", classmethod(lambda cls, email: False))
+    response = auth.signup(user_name="bobby", email="alice@example.com")
+    assert response.status_code == 202
+    assert response.get_json() == CHECK_MAIL
+    assert users(app) == ["alice"]
+    (notice,) = mailbox.deliver()
+    assert notice["Subject"] == SUBJECTS["signup_attempt"]
+
+
+def test_a_user_name_taken_by_a_racing_signup_is_its_409(confirming, monkeypatch):
+    app, auth, _mailbox = confirming
+    monkeypatch.setattr(User, "is_user_name_taken", classmethod(lambda cls, name: False))
+    response = auth.signup(user_name="ALICE", email="bob@example.com")
+    assert_error(response, 409, messages.CONFLICT, {"user_name": [messages.USER_NAME_TAKEN]})
+    assert users(app) == ["alice"]
 
 
 # POST /api/auth/login

@@ -4,23 +4,32 @@ import json
 import logging
 
 import pytest
+from argon2 import PasswordHasher as Argon2Hasher
 from limits import parse, parse_many
 from sqlalchemy import select
 
+from app.accounts import service as accounts
 from app.common import messages
+from app.config import Config
 from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
-from tests.helpers import PASSWORD, AuthActions, assert_error, confirm_email, count_rows
+from tests.helpers import (
+    PASSWORD,
+    SIGNUP_FIELDS,
+    AuthActions,
+    assert_error,
+    confirm_email,
+    count_rows,
+)
 
 PATH = "/api/auth/change_password"
-NEW_PASSWORD = "Zq8#vT2!x-new"
+NEW_PASSWORD = "Zq8#vT2!x-renewed"
 PASSWORD_LENGTH = messages.PASSWORD_LENGTH.format(
-    min=constants.MIN_PASSWORD_LEN, max=constants.MAX_PASSWORD_LEN
+    min=Config.PASSWORD_MIN_LENGTH, max=constants.MAX_PASSWORD_LEN
 )
 PASSWORD_TOO_LONG = messages.PASSWORD_TOO_LONG.format(max=constants.MAX_PASSWORD_LEN)
-WEAK_SUGGESTION = f"{messages.PASSWORD_WEAK} Add another word or two. Uncommon words are better."
 MISSING = object()
 
 
@@ -188,13 +197,18 @@ def test_wrong_current_password(app, alice, client, send):
     ("body", "errors"),
     [
         (
-            fields(password="Password1"),
-            {"password": [f"{messages.PASSWORD_WEAK} This is a very common password."]},
+            fields(password="Password1234567"),
+            {
+                "password": [
+                    f"{messages.PASSWORD_WEAK} This is similar to a commonly used password."
+                ]
+            },
         ),
-        (fields(password="Zq8#vT2!"), {"password": [WEAK_SUGGESTION]}),
         (fields(password="Zq8#vT2!x-Alice"), {"password": [messages.PASSWORD_PERSONAL]}),
         (fields(password="LIDDELL#Zq8vT2!x"), {"password": [messages.PASSWORD_PERSONAL]}),
         (fields(password="short"), {"password": [PASSWORD_LENGTH]}),
+        # Strong, but one short of the minimum of 15.
+        (fields(password="Zq8#vT2!x-ab3#"), {"password": [PASSWORD_LENGTH]}),
         (fields(password="x" * 129), {"password": [PASSWORD_LENGTH]}),
         (fields(confirm=NEW_PASSWORD + "!"), {"confirm": [messages.PASSWORDS_MUST_MATCH]}),
         (fields(confirm=""), {"confirm": [messages.FIELD_REQUIRED]}),
@@ -227,7 +241,7 @@ def test_invalid_new_password(app, alice, send, body, errors):
     assert can_log_in(app, PASSWORD)
 
 
-@pytest.mark.parametrize("password", ["Password1", NEW_PASSWORD])
+@pytest.mark.parametrize("password", ["Password1234567", NEW_PASSWORD])
 def test_a_wrong_current_password_is_refused_before_scoring(app, send, no_scoring, password):
     """A 403 costs no scoring, however dear the new password would be to score."""
     response = send(fields(current_password="wrong", password=password))
@@ -242,6 +256,60 @@ def test_wrong_json_type(app, alice, field, value):
     response = alice.post(PATH, json=body)
     assert_error(response, 422, messages.VALIDATION_FAILED, {field: [messages.FIELD_NOT_STRING]})
     assert can_log_in(app, PASSWORD)
+
+
+# U+FF43 FULLWIDTH LATIN SMALL LETTER C: the same password after NFKC, as it is hashed.
+FULLWIDTH_PASSWORD = "\uff43" + PASSWORD[1:]
+
+
+@pytest.mark.parametrize("same", [PASSWORD, FULLWIDTH_PASSWORD])
+def test_the_current_password_again_is_refused_and_changes_nothing(
+    app, alice, client, send, no_scoring, monkeypatch, same
+):
+    """Refused once the current password is checked, by comparing the two fields: no hash,
+    no scoring, no rotation, no other session ended. (``no_scoring`` comes after ``send``,
+    whose signup must still be scored.)"""
+    other = new_client(app)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    token = alice.token
+    hashed = []
+    real_hash = Argon2Hasher.hash
+    monkeypatch.setattr(
+        Argon2Hasher,
+        "hash",
+        lambda self, *args, **kw: hashed.append(1) or real_hash(self, *args, **kw),
+    )
+    response = send(fields(password=same))
+    assert_error(
+        response, 422, messages.VALIDATION_FAILED, {"password": [messages.PASSWORD_UNCHANGED]}
+    )
+    assert hashed == []
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie
+    assert alice.token == token
+    assert is_logged_in(alice)
+    assert is_logged_in(other)
+    assert len(alice_sessions(app)) == 2
+    assert stored_password_is(app, PASSWORD)
+
+
+def test_the_current_password_again_after_a_wrong_one_is_the_403(app, alice, send):
+    """The current password is checked first: the 422 tells only whoever knows it."""
+    guess = "not the password at all"
+    response = send(fields(current_password=guess, password=guess))
+    assert_error(response, 403, messages.WRONG_CURRENT_PASSWORD)
+
+
+def test_a_password_shorter_than_the_minimum_works_until_it_is_changed(app):
+    """Set when the minimum was lower: it still logs in, and its successor needs 15."""
+    old = "Zq8#vT2!x"
+    with app.app_context():
+        accounts.add_user({**SIGNUP_FIELDS, "password": old})
+        db.session.commit()
+    alice = AuthActions(app.test_client())
+    assert alice.login(password=old).status_code == 200
+    response = alice.post(PATH, json=fields(current_password=old, password="Zq8#vT2!y"))
+    assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [PASSWORD_LENGTH]})
+    assert alice.post(PATH, json=fields(current_password=old)).status_code == 200
 
 
 def test_huge_new_password_is_refused_without_scoring(app, send, no_scoring):
@@ -379,4 +447,5 @@ def test_a_refused_change_sends_nothing(mail_app, mailbox):
     sent = len(mailbox.deliver())
     assert alice.post(PATH, json=fields(current_password="wrong")).status_code == 403
     assert alice.post(PATH, json=fields(password="password1")).status_code == 422
+    assert alice.post(PATH, json=fields(password=PASSWORD)).status_code == 422
     assert len(mailbox.deliver()) == sent

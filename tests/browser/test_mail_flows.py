@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.common import messages
+from app.mail.compose import SUBJECTS
 from tests.browser.pages import (
     PASSWORD,
     expect_logged_in,
@@ -24,13 +25,15 @@ NO_TOKEN = "This page needs the link from the message we sent you: open the link
 
 
 @pytest.fixture
-def server_env(smtp_server):
+def server_env(request, smtp_server):
     """The live server's own sender delivers to ``smtp_server``, looks often, and runs reset
-    jobs as soon as it looks."""
+    jobs as soon as it looks; a test may add settings (``indirect`` parametrization)."""
+    extra = getattr(request, "param", {})
     return {
         "MAIL_URL": smtp_server.url,
         "FLASK_MAIL_POLL_INTERVAL": "0.5",
         "FLASK_RESET_JOB_DELAY": "0",
+        **extra,
     }
 
 
@@ -136,17 +139,46 @@ def test_the_confirmation_link_confirms_the_address(page, problems, smtp_server,
     expect_banner(page, False)
 
 
-def test_a_used_confirmation_link_shows_the_error(page, problems, smtp_server, live_server):
+def test_a_used_confirmation_link_says_the_address_is_confirmed(
+    page, problems, smtp_server, live_server
+):
     signed_up(page, problems)
     url, _ = mailed_link(smtp_server, live_server, 1, "/confirm")
     page.goto(url)
     expect(page.locator("#link-outcome")).to_have_text(messages.EMAIL_CONFIRMED)
-    problems.expect_failed_load("/api/auth/confirm_email", 400)
     page.goto(url)
     outcome = page.locator("#link-outcome")
-    expect(outcome).to_have_text(messages.INVALID_TOKEN)
-    expect(outcome.locator(".alert-danger")).to_be_visible()
+    expect(outcome).to_have_text(messages.EMAIL_ALREADY_CONFIRMED)
+    expect(outcome.locator(".alert-success")).to_be_visible()
     expect(page.get_by_role("link", name="Continue")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    "server_env", [{"FLASK_REQUIRE_CONFIRMED_EMAIL": "true"}], ids=["confirm-first"], indirect=True
+)
+def test_where_addresses_must_be_confirmed_signup_says_check_your_mail_for_any_address(
+    page, problems, smtp_server, live_server
+):
+    open_logged_out(page, problems)
+    sign_up(page)
+    status = page.locator("#signup-form [role=status]")
+    expect(status).to_have_text(messages.SIGNUP_CHECK_MAIL)
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect_logged_out(page)
+    expect(page.locator("#signup-form [name=user_name]")).to_have_value("")
+    url, _ = mailed_link(smtp_server, live_server, 1, "/confirm")
+    page.goto(url)
+    expect(page.locator("#link-outcome")).to_have_text(messages.EMAIL_CONFIRMED)
+
+    # The same address again, under another name: the same words, and a notice to its owner.
+    open_logged_out(page, problems)
+    sign_up(page, user_name="alice2")
+    expect(status).to_have_text(messages.SIGNUP_CHECK_MAIL)
+    expect_logged_out(page)
+    notice = smtp_server.wait_for(2)[1]
+    assert (notice["To"], notice["Subject"]) == ("alice@example.com", SUBJECTS["signup_attempt"])
+    log_in(page)
+    expect_logged_in(page, "Alice")
 
 
 @pytest.mark.parametrize(
@@ -239,7 +271,7 @@ def test_a_weak_new_password_shows_under_its_field(page, problems, alice, smtp_s
     url, _ = mailed_link(smtp_server, live_server, 2, "/reset")
     page.goto(url)
     problems.expect_failed_load("/api/auth/reset_password", 422)
-    fill_form(page, "#reset-form", {"password": "password", "confirm": "password"})
+    fill_form(page, "#reset-form", {"password": "Password1234567", "confirm": "Password1234567"})
     page.locator("#reset-form [type=submit]").click()
     password = page.locator("#reset-form [name=password]")
     expect(password).to_have_attribute("aria-invalid", "true")

@@ -33,7 +33,7 @@ AUTOCOMPLETE = {
 # Every form, and whether it says "done" in a status region of its own.
 FORMS = {
     "#login-form": False,
-    "#signup-form": False,
+    "#signup-form": True,
     "#logout-form": False,
     "#forgot-form": True,
     "#reset-form": False,
@@ -155,7 +155,7 @@ def test_password_rule_is_shown_under_the_signup_password(loaded):
     password = page.locator("#signup-form [name=password]")
     hint = page.locator("#signup-form [name=password] + .form-text")
     expect(hint).to_be_visible()
-    expect(hint).to_contain_text("8 to 128 characters")
+    expect(hint).to_contain_text("15 to 128 characters")
     expect(hint).to_contain_text("easy to guess")
     hint_id = hint.get_attribute("id")
     assert hint_id in password.get_attribute("aria-describedby").split()

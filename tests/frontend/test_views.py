@@ -1,8 +1,11 @@
 """The page: served for ``/`` and every path outside ``/api/``, never for an API path."""
 
+import re
+
 import pytest
 
 from tests.helpers import CSRF_META, assert_error
+from tests.plugins.databases import make_app
 
 NOT_FOUND = (
     "The requested URL was not found on the server. If you entered the URL manually please "
@@ -91,3 +94,14 @@ def test_pages_that_mailed_links_open_send_no_referrer(client, path):
 @pytest.mark.parametrize("path", ["/", "/forgot", "/reset/more", "/confirmed"])
 def test_other_pages_keep_the_default_referrer_policy(client, path):
     assert client.get(path).headers.getlist("Referrer-Policy") == ["same-origin"]
+
+
+@pytest.mark.parametrize("minimum", [15, 20])
+def test_every_new_password_hint_states_the_app_s_minimum(database_url, minimum):
+    """The hints under the new-password fields (signup, reset, change) follow the setting."""
+    app = make_app(database_url, PASSWORD_MIN_LENGTH=minimum)
+    page = app.test_client().get("/").get_data(as_text=True)
+    hints = re.findall(r'id="(\w+)-password-hint"[^>]*>([^<]*)<', page)
+    assert sorted(prefix for prefix, _ in hints) == ["account", "reset", "signup"]
+    for _prefix, hint in hints:
+        assert hint.startswith(f"{minimum} to 128 characters.")

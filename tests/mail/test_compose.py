@@ -9,7 +9,7 @@ from tests.helpers import PASSWORD, SIGNUP_FIELDS
 from tests.plugins.mail import LINK_TOKEN, html_of, text_of
 
 NEW_PASSWORD = "Tulip-Orbit-Canyon-71"
-CHANGED_PASSWORD = "Zq8#vT2!x-new"
+CHANGED_PASSWORD = "Zq8#vT2!x-renewed"
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_the_first_goes_at_once_and_a_burst_after_it_waits_in_one(app, alice, ma
     notify(app)
     (first,) = mailbox.deliver()
     assert first["Subject"] == SUBJECTS["mfa_changed"]
-    assert "A change was made" in text_of(first)
+    assert "This happened on your" in text_of(first)
     notify(app, events.RECOVERY_CODES_RENEWED)
     notify(app, events.PASSKEY_ADDED, name="Key")
     with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
@@ -72,7 +72,7 @@ def test_the_first_goes_at_once_and_a_burst_after_it_waits_in_one(app, alice, ma
     _first, digest = mailbox.deliver()
     assert digest["Subject"] == SUBJECTS["notices"]
     text = text_of(digest)
-    assert "3 changes were made" in text
+    assert "These 3 things happened" in text
     for told in (
         mailings.MFA_CHANGES[events.RECOVERY_CODES_RENEWED],
         "A passkey named “Key” was added",
@@ -184,4 +184,4 @@ def test_a_long_burst_lists_its_first_changes_and_counts_the_rest(app, alice, ma
     (message,) = mailbox.deliver()
     text = text_of(message)
     assert text.count("When: ") == MAX_LISTED
-    assert "And 5 more changes after these." in text
+    assert "And 5 more after these." in text

@@ -1,14 +1,20 @@
-"""Login never tells an unknown user from a wrong password: not by answer, cookie or time."""
+"""Login never tells an unknown user from a wrong password: not by answer, cookie or time; nor
+does signup, where addresses must be confirmed, tell a new address from a taken one."""
 
 import statistics
 import time
 
 import pytest
+from argon2 import PasswordHasher as Argon2Hasher
 
+from app.accounts.service import add_user
 from app.common import messages
+from app.common.time import utcnow
 from app.config import ProductionConfig
 from app.extensions import db
-from tests.helpers import AuthActions, assert_error
+from app.mail.outbox import OutboxMessage
+from app.users import policy
+from tests.helpers import SIGNUP_FIELDS, AuthActions, assert_error
 from tests.plugins.databases import make_app
 
 # Interleaved pairs of timed attempts; each costs one real argon2id verification.
@@ -143,3 +149,63 @@ def test_a_reset_for_an_unknown_address_takes_as_long_as_for_a_known_one(real_ap
         unknown.append(timed_reset_request(auth, "nobody@example.com"))
     ratio = statistics.median(unknown) / statistics.median(known)
     assert 0.5 <= ratio <= 2, ratio
+
+
+# Signup with REQUIRE_CONFIRMED_EMAIL (django-allauth's ACCOUNT_PREVENT_ENUMERATION)
+
+
+def counting(monkeypatch, module, name):
+    """Count the calls of ``module.name`` from now on, still making them."""
+    calls = []
+    real = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+@pytest.mark.parametrize("encoding", ["json", "form"])
+def test_signup_answers_a_new_and_a_taken_address_alike(database_url, monkeypatch, encoding):
+    app = make_app(database_url, REQUIRE_CONFIRMED_EMAIL=True)
+    with app.app_context():
+        # Alice's account, confirmed, written directly: the signup below is what is tested.
+        add_user(SIGNUP_FIELDS).email_confirmed_at = utcnow()
+        db.session.commit()
+    hashes = counting(monkeypatch, Argon2Hasher, "hash")
+    scores = counting(monkeypatch, policy, "zxcvbn")
+    answers, work = [], []
+    for user_name, email in (("bobby", "bob@example.com"), ("carol", "Alice@Example.com")):
+        client = app.test_client()
+        auth = AuthActions(client)
+        auth.fetch_token()
+        cookie_before = client.get_cookie("session").value
+        hashes.clear()
+        scores.clear()
+        password = "Tulip-Orbit-Canyon-71"
+        fields = {
+            "user_name": user_name,
+            "first_name": "Sam",
+            "last_name": "Chuang",
+            "email": email,
+            "password": password,
+            "confirm": password,
+        }
+        body = {"json": fields} if encoding == "json" else {"data": fields}
+        response = auth.post("/api/auth/signup", **body)
+        assert response.status_code == 202
+        assert response.get_json() == {"success": True, "message": messages.SIGNUP_CHECK_MAIL}
+        assert response.headers.getlist("Set-Cookie") == []
+        assert client.get_cookie("session").value == cookie_before
+        answers.append(response)
+        # The same cost: one score and one hash of the password, whether the account is made.
+        work.append((len(scores), len(hashes)))
+    assert work == [(1, 1), (1, 1)]
+    assert answers[0].get_data() == answers[1].get_data()
+    assert comparable_headers(answers[0]) == comparable_headers(answers[1])
+    with app.app_context():
+        queued = sorted(db.session.scalars(db.select(OutboxMessage.kind)))
+    # The new address's confirmation, and the notice to the taken one's owner.
+    assert queued == ["confirm_email", "signup_attempt"]

@@ -600,7 +600,10 @@ def test_current_user_has_the_same_json_as_the_model(app, alice, client):
 @pytest.mark.parametrize(
     ("path", "body"),
     [
-        ("/api/auth/change_password", {"current_password": PASSWORD, "password": "Zq8#vT2!x-new"}),
+        (
+            "/api/auth/change_password",
+            {"current_password": PASSWORD, "password": "Zq8#vT2!x-renewed"},
+        ),
         ("/api/auth/logout_all", {}),
     ],
 )

@@ -4,12 +4,13 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.common import messages
+from app.config import Config
 from app.users import constants
 from app.users.forms import LoginForm, SignupForm
 from tests.helpers import PASSWORD, SIGNUP_FIELDS, STRONG_128
 
 PASSWORD_LENGTH = messages.PASSWORD_LENGTH.format(
-    min=constants.MIN_PASSWORD_LEN, max=constants.MAX_PASSWORD_LEN
+    min=Config.PASSWORD_MIN_LENGTH, max=constants.MAX_PASSWORD_LEN
 )
 
 
@@ -77,21 +78,22 @@ FFI = "\ufb03"
 @pytest.mark.parametrize(
     ("password", "outcome"),
     [
-        ("Zq8#vT2", "length"),
-        # Eight code points pass the length rule, but zxcvbn never scores eight as strong.
-        ("Zq8#vT2!", "weak"),
-        ("Zq8#vT2!x", "ok"),
+        # Strong, and one short of the default minimum of 15: the length refuses it.
+        ("Zq8#vT2!x-ab3#", "length"),
+        ("Zq8#vT2!x-ab3#L", "ok"),
+        # Fifteen code points pass the length rule; the strength rule still applies.
+        ("aaaaaaaaaaaaaaa", "weak"),
         (STRONG_128, "ok"),
         (STRONG_128 + "x", "length"),
         # U+FB03 (one code point typed) is three after NFKC.
-        (FFI * 2 + "Z", "length"),
-        (FFI * 2 + "Zq", "weak"),
-        (FFI + "Zq8#vT", "ok"),
+        (FFI * 4 + "Zq", "length"),
+        (FFI * 4 + "Zq8", "weak"),
+        (FFI + "Zq8#vT2!x-ab", "ok"),
         (STRONG_128[:59] + FFI * 23, "ok"),
         (STRONG_128[:59] + FFI * 23 + "x", "length"),
         (FFI * 43, "length"),
-        # A combining sequence composes to one code point: seven after NFKC.
-        ("e\u0301" * 7, "length"),
+        # A combining sequence composes to one code point: fourteen after NFKC.
+        ("e\u0301" * 14, "length"),
     ],
 )
 def test_password_length_is_counted_after_nfkc(ctx, password, outcome):
@@ -109,7 +111,7 @@ def test_password_length_is_counted_after_nfkc(ctx, password, outcome):
 @pytest.mark.usefixtures("no_scoring")
 def test_validation_never_scores_the_password(ctx):
     """Scoring is the dearest check: views ask for it once the cheap ones have passed."""
-    assert signup(password="password", confirm="password").errors == {}
+    assert signup(password="password" * 2, confirm="password" * 2).errors == {}
 
 
 def test_confirm_is_compared_after_nfkc(ctx):

@@ -4,19 +4,23 @@ import secrets
 
 import pytest
 from argon2 import PasswordHasher as Argon2Hasher
-from argon2 import extract_parameters
+from argon2 import Type, extract_parameters
 from sqlalchemy import select
 
 from app.config import Config, DevelopmentConfig, ProductionConfig, TestingConfig
 from app.extensions import db
+from app.users import passwords as password_module
 from app.users.models import User
 from app.users.passwords import normalize, passwords
 from tests.helpers import PASSWORD, AuthActions, use_production
 from tests.plugins.databases import make_app
 
 # A strong password and its fullwidth form (U+FF01 to U+FF5E), which NFKC maps back to it.
-ASCII_FORM = "Kx9#mQ2!vLp7"
-FULLWIDTH = "\uff2b\uff58\uff19\uff03\uff4d\uff31\uff12\uff01\uff56\uff2c\uff50\uff17"
+ASCII_FORM = "Kx9#mQ2!vLp7-Rw4"
+FULLWIDTH = (
+    "\uff2b\uff58\uff19\uff03\uff4d\uff31\uff12\uff01"
+    "\uff56\uff2c\uff50\uff17\uff0d\uff32\uff57\uff14"
+)
 # OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 OWASP_MEMORY_KIB = 19 * 1024
 OWASP_TIME_COST = 2
@@ -226,11 +230,10 @@ def raised(database_url):
     ],
 )
 def test_an_older_hash_is_padded_up_to_the_current_cost(raised, stored, padding):
-    padded = raised.padding_for(hash_with(*stored))
-    parameters = extract_parameters(padded)
-    assert (parameters.time_cost, parameters.memory_cost) == padding
+    assert raised.padding_for(hash_with(*stored)) == padding
     time_cost, memory_cost = stored
-    assert time_cost * memory_cost + parameters.time_cost * parameters.memory_cost == 2 * 512
+    padding_time, padding_memory = padding
+    assert time_cost * memory_cost + padding_time * padding_memory == 2 * 512
 
 
 @pytest.mark.parametrize("stored", [(2, 512), (2, 500), (3, 512), (2, 1024)])
@@ -243,24 +246,60 @@ def test_a_malformed_hash_is_not_padded(raised, stored):
     assert raised.padding_for(stored) is None
 
 
-def test_one_padding_hash_per_parameter_set(raised):
-    assert raised.padding_for(hash_with(2, 128)) == raised.padding_for(hash_with(2, 128))
-    assert raised.padding_for(hash_with(2, 128)) != raised.padding_for(hash_with(1, 128))
+def spy(monkeypatch, owner, name):
+    """The calls of ``owner.name`` from now on, each still made."""
+    calls = []
+    real = getattr(owner, name)
+
+    def record(*args, **kwargs):
+        calls.append((args, kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, record)
+    return calls
 
 
-def test_checking_an_older_hash_also_checks_its_padding(raised, monkeypatch):
-    checked = []
-    check = passwords._check
-
-    def spy(state, stored, password):
-        checked.append(stored)
-        return check(state, stored, password)
-
-    monkeypatch.setattr(passwords, "_check", spy)
+def test_checking_an_older_hash_also_runs_its_padding(raised, monkeypatch):
     stored = hash_with(2, 128)
+    checked = spy(monkeypatch, passwords, "_check")
+    padded = spy(monkeypatch, raised, "pad")
     assert passwords.verify(stored, PASSWORD) is True
-    assert checked == [stored, raised.padding_for(stored)]
+    assert [args[1] for args, _ in checked] == [stored]
+    assert [args[0] for args, _ in padded] == [(2, 384)]
     checked.clear()
+    padded.clear()
     current = passwords.hash(PASSWORD)
     assert passwords.verify(current, "wrong") is False
-    assert checked == [current]
+    assert [args[1] for args, _ in checked] == [current]
+    assert padded == []
+
+
+def test_the_padding_costs_what_checking_its_parameters_does(raised, monkeypatch):
+    """One argon2id run of the padding's passes and memory, in the app's lanes."""
+    runs = spy(monkeypatch, password_module, "hash_secret_raw")
+    raised.pad((2, 384), PASSWORD)
+    [(_args, options)] = runs
+    assert (options["time_cost"], options["memory_cost"], options["parallelism"]) == (2, 384, 1)
+    assert options["type"] is Type.ID
+
+
+def test_no_hash_is_made_when_the_app_first_meets_an_older_hash(raised, monkeypatch):
+    """The first login of a dormant account costs what every later one does: its check and the
+    padding run, with nothing made for its parameters then (which would be a hash more)."""
+    stored = [hash_with(2, 128), hash_with(1, 512)]
+    made = spy(monkeypatch, Argon2Hasher, "hash")
+    for _ in range(2):
+        for older in stored:
+            assert passwords.verify(older, "wrong") is False
+    assert made == []
+
+
+def test_the_dummy_hash_is_made_when_the_app_starts(database_url, monkeypatch):
+    made = spy(monkeypatch, Argon2Hasher, "hash")
+    app = make_app(database_url, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=512)
+    assert len(made) == 1
+    with app.app_context():
+        assert passwords.dummy_verify(PASSWORD) is False
+        assert passwords.verify(hash_with(2, 128), PASSWORD) is True
+    # Only hash_with's own hash: neither an unknown login nor a dormant account made one.
+    assert len(made) == 2

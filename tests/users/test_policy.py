@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import zxcvbn.matching
+from flask import Flask
 from zxcvbn.matching import L33T_TABLE
 
 from app.common import messages
@@ -313,3 +314,34 @@ def test_the_scored_text_holds_few_l33t_readings(password):
 )
 def test_ordinary_passwords_are_scored_as_typed(password):
     assert policy.scored_text(password) == password[: policy.ZXCVBN_MAX_LEN]
+
+
+# The whole rule of a new password: its length, then its strength
+
+
+@pytest.fixture
+def minimum_15():
+    """A bare app's context (no database) with the default minimum of 15."""
+    app = Flask(__name__)
+    app.config["PASSWORD_MIN_LENGTH"] = 15
+    with app.app_context():
+        yield
+
+
+LENGTH_15 = messages.PASSWORD_LENGTH.format(min=15, max=128)
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        # Strong, but short: the length speaks first.
+        (STRONG, LENGTH_15),
+        ("password", LENGTH_15),
+        ("Zq8#vT2!x-ab3#L", None),
+        ("Password1234567", weak("This is similar to a commonly used password.")),
+        ("ALICE#Zq8vT2!x7", messages.PASSWORD_PERSONAL),
+        ("correct horse battery staple", None),
+    ],
+)
+def test_a_new_password_is_held_to_its_length_then_its_strength(minimum_15, password, problem):
+    assert policy.new_password_problem(password, **ALICE) == problem

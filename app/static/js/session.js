@@ -73,6 +73,13 @@
     });
 
     forms.handle($signupForm, api.signup, function (body) {
+      // A 202 and no user: addresses must be confirmed first, and nobody is logged in. The
+      // same words come back whether the address was new or had an account already.
+      if (!body.data) {
+        $signupForm.trigger('reset');
+        forms.showStatus($signupForm, body.message);
+        return;
+      }
       showLoggedIn(userOf(body), true);
     });
 
