@@ -66,7 +66,15 @@ def examples_of(media):
     if "example" in media:
         yield "example", media["example"]
     for name, example in media.get("examples", {}).items():
-        yield name, example["value"]
+        yield name, resolved(example)["value"]
+
+
+def resolved(node):
+    """``node``, or the component its ``$ref`` names (``#/components/examples/...``)."""
+    if "$ref" not in node:
+        return node
+    *_, kind, name = node["$ref"].split("/")
+    return DOCUMENT["components"][kind][name]
 
 
 EXAMPLES = list(example_cases())
@@ -79,6 +87,8 @@ def test_every_example_fits_its_schema(where, example):
     schema_validator(*where).validate(example)
 
 
+# Flask-WTF's reasons, which start the message of a CSRF failure.
+CSRF_REASONS = ("The CSRF token is missing.", "The CSRF token is invalid.")
 # Werkzeug's refusal of a Host that TRUSTED_HOSTS does not list, for the examples' host.
 UNTRUSTED_HOST = "Host 'evil.example.com' is not trusted."
 
@@ -96,7 +106,7 @@ def known_messages():
     constants_ = {value for name, value in vars(messages).items() if name.isupper()}
     limits = Placeholders(min=constants.MIN_USERNAME_LEN, max=constants.MAX_USERNAME_LEN)
     filled = {text.format_map(limits) for text in constants_}
-    csrf = {"The CSRF token is missing.", "The CSRF token is invalid."}
+    csrf = {messages.CSRF_FAILED.format(reason=reason) for reason in CSRF_REASONS}
     return constants_ | filled | csrf | {UNTRUSTED_HOST}
 
 
@@ -222,6 +232,26 @@ def test_every_operation_says_what_it_needs(method, path, operation):
         assert needs == {"session", "csrf"}
     if "401" in operation["responses"] and method == "get":
         assert needs == {"session"}
+
+
+WITH_CSRF = [
+    (operation, f"{m} {p}")
+    for m, p, operation in OPERATIONS
+    if any("csrf" in requirement for requirement in operation["security"])
+]
+
+
+@pytest.mark.parametrize(
+    "operation", [op for op, _ in WITH_CSRF], ids=[name for _, name in WITH_CSRF]
+)
+def test_every_operation_that_needs_the_csrf_token_lists_its_403(operation):
+    """A missing credential is a 401 or a 403 (Schemathesis's ``ignored_auth``): a CSRF
+    failure is a 403 of its own type, listed with an example on every operation that needs
+    the token."""
+    response = resolved(operation["responses"]["403"])
+    (media,) = response["content"].values()
+    types = {example["errors"]["type"] for _, example in examples_of(media)}
+    assert messages.CSRF_FAILED_TYPE in types
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)

@@ -107,6 +107,13 @@ BODY_NOT_UTF8 = "The request body is not valid UTF-8."
 UNSUPPORTED_MEDIA_TYPE = "Send the fields as application/json or application/x-www-form-urlencoded."
 BODY_TOO_LARGE = "The request body is too large."
 
+# CSRF: a 403 of its own type, as Django answers, whatever Flask-WTF found wrong ({reason}).
+CSRF_FAILED = (
+    "{reason} Get a token from GET /api/auth/csrf and send it in the X-CSRFToken header, "
+    "with the session cookie it came with."
+)
+CSRF_FAILED_TYPE = "CSRF failed"
+
 # Sessions
 SESSION_NOT_FOUND = "No such session"
 

@@ -54,8 +54,9 @@
     return (body && body.errors) || {};
   }
 
+  // The server's refusal of the token (missing, or not this session's): a 403 of its own type.
   function isCsrfFailure(xhr) {
-    return xhr.status === 400 && /CSRF/.test(errorsOf(xhr).message || '');
+    return xhr.status === 403 && errorsOf(xhr).type === 'CSRF failed';
   }
 
   function refreshToken() {
@@ -246,7 +247,9 @@
     // The browser's own refusal of a passkey step (cancelled, none on this device, …).
     browserRefused: function (failed) { return Boolean(failed && failed.passkeyRefusal); },
     // The 400 of a mailed link's token that is no good (used, expired or never issued).
-    isRefusedLink: function (xhr) { return xhr.status === 400 && !isCsrfFailure(xhr); },
+    isRefusedLink: function (xhr) { return xhr.status === 400; },
+    // The 403 of a CSRF token still refused after the one retry: not a wrong password.
+    isCsrfFailure: isCsrfFailure,
     failure: failure
   };
 }(window.jQuery, window));
