@@ -3,6 +3,7 @@
 import pytest
 
 from tests.helpers import CSRF_META, assert_error
+from tests.plugins.databases import make_app
 
 NOT_FOUND = (
     "The requested URL was not found on the server. If you entered the URL manually please "
@@ -47,6 +48,14 @@ def test_page_token_belongs_to_the_session(client):
     second = CSRF_META.search(client.get("/anything").get_data(as_text=True)).group(1)
     # Signed with a timestamp, so the strings may differ; the session's raw token is one.
     assert first.split(".")[0] == second.split(".")[0]
+
+
+def test_page_names_the_public_address(database_url):
+    """PUBLIC_URL, where passkeys work: the page names it to a browser that came by another
+    address (an IP, for one), whatever address this request came by."""
+    app = make_app(database_url, PUBLIC_URL="https://auth.example.com")
+    page = app.test_client().get("/", base_url="http://127.0.0.1:5000").get_data(as_text=True)
+    assert '<meta name="public-url" content="https://auth.example.com">' in page
 
 
 def test_page_sets_a_session_cookie_with_the_token(app, client):
