@@ -104,6 +104,7 @@ EMAIL_TAKEN = "This email is already taken."
 BODY_NOT_OBJECT = "The request body must be a JSON object."
 BODY_MALFORMED = "The request body is not valid JSON."
 BODY_NOT_UTF8 = "The request body is not valid UTF-8."
+FORM_PART_UNNAMED = "Every part of a multipart/form-data body needs a name."
 UNSUPPORTED_MEDIA_TYPE = "Send the fields as application/json or application/x-www-form-urlencoded."
 BODY_TOO_LARGE = "The request body is too large."
 
