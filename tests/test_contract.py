@@ -206,6 +206,53 @@ def test_yaml_made_no_boolean_of_a_word():
     assert {key for key, _ in booleans(DOCUMENT)} <= BOOLEAN_KEYS
 
 
+def patterns(node):
+    """Every ``pattern`` in the document."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == "pattern" and isinstance(child, str):
+                yield child
+            else:
+                yield from patterns(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from patterns(child)
+
+
+# Classes whose members differ between ECMA 262 (JSON Schema's regular expressions, as
+# Schemathesis generates from them) and Python (the app, and openapi-core): Python's \s also
+# takes U+001C to U+001F and U+0085, its \d and \w every script's digits and letters.
+ENGINE_DEPENDENT = re.compile(r"\\[sSdDwWbB]")
+
+
+@pytest.mark.parametrize("pattern", sorted(set(patterns(DOCUMENT))))
+def test_no_pattern_means_one_thing_to_the_fuzzer_and_another_to_the_app(pattern):
+    assert not ENGINE_DEPENDENT.search(pattern)
+
+
+# Every character Python strips; a pattern's whitespace class missing one would let it through.
+WHITESPACE = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "valid"),
+    [
+        (("LoginFields", "login"), WHITESPACE, False),
+        (("LoginFields", "login"), "\u001d", False),
+        (("LoginFields", "login"), "\ufeff", True),
+        (("SignupFields", "first_name"), WHITESPACE, False),
+        (("SignupFields", "user_name"), f"{WHITESPACE}alice{WHITESPACE}", True),
+        (("SignupFields", "user_name"), "\ufeffalice", False),
+        (("TotpCode",), f"{WHITESPACE}1{WHITESPACE}23 456{WHITESPACE}", True),
+    ],
+)
+def test_what_the_patterns_take_as_whitespace_is_what_the_app_strips(where, value, valid):
+    """The forms strip, and codes drop, Python's whitespace (U+001D too); U+FEFF is text."""
+    schema, *field = where
+    path = ("components", "schemas", schema, *(("properties", *field) if field else ()))
+    assert schema_validator(*path).is_valid(value) == valid
+
+
 OPERATION_IDS = [f"{method} {path}" for method, path, _ in OPERATIONS]
 WITH_BODIES = [
     (operation, f"{m} {p}") for m, p, operation in OPERATIONS if "requestBody" in operation
