@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the app on the embedded default (SQLite in instance/), from a fresh clone:
 # installs what is missing, brings the database to the current schema, then serves
-# on http://127.0.0.1:${PORT:-5000}.
+# on http://localhost:${PORT:-5000} (listening on 127.0.0.1 only; run.py prints the address,
+# localhost, because browsers refuse passkeys at an IP address).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 

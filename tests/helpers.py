@@ -91,6 +91,27 @@ def assert_error(response, status, message, fields=None, error_type=None):
     assert response.get_json() == {"success": False, "errors": errors}
 
 
+# Flask-WTF's reasons for refusing a request's CSRF token, which start the message of its 403.
+CSRF_MISSING = "The CSRF token is missing."
+CSRF_SESSION_MISSING = "The CSRF session token is missing."
+CSRF_INVALID = "The CSRF token is invalid."
+CSRF_MISMATCH = "The CSRF tokens do not match."
+CSRF_EXPIRED = "The CSRF token has expired."
+CSRF_NO_REFERRER = "The referrer header is missing."
+CSRF_BAD_REFERRER = "The referrer does not match the host."
+
+
+def assert_csrf_failure(response, reason):
+    """The 403 of a CSRF failure: its own type, Flask-WTF's ``reason``, and where to get a
+    token."""
+    assert_error(
+        response,
+        403,
+        messages.CSRF_FAILED.format(reason=reason),
+        error_type=messages.CSRF_FAILED_TYPE,
+    )
+
+
 def assert_reauthentication_required(response):
     """The 403 of a sensitive action whose session proved who it is too long ago."""
     assert_error(

@@ -529,11 +529,13 @@ def test_runserver_defaults(runner):
 
 
 def test_run_py_serves_on_loopback_port_without_debug(start, database_url):
+    """It prints the address where passkeys work, localhost, and listens on loopback only."""
     port = free_port()
     server = start([sys.executable, "run.py"], database_url, port, PORT=str(port))
     assert listening_addresses(port) == {"127.0.0.1"}
     log = server.log()
-    assert f"Running on http://127.0.0.1:{port}" in log
+    assert f"Running on http://localhost:{port}" in log
+    assert "Running on http://127.0.0.1" not in log
     assert "Debug mode: off" in log
 
 

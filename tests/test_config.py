@@ -24,7 +24,15 @@ from app.secret_key import (
     instance_secret_key,
 )
 from app.users.passwords import passwords
-from tests.helpers import PASSWORD, ROOT, AuthActions, assert_error, use_production
+from tests.helpers import (
+    CSRF_EXPIRED,
+    PASSWORD,
+    ROOT,
+    AuthActions,
+    assert_csrf_failure,
+    assert_error,
+    use_production,
+)
 from tests.plugins.databases import make_app
 
 RANDOM_KEY = secrets.token_hex(32)
@@ -442,7 +450,7 @@ def test_a_time_limit_would_expire_old_tokens(build, monkeypatch):
         patch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: two_days_ago)
         token = client.get("/api/auth/csrf").get_json()["csrf_token"]
     response = client.post("/api/auth/logout", headers={"X-CSRFToken": token})
-    assert_error(response, 400, "The CSRF token has expired.")
+    assert_csrf_failure(response, CSRF_EXPIRED)
 
 
 # The public address and the mail

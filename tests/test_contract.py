@@ -66,7 +66,15 @@ def examples_of(media):
     if "example" in media:
         yield "example", media["example"]
     for name, example in media.get("examples", {}).items():
-        yield name, example["value"]
+        yield name, resolved(example)["value"]
+
+
+def resolved(node):
+    """``node``, or the component its ``$ref`` names (``#/components/examples/...``)."""
+    if "$ref" not in node:
+        return node
+    *_, kind, name = node["$ref"].split("/")
+    return DOCUMENT["components"][kind][name]
 
 
 EXAMPLES = list(example_cases())
@@ -79,6 +87,8 @@ def test_every_example_fits_its_schema(where, example):
     schema_validator(*where).validate(example)
 
 
+# Flask-WTF's reasons, which start the message of a CSRF failure.
+CSRF_REASONS = ("The CSRF token is missing.", "The CSRF token is invalid.")
 # Werkzeug's refusal of a Host that TRUSTED_HOSTS does not list, for the examples' host.
 UNTRUSTED_HOST = "Host 'evil.example.com' is not trusted."
 
@@ -96,7 +106,7 @@ def known_messages():
     constants_ = {value for name, value in vars(messages).items() if name.isupper()}
     limits = Placeholders(min=constants.MIN_USERNAME_LEN, max=constants.MAX_USERNAME_LEN)
     filled = {text.format_map(limits) for text in constants_}
-    csrf = {"The CSRF token is missing.", "The CSRF token is invalid."}
+    csrf = {messages.CSRF_FAILED.format(reason=reason) for reason in CSRF_REASONS}
     return constants_ | filled | csrf | {UNTRUSTED_HOST}
 
 
@@ -196,6 +206,53 @@ def test_yaml_made_no_boolean_of_a_word():
     assert {key for key, _ in booleans(DOCUMENT)} <= BOOLEAN_KEYS
 
 
+def patterns(node):
+    """Every ``pattern`` in the document."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == "pattern" and isinstance(child, str):
+                yield child
+            else:
+                yield from patterns(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from patterns(child)
+
+
+# Classes whose members differ between ECMA 262 (JSON Schema's regular expressions, as
+# Schemathesis generates from them) and Python (the app, and openapi-core): Python's \s also
+# takes U+001C to U+001F and U+0085, its \d and \w every script's digits and letters.
+ENGINE_DEPENDENT = re.compile(r"\\[sSdDwWbB]")
+
+
+@pytest.mark.parametrize("pattern", sorted(set(patterns(DOCUMENT))))
+def test_no_pattern_means_one_thing_to_the_fuzzer_and_another_to_the_app(pattern):
+    assert not ENGINE_DEPENDENT.search(pattern)
+
+
+# Every character Python strips; a pattern's whitespace class missing one would let it through.
+WHITESPACE = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "valid"),
+    [
+        (("LoginFields", "login"), WHITESPACE, False),
+        (("LoginFields", "login"), "\u001d", False),
+        (("LoginFields", "login"), "\ufeff", True),
+        (("SignupFields", "first_name"), WHITESPACE, False),
+        (("SignupFields", "user_name"), f"{WHITESPACE}alice{WHITESPACE}", True),
+        (("SignupFields", "user_name"), "\ufeffalice", False),
+        (("TotpCode",), f"{WHITESPACE}1{WHITESPACE}23 456{WHITESPACE}", True),
+    ],
+)
+def test_what_the_patterns_take_as_whitespace_is_what_the_app_strips(where, value, valid):
+    """The forms strip, and codes drop, Python's whitespace (U+001D too); U+FEFF is text."""
+    schema, *field = where
+    path = ("components", "schemas", schema, *(("properties", *field) if field else ()))
+    assert schema_validator(*path).is_valid(value) == valid
+
+
 OPERATION_IDS = [f"{method} {path}" for method, path, _ in OPERATIONS]
 WITH_BODIES = [
     (operation, f"{m} {p}") for m, p, operation in OPERATIONS if "requestBody" in operation
@@ -222,6 +279,26 @@ def test_every_operation_says_what_it_needs(method, path, operation):
         assert needs == {"session", "csrf"}
     if "401" in operation["responses"] and method == "get":
         assert needs == {"session"}
+
+
+WITH_CSRF = [
+    (operation, f"{m} {p}")
+    for m, p, operation in OPERATIONS
+    if any("csrf" in requirement for requirement in operation["security"])
+]
+
+
+@pytest.mark.parametrize(
+    "operation", [op for op, _ in WITH_CSRF], ids=[name for _, name in WITH_CSRF]
+)
+def test_every_operation_that_needs_the_csrf_token_lists_its_403(operation):
+    """A missing credential is a 401 or a 403 (Schemathesis's ``ignored_auth``): a CSRF
+    failure is a 403 of its own type, listed with an example on every operation that needs
+    the token."""
+    response = resolved(operation["responses"]["403"])
+    (media,) = response["content"].values()
+    types = {example["errors"]["type"] for _, example in examples_of(media)}
+    assert messages.CSRF_FAILED_TYPE in types
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)

@@ -1,5 +1,8 @@
 """Every error under ``/api/`` is the JSON envelope: routing, server errors, a lost database."""
 
+import time
+
+import itsdangerous
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -15,8 +18,23 @@ from app.api import is_api_path
 from app.api.errors import is_connection_error
 from app.common import messages
 from app.extensions import db
+from app.users.models import User
 from devtools.processes import free_port
-from tests.helpers import PASSWORD, AuthActions, assert_error
+from tests.helpers import (
+    CSRF_BAD_REFERRER,
+    CSRF_EXPIRED,
+    CSRF_INVALID,
+    CSRF_MISMATCH,
+    CSRF_MISSING,
+    CSRF_NO_REFERRER,
+    CSRF_SESSION_MISSING,
+    PASSWORD,
+    SIGNUP_FIELDS,
+    AuthActions,
+    assert_csrf_failure,
+    assert_error,
+    count_rows,
+)
 from tests.plugins.databases import POSTGRESQL, TEST_DATABASE, TEST_DATABASE_URL, make_app
 
 NOT_FOUND = (
@@ -123,6 +141,89 @@ def test_error_outside_the_api_stays_html(client):
     response = client.post("/")
     assert response.status_code == 405
     assert response.mimetype == "text/html"
+
+
+# CSRF failures: a 403 of their own type, whatever Flask-WTF found wrong
+
+HTTPS = "https://localhost"
+
+
+def token_of(client, **request):
+    return client.get("/api/auth/csrf", **request).get_json()["csrf_token"]
+
+
+def no_header(app, client, monkeypatch):
+    token_of(client)
+    return {}
+
+
+def forged(app, client, monkeypatch):
+    token_of(client)
+    return {"headers": {"X-CSRFToken": "forged"}}
+
+
+def no_session(app, client, monkeypatch):
+    """A token, but from another client: this one has no session holding one."""
+    return {"headers": {"X-CSRFToken": token_of(app.test_client())}}
+
+
+def another_sessions(app, client, monkeypatch):
+    token_of(client)
+    return {"headers": {"X-CSRFToken": token_of(app.test_client())}}
+
+
+def expired(app, client, monkeypatch):
+    """Made two days ago, with a time limit of an hour (the app's default has none)."""
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    two_days_ago = int(time.time()) - 2 * 24 * 3600
+    with monkeypatch.context() as patch:
+        patch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: two_days_ago)
+        return {"headers": {"X-CSRFToken": token_of(client)}}
+
+
+def no_referrer(app, client, monkeypatch):
+    """HTTPS with Flask-WTF's strict mode on (the app's default has it off)."""
+    app.config["WTF_CSRF_SSL_STRICT"] = True
+    return {"headers": {"X-CSRFToken": token_of(client, base_url=HTTPS)}, "base_url": HTTPS}
+
+
+def other_referrer(app, client, monkeypatch):
+    request = no_referrer(app, client, monkeypatch)
+    request["headers"]["Referer"] = "https://elsewhere.example/"
+    return request
+
+
+CSRF_FAILURES = [
+    (no_header, CSRF_MISSING),
+    (forged, CSRF_INVALID),
+    (no_session, CSRF_SESSION_MISSING),
+    (another_sessions, CSRF_MISMATCH),
+    (expired, CSRF_EXPIRED),
+    (no_referrer, CSRF_NO_REFERRER),
+    (other_referrer, CSRF_BAD_REFERRER),
+]
+
+
+@pytest.mark.parametrize(
+    ("refused", "reason"), CSRF_FAILURES, ids=[kind.__name__ for kind, _ in CSRF_FAILURES]
+)
+def test_every_csrf_failure_is_a_403_of_its_own_type(app, client, monkeypatch, refused, reason):
+    """Not a 400: the token is a credential, missing or wrong. The message says why, and
+    where a good one comes from; nothing is done."""
+    request = refused(app, client, monkeypatch)
+    response = client.post("/api/auth/signup", data=SIGNUP_FIELDS, **request)
+    assert_csrf_failure(response, reason)
+    assert count_rows(app, User) == 0
+
+
+def test_a_csrf_failure_leaves_the_session_and_its_token(app, client):
+    """A client that was refused takes the session's token, as the message says, and the
+    same request goes through."""
+    refused = client.post("/api/auth/signup", data=SIGNUP_FIELDS, headers={"X-CSRFToken": "x"})
+    assert refused.status_code == 403
+    token = token_of(client)
+    response = client.post("/api/auth/signup", data=SIGNUP_FIELDS, headers={"X-CSRFToken": token})
+    assert response.status_code == 201
 
 
 # 500

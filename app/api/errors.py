@@ -2,12 +2,14 @@
 
 from flask import request
 from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from app.api import is_api_path
-from app.api.responses import from_http_exception
+from app.api.responses import Refusal, from_http_exception
+from app.common import messages
 from app.common.time import seconds_until
 from app.extensions import db, limiter
 
@@ -43,10 +45,21 @@ def is_connection_error(exc: SQLAlchemyError) -> bool:
 
 
 def handle_http_exception(exc: HTTPException):
-    """JSON for the API (routing 404/405 and CSRF failures included); Flask's page elsewhere."""
+    """JSON for the API (routing 404/405 included); Flask's page elsewhere."""
     if is_api_path(request.path):
         return from_http_exception(exc)
     return exc
+
+
+def handle_csrf_failure(exc: CSRFError):
+    """A 403 of type "CSRF failed", as Django answers, where Flask-WTF says 400.
+
+    The token is a credential that is missing or wrong, not a malformed request: clients
+    (and the page) tell it from every other refusal by its type, and fetch a new one. Flask-WTF's
+    reason (missing, invalid, not this session's) stays at the start of the message.
+    """
+    message = messages.CSRF_FAILED.format(reason=exc.description)
+    return handle_http_exception(Refusal(403, message, messages.CSRF_FAILED_TYPE))
 
 
 def handle_route_limit(exc: RateLimitExceeded):
@@ -75,6 +88,7 @@ def handle_rate_limit_store_error(_exc):
 
 def register(app):
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(CSRFError, handle_csrf_failure)
     app.register_error_handler(RateLimitExceeded, handle_route_limit)
     app.register_error_handler(SQLAlchemyError, handle_database_error)
     if (app.config["RATELIMIT_STORAGE_URI"] or "").startswith("redis"):

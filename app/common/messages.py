@@ -115,8 +115,16 @@ EMAIL_TAKEN = "This email is already taken."
 BODY_NOT_OBJECT = "The request body must be a JSON object."
 BODY_MALFORMED = "The request body is not valid JSON."
 BODY_NOT_UTF8 = "The request body is not valid UTF-8."
+FORM_PART_UNNAMED = "Every part of a multipart/form-data body needs a name."
 UNSUPPORTED_MEDIA_TYPE = "Send the fields as application/json or application/x-www-form-urlencoded."
 BODY_TOO_LARGE = "The request body is too large."
+
+# CSRF: a 403 of its own type, as Django answers, whatever Flask-WTF found wrong ({reason}).
+CSRF_FAILED = (
+    "{reason} Get a token from GET /api/auth/csrf and send it in the X-CSRFToken header, "
+    "with the session cookie it came with."
+)
+CSRF_FAILED_TYPE = "CSRF failed"
 
 # Sessions
 SESSION_NOT_FOUND = "No such session"

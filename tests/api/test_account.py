@@ -21,9 +21,11 @@ from app.users.models import User
 from tests.api.test_mfa import turn_on
 from tests.api.test_passkeys import register
 from tests.helpers import (
+    CSRF_MISSING,
     PASSWORD,
     AuthActions,
     age,
+    assert_csrf_failure,
     assert_error,
     assert_reauthentication_required,
     confirm_email,
@@ -400,7 +402,7 @@ def test_a_wrong_password_is_logged_as_a_failed_proof(app, alice, events):
 
 def test_the_csrf_token_is_needed(app, alice):
     response = alice._client.post(DELETE, json={"password": PASSWORD})
-    assert response.status_code == 400
+    assert_csrf_failure(response, CSRF_MISSING)
     assert user_exists(app)
 
 

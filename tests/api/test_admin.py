@@ -19,9 +19,11 @@ from app.users import constants
 from app.users.models import User
 from tests.api.test_mfa import turn_on
 from tests.helpers import (
+    CSRF_MISSING,
     PASSWORD,
     AuthActions,
     age,
+    assert_csrf_failure,
     assert_error,
     assert_reauthentication_required,
     confirm_email,
@@ -204,7 +206,7 @@ def test_no_one_but_an_admin_can_make_themself_an_admin(app, ids, as_role, role)
 def test_a_write_without_the_csrf_token_changes_nothing(app, ids, bob, root):
     before = state_of(app, "bob")
     response = root._client.post(f"{USERS}/{ids['bob']}/disable")
-    assert response.status_code == 400
+    assert_csrf_failure(response, CSRF_MISSING)
     assert state_of(app, "bob") == before
 
 

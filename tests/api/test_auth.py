@@ -20,10 +20,15 @@ from app.users import constants, policy
 from app.users.models import User
 from app.users.policy import password_problem
 from tests.helpers import (
+    CSRF_INVALID,
+    CSRF_MISMATCH,
+    CSRF_MISSING,
+    CSRF_SESSION_MISSING,
     PASSWORD,
     SIGNUP_FIELDS,
     STRONG_128,
     AuthActions,
+    assert_csrf_failure,
     assert_error,
     count_rows,
 )
@@ -114,7 +119,7 @@ def test_token_from_before_signup_is_refused_after(auth, client):
     api_token = client.get("/api/auth/csrf").get_json()["csrf_token"]
     assert auth.signup().status_code == 201
     response = client.post("/api/auth/logout", headers={"X-CSRFToken": api_token})
-    assert_error(response, 400, "The CSRF tokens do not match.")
+    assert_csrf_failure(response, CSRF_MISMATCH)
 
 
 # GET /api/auth/verify_auth
@@ -817,7 +822,7 @@ POSTS = {
 def test_post_without_csrf_token(app, auth, client, path):
     auth.signup()
     response = client.post(path, data=POSTS[path])
-    assert_error(response, 400, "The CSRF token is missing.")
+    assert_csrf_failure(response, CSRF_MISSING)
     assert logged_in_user(client) == "alice"
     assert count_rows(app, User) == 1
 
@@ -826,14 +831,14 @@ def test_post_without_csrf_token(app, auth, client, path):
 def test_post_with_invalid_csrf_token(app, auth, client, path):
     auth.signup()
     response = client.post(path, data=POSTS[path], headers={"X-CSRFToken": "forged"})
-    assert_error(response, 400, "The CSRF token is invalid.")
+    assert_csrf_failure(response, CSRF_INVALID)
     assert logged_in_user(client) == "alice"
 
 
 @pytest.mark.parametrize("path", POSTS)
 def test_post_with_json_and_no_csrf_token(client, path):
     response = client.post(path, json=POSTS[path])
-    assert_error(response, 400, "The CSRF token is missing.")
+    assert_csrf_failure(response, CSRF_MISSING)
 
 
 @pytest.mark.parametrize("path", POSTS)
@@ -841,10 +846,10 @@ def test_post_with_token_of_another_session(app, auth, path):
     token = auth.fetch_token()
     other = app.test_client()
     response = other.post(path, data=POSTS[path], headers={"X-CSRFToken": token})
-    assert_error(response, 400, "The CSRF session token is missing.")
+    assert_csrf_failure(response, CSRF_SESSION_MISSING)
     other.get("/api/auth/csrf")
     response = other.post(path, data=POSTS[path], headers={"X-CSRFToken": token})
-    assert_error(response, 400, "The CSRF tokens do not match.")
+    assert_csrf_failure(response, CSRF_MISMATCH)
 
 
 @pytest.mark.parametrize("referer", [None, "https://elsewhere.example/"])

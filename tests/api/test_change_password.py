@@ -16,9 +16,13 @@ from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
 from tests.helpers import (
+    CSRF_INVALID,
+    CSRF_MISMATCH,
+    CSRF_MISSING,
     PASSWORD,
     SIGNUP_FIELDS,
     AuthActions,
+    assert_csrf_failure,
     assert_error,
     confirm_email,
     count_rows,
@@ -114,7 +118,7 @@ def test_next_post_takes_the_new_token(alice, client):
     new_token = alice.post(PATH, data=fields()).get_json()["csrf_token"]
     assert new_token != old_token
     response = client.post("/api/auth/logout", headers={"X-CSRFToken": old_token})
-    assert_error(response, 400, "The CSRF tokens do not match.")
+    assert_csrf_failure(response, CSRF_MISMATCH)
     assert client.post("/api/auth/logout", headers={"X-CSRFToken": new_token}).status_code == 200
 
 
@@ -322,14 +326,11 @@ def test_huge_new_password_is_refused_without_scoring(app, send, no_scoring):
 
 @pytest.mark.parametrize(
     ("headers", "message"),
-    [
-        ({}, "The CSRF token is missing."),
-        ({"X-CSRFToken": "forged"}, "The CSRF token is invalid."),
-    ],
+    [({}, CSRF_MISSING), ({"X-CSRFToken": "forged"}, CSRF_INVALID)],
 )
 def test_csrf_token_is_required(app, alice, client, headers, message):
     response = client.post(PATH, json=fields(), headers=headers)
-    assert_error(response, 400, message)
+    assert_csrf_failure(response, message)
     assert is_logged_in(alice)
     assert can_log_in(app, PASSWORD)
 

@@ -279,6 +279,23 @@ def test_form_value_with_invalid_utf8_is_400(auth, body):
     assert_error(response, 400, messages.BODY_NOT_UTF8)
 
 
+@pytest.mark.parametrize(
+    "disposition",
+    ["form-data", 'form-data; filename="a.txt"', "attachment"],
+    ids=["no name", "a file with no name", "not form-data"],
+)
+def test_a_form_part_with_no_name_is_400(auth, disposition):
+    """RFC 7578 names every part. Werkzeug keys a nameless one None, and Flask-WTF, looking
+    for its token among the fields before the header, raised on it: a 500 on every POST."""
+    auth.fetch_token()
+    body = (
+        f"--B\r\nContent-Disposition: {disposition}\r\n\r\nvalue\r\n"
+        '--B\r\nContent-Disposition: form-data; name="login"\r\n\r\nalice\r\n--B--\r\n'
+    )
+    response = auth.post(LOGIN, data=body, content_type="multipart/form-data; boundary=B")
+    assert_error(response, 400, messages.FORM_PART_UNNAMED)
+
+
 # Unknown fields
 
 

@@ -12,7 +12,16 @@ from app.common import messages
 from app.common.time import as_utc, isoformat, utcnow
 from app.extensions import db
 from app.sessions.models import AuthSession, hash_token
-from tests.helpers import PASSWORD, AuthActions, age, assert_error, session_cookie
+from tests.helpers import (
+    CSRF_MISMATCH,
+    CSRF_MISSING,
+    PASSWORD,
+    AuthActions,
+    age,
+    assert_csrf_failure,
+    assert_error,
+    session_cookie,
+)
 
 SESSIONS = "/api/auth/sessions"
 LOGOUT_ALL = "/api/auth/logout_all"
@@ -20,8 +29,6 @@ VERIFY = "/api/auth/verify_auth"
 SESSION_KEYS = {"id", "created_at", "last_seen_at", "ip", "user_agent", "remember", "current"}
 TIMESTAMP = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 POSITIVE = re.compile(r"\A[1-9][0-9]*\Z")
-CSRF_MISSING = "The CSRF token is missing."
-CSRF_MISMATCH = "The CSRF tokens do not match."
 
 
 class Device:
@@ -281,7 +288,7 @@ def test_deleted_current_session_cookie_copy_is_dead(app, alice):
 def test_delete_needs_the_csrf_header(app, alice):
     other = Device(app).login()
     response = alice.delete(other.public_id, token=False)
-    assert_error(response, 400, CSRF_MISSING)
+    assert_csrf_failure(response, CSRF_MISSING)
     assert other.verify() == 200
 
 
@@ -290,7 +297,7 @@ def test_delete_with_another_clients_token_is_400(app, alice):
     response = alice.client.delete(
         f"{SESSIONS}/{other.public_id}", headers={"X-CSRFToken": other.auth.token}
     )
-    assert_error(response, 400, CSRF_MISMATCH)
+    assert_csrf_failure(response, CSRF_MISMATCH)
     assert other.verify() == 200
 
 
@@ -356,7 +363,7 @@ def test_logout_all_rotates_the_current_session(app, alice):
     assert_error(alice.replay(copy).get(VERIFY), 401, messages.NOT_LOGGED_IN)
     assert alice.verify() == 200
     stale = alice.client.post("/api/auth/logout", headers={"X-CSRFToken": old_token})
-    assert_error(stale, 400, CSRF_MISMATCH)
+    assert_csrf_failure(stale, CSRF_MISMATCH)
     assert alice.auth.logout().status_code == 200
     assert alice.verify() == 401
 
@@ -383,7 +390,7 @@ def test_logout_all_keeps_remember_me_and_the_absolute_lifetime(app, alice, reme
 def test_logout_all_needs_the_csrf_header(app, alice):
     other = Device(app).login()
     response = alice.client.post(LOGOUT_ALL)
-    assert_error(response, 400, CSRF_MISSING)
+    assert_csrf_failure(response, CSRF_MISSING)
     assert other.verify() == 200
     assert alice.verify() == 200
 

@@ -224,7 +224,7 @@ def test_a_login_no_longer_waiting_goes_back_to_the_password(
     log_in_to_the_code_step(page)
     # The waiting login's cookie gone, as once the wait has expired.
     context.clear_cookies()
-    problems.expect_failed_load("/api/auth/mfa/verify", 400)
+    problems.expect_failed_load("/api/auth/mfa/verify", 403)
     problems.expect_failed_load("/api/auth/mfa/verify", 401)
     submit_code(page, totp.at(time.time()))
     expect_logged_out(page)

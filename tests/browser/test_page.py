@@ -77,7 +77,7 @@ def test_log_out_shows_the_login_form(page, problems, alice):
 
 
 def test_repeated_log_in_and_out_without_reload(page, problems, alice):
-    """Each success hands back a new CSRF token; an old one would give a 400, and fail here."""
+    """Each success hands back a new CSRF token; an old one would give a 403, and fail here."""
     open_logged_out(page, problems)
     for _ in range(3):
         log_in(page)
@@ -376,7 +376,7 @@ def test_a_second_tab_logs_in_after_the_first_changed_the_session(context, probl
     expect_logged_in(first, "Alice")
     # The second tab still holds the old session's token: the server refuses it once,
     # and the page takes the current token and tries again.
-    problems.expect_failed_load("/api/auth/login", 400)
+    problems.expect_failed_load("/api/auth/login", 403)
     log_in(second)
     expect_logged_in(second, "Alice")
 
@@ -391,7 +391,7 @@ def test_log_out_in_a_tab_already_logged_out_elsewhere(context, problems, alice)
     expect_logged_in(second, "Alice")
     log_out(first)
     expect_logged_out(first)
-    problems.expect_failed_load("/api/auth/logout", 400)
+    problems.expect_failed_load("/api/auth/logout", 403)
     problems.expect_failed_load("/api/auth/logout", 401)
     log_out(second)
     expect_logged_out(second)

@@ -7,10 +7,15 @@ WebAuthn needs a domain, not an IP address: the live server is ``http://localhos
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
+import pytest
 from playwright.sync_api import expect
 
 from app.common import messages
+from devtools.processes import HOST
+from tests.browser.chromium import enforce_csp
+from tests.browser.conftest import PUBLIC_HOST, PageProblems
 from tests.browser.pages import (
     Authenticator,
     add_passkey,
@@ -23,6 +28,8 @@ from tests.browser.pages import (
 from tests.helpers import age
 from tests.plugins.databases import make_app
 
+# What the page says where the browser refuses the domain (an IP address), naming PUBLIC_URL.
+WRONG_ADDRESS = "Passkeys do not work at this address. Open the site at {} and try again."
 # What the page says when the browser answers no passkey (none here, or cancelled).
 NO_PASSKEY_USED = (
     "No passkey was used: it was cancelled, it timed out, or this device has no passkey for "
@@ -189,3 +196,27 @@ def test_no_passkey_button_where_the_browser_has_no_webauthn(new_context, proble
     open_logged_out(page, problems)
     expect(page.locator("#passkey-login-button")).to_be_hidden()
     expect(page.locator("#login-form [type=submit]")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    "server_env", [{"FLASK_TRUSTED_HOSTS": f'["{PUBLIC_HOST}", "{HOST}"]'}], ids=["ip-trusted"]
+)
+def test_at_an_ip_address_the_page_names_the_address_where_passkeys_work(browser, live_server):
+    """Chromium refuses WebAuthn at 127.0.0.1 ("This is an invalid domain"): the page names
+    PUBLIC_URL, http://localhost:<port>, instead of leaving the reader to guess."""
+    at_ip = live_server.url.replace(PUBLIC_HOST, HOST)
+    problems = PageProblems(SimpleNamespace(url=at_ip, log=live_server.log))
+    context = browser.new_context(base_url=at_ip)
+    try:
+        enforce_csp(context, at_ip)
+        page = context.new_page()
+        problems.watch(page)
+        Authenticator(context, page)
+        open_logged_out(page, problems)
+        page.locator("#passkey-login-button").click()
+        alert = page.locator("#passkey-login-form [role=alert]")
+        expect(alert).to_have_text(WRONG_ADDRESS.format(live_server.url))
+        expect_logged_out(page)
+        problems.check()
+    finally:
+        context.close()

@@ -52,6 +52,14 @@ def test_page_token_belongs_to_the_session(client):
     assert first.split(".")[0] == second.split(".")[0]
 
 
+def test_page_names_the_public_address(database_url):
+    """PUBLIC_URL, where passkeys work: the page names it to a browser that came by another
+    address (an IP, for one), whatever address this request came by."""
+    app = make_app(database_url, PUBLIC_URL="https://auth.example.com")
+    page = app.test_client().get("/", base_url="http://127.0.0.1:5000").get_data(as_text=True)
+    assert '<meta name="public-url" content="https://auth.example.com">' in page
+
+
 def test_page_sets_a_session_cookie_with_the_token(app, client):
     response = client.get("/")
     header = next(

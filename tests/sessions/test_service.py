@@ -15,10 +15,12 @@ from app.sessions import cookie, store
 from app.sessions.models import MAX_USER_AGENT_LEN, AuthSession, hash_token
 from app.users.models import User
 from tests.helpers import (
+    CSRF_MISMATCH,
     PASSWORD,
     SIGNUP_FIELDS,
     AuthActions,
     age,
+    assert_csrf_failure,
     assert_error,
     count_rows,
     session_cookie,
@@ -129,7 +131,7 @@ def test_pre_login_cookie_is_not_logged_in(app, alice, client):
     stale = replay(app, pre_login)
     assert stale.get(VERIFY).status_code == 401
     response = client.post("/api/auth/logout", headers={"X-CSRFToken": pre_login_token})
-    assert_error(response, 400, "The CSRF tokens do not match.")
+    assert_csrf_failure(response, CSRF_MISMATCH)
 
 
 def test_login_as_someone_else_deletes_the_previous_record(app, alice, client):
@@ -221,7 +223,7 @@ def test_each_success_rotates_the_token(app, auth, client):
         tokens.append(step().get_json()["csrf_token"])
     for old in tokens[:-1]:
         response = client.post("/api/auth/logout", headers={"X-CSRFToken": old})
-        assert_error(response, 400, "The CSRF tokens do not match.")
+        assert_csrf_failure(response, CSRF_MISMATCH)
     response = client.post(
         "/api/auth/login",
         data={"login": "alice", "password": PASSWORD},

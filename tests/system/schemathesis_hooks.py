@@ -1,10 +1,12 @@
-"""Schemathesis's hooks (loaded through ``SCHEMATHESIS_HOOKS``): a fresh login per case, and
-the account's password where change_email asks for it.
+"""Schemathesis's hooks (``hooks`` in ``tests/system/schemathesis.toml``): a live session for
+every case, and the account's password where change_email asks for it.
 
-Every case gets a session of its own, with its cookie and CSRF token, because the fuzzer calls
-logout, logout_all and session deletion too: a shared session would be gone after the first.
-The live server and the account come from ``FUZZ_BASE_URL``, ``FUZZ_LOGIN`` and
-``FUZZ_PASSWORD``; ``tests/system/test_schemathesis.py`` sets them.
+Every case gets a session that is still live, with its cookie and CSRF token. The fuzzer calls
+logout, logout_all, session deletion and logins too, each of which can end the session the
+last case used: a session is kept while ``verify_auth`` still answers 200 for it (a few
+milliseconds), and a new login (an argon2 hash) is made only once it does not. The live server
+and the account come from ``FUZZ_BASE_URL``, ``FUZZ_LOGIN`` and ``FUZZ_PASSWORD``;
+``tests/system/test_schemathesis.py`` sets them.
 """
 
 import os
@@ -17,20 +19,41 @@ TIMEOUT = 30
 PASSWORD_LENGTHS = range(1, 129)
 
 
+def log_in():
+    """A new session of the fuzzer's account: its cookies and CSRF token."""
+    base = os.environ["FUZZ_BASE_URL"]
+    with requests.Session() as http:
+        token = http.get(f"{base}/api/auth/csrf", timeout=TIMEOUT).json()["csrf_token"]
+        answer = http.post(
+            f"{base}/api/auth/login",
+            json={"login": os.environ["FUZZ_LOGIN"], "password": os.environ["FUZZ_PASSWORD"]},
+            headers={"X-CSRFToken": token},
+            timeout=TIMEOUT,
+        )
+        answer.raise_for_status()
+        return {"cookies": dict(http.cookies), "token": answer.json()["csrf_token"]}
+
+
+def is_live(session):
+    """Whether the server still honours ``session``. While it does, its CSRF token stays good:
+    only a new session (a login, a rotation) brings a new token, and it ends the old one."""
+    answer = requests.get(
+        f"{os.environ['FUZZ_BASE_URL']}/api/auth/verify_auth",
+        cookies=session["cookies"],
+        timeout=TIMEOUT,
+    )
+    return answer.status_code == 200
+
+
+# Schemathesis's own cache (refresh_interval) would keep a session that a case has ended.
 @schemathesis.auth(refresh_interval=None)
 class LoggedIn:
+    session = None
+
     def get(self, case, context):
-        base = os.environ["FUZZ_BASE_URL"]
-        with requests.Session() as http:
-            token = http.get(f"{base}/api/auth/csrf", timeout=TIMEOUT).json()["csrf_token"]
-            answer = http.post(
-                f"{base}/api/auth/login",
-                json={"login": os.environ["FUZZ_LOGIN"], "password": os.environ["FUZZ_PASSWORD"]},
-                headers={"X-CSRFToken": token},
-                timeout=TIMEOUT,
-            )
-            answer.raise_for_status()
-            return {"cookies": dict(http.cookies), "token": answer.json()["csrf_token"]}
+        if LoggedIn.session is None or not is_live(LoggedIn.session):
+            LoggedIn.session = log_in()
+        return LoggedIn.session
 
     def set(self, case, data, context):
         case.headers = {**(case.headers or {}), "X-CSRFToken": data["token"]}

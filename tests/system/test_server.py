@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.common import messages
 from app.extensions import db
 from app.users.models import User
-from tests.helpers import PASSWORD, ROOT
+from tests.helpers import CSRF_MISSING, PASSWORD, ROOT
 from tests.plugins.databases import make_app
 from tests.system.client import TIMEOUT, Client, signup_body
 
@@ -96,29 +96,57 @@ def assert_one_winner(results, field, server):
     assert "Traceback" not in log
 
 
-def test_readme_curl_walkthrough(live_server, tmp_path):
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", walkthrough_script()],
+def run_bash(script, base_url, tmp_path):
+    """``script`` in bash with errors fatal, as the README's reader would paste it."""
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
         # No HOME: a reader's ~/.curlrc stays out of it. TMPDIR keeps mktemp's files here.
-        env={"PATH": os.environ["PATH"], "BASE": live_server.url, "TMPDIR": str(tmp_path)},
+        env={"PATH": os.environ["PATH"], "BASE": base_url, "TMPDIR": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stdout.splitlines() if line]
-    statuses = [line for line in lines if line.startswith("HTTP ")]
-    bodies = [json.loads(line) for line in lines if not line.startswith("HTTP ")]
-    assert statuses == ["HTTP 201", "HTTP 200", "HTTP 200", "HTTP 401"]
-    signup, verify, logout, after_logout = bodies
-    assert signup["message"] == messages.SIGNED_UP
-    assert signup["data"]["user_name"] == "curlfan"
-    assert signup["data"]["email"] == "curl.fan@example.com"
-    assert verify["data"]["user_name"] == "curlfan"
-    assert logout["message"] == messages.LOGGED_OUT
-    assert after_logout["success"] is False
-    assert after_logout["errors"]["message"] == messages.NOT_LOGGED_IN
+
+
+def test_readme_curl_walkthrough_works_on_every_paste(live_server, tmp_path):
+    """Pasted twice into the same server, it signs up a new user each time."""
+    names = []
+    for _ in range(2):
+        result = run_bash(walkthrough_script(), live_server.url, tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = [line for line in result.stdout.splitlines() if line]
+        statuses = [line for line in lines if line.startswith("HTTP ")]
+        bodies = [json.loads(line) for line in lines if not line.startswith("HTTP ")]
+        assert statuses == ["HTTP 201", "HTTP 200", "HTTP 200", "HTTP 401"]
+        signup, verify, logout, after_logout = bodies
+        assert signup["message"] == messages.SIGNED_UP
+        name = signup["data"]["user_name"]
+        assert re.fullmatch(r"curlfan\d+", name)
+        assert signup["data"]["email"] == f"{name}@example.com"
+        assert verify["data"]["user_name"] == name
+        assert logout["message"] == messages.LOGGED_OUT
+        assert after_logout["success"] is False
+        assert after_logout["errors"]["message"] == messages.NOT_LOGGED_IN
+        names.append(name)
+    assert names[0] != names[1]
+
+
+def test_readme_token_helper_prints_an_answer_that_has_no_token(live_server, tmp_path):
+    """A refused request: the helper shows the error envelope and fails, no traceback."""
+    (helper,) = [line for line in walkthrough_script().splitlines() if line.startswith("token()")]
+    refused = 'OUT=$(mktemp)\ncurl -s -o "$OUT" -X POST "$BASE/api/auth/logout"\ntoken\n'
+    result = run_bash(f"{helper}\n{refused}", live_server.url, tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stderr) == {
+        "success": False,
+        "errors": {
+            "type": messages.CSRF_FAILED_TYPE,
+            "message": messages.CSRF_FAILED.format(reason=CSRF_MISSING),
+        },
+    }
 
 
 @unthrottled

@@ -108,7 +108,7 @@
     // under the field, as the other account forms show it; anything else as they do.
     function showRefusal(xhr) {
       var failure = api.failure(xhr);
-      if (xhr.status === 403) {
+      if (xhr.status === 403 && !api.isCsrfFailure(xhr)) {
         failure = { message: failure.message, fields: { password: [failure.message] } };
       }
       if (shown) {

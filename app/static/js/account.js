@@ -21,7 +21,7 @@
           window.AuthSession.showLoggedOut(true);
           return true;
         }
-        if (xhr.status === 403 && !api.needsReauthentication(xhr)) {
+        if (xhr.status === 403 && !api.needsReauthentication(xhr) && !api.isCsrfFailure(xhr)) {
           var failure = api.failure(xhr);
           var fields = {};
           fields[passwordField] = [failure.message];

@@ -9,6 +9,8 @@
   var SAFE_METHODS = /^(GET|HEAD|OPTIONS|TRACE)$/i;
   var TIMEOUT_MS = 20000;
   var ROOT = $('meta[name="api-root"]').attr('content') || '/api/auth';
+  // PUBLIC_URL, the address people use: the one where passkeys work (their RP ID is its host).
+  var PUBLIC_URL = $('meta[name="public-url"]').attr('content') || '';
   var $token = $('meta[name="csrf-token"]');
 
   var MESSAGES = {
@@ -28,9 +30,25 @@
     notAdded: 'No passkey was added: it was cancelled or it timed out.',
     registered: 'This device already holds a passkey for your account.',
     insecure: 'Passkeys do not work at this address. Open the site at its usual address and try again.',
+    elsewhere: 'Passkeys do not work at this address. Open the site at {address} and try again.',
     other: 'The passkey could not be used in this browser. Please try again.'
   };
   var webauthn = window.SimpleWebAuthnBrowser;
+
+  // The browser refused the domain (an IP address, another name for the host): name the
+  // address to open instead, unless this page is already there.
+  function insecureMessage() {
+    var origin = '';
+    try {
+      origin = new window.URL(PUBLIC_URL).origin;
+    } catch (ignore) {
+      return PASSKEY_MESSAGES.insecure;
+    }
+    if (origin === window.location.origin) {
+      return PASSKEY_MESSAGES.insecure;
+    }
+    return PASSKEY_MESSAGES.elsewhere.replace('{address}', PUBLIC_URL);
+  }
 
   // The meta tag is the one place the token lives: read on every request, replaced
   // whenever the server starts a new session and hands back a new token.
@@ -54,8 +72,9 @@
     return (body && body.errors) || {};
   }
 
+  // The server's refusal of the token (missing, or not this session's): a 403 of its own type.
   function isCsrfFailure(xhr) {
-    return xhr.status === 400 && /CSRF/.test(errorsOf(xhr).message || '');
+    return xhr.status === 403 && errorsOf(xhr).type === 'CSRF failed';
   }
 
   function refreshToken() {
@@ -134,7 +153,8 @@
     } else if (code === 'ERROR_INVALID_DOMAIN' || code === 'ERROR_INVALID_RP_ID' || name === 'SecurityError') {
       key = 'insecure';
     }
-    return { passkeyRefusal: true, message: PASSKEY_MESSAGES[key] };
+    var message = key === 'insecure' ? insecureMessage() : PASSKEY_MESSAGES[key];
+    return { passkeyRefusal: true, message: message };
   }
 
   // The browser's step: ``start(optionsJSON)`` (a native promise), as a jQuery promise.
@@ -250,7 +270,9 @@
     // The browser's own refusal of a passkey step (cancelled, none on this device, …).
     browserRefused: function (failed) { return Boolean(failed && failed.passkeyRefusal); },
     // The 400 of a mailed link's token that is no good (used, expired or never issued).
-    isRefusedLink: function (xhr) { return xhr.status === 400 && !isCsrfFailure(xhr); },
+    isRefusedLink: function (xhr) { return xhr.status === 400; },
+    // The 403 of a CSRF token still refused after the one retry: not a wrong password.
+    isCsrfFailure: isCsrfFailure,
     failure: failure
   };
 }(window.jQuery, window));

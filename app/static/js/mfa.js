@@ -173,7 +173,7 @@
     }, function (xhr) {
       // A wrong code or password, or a malformed one: under the one field.
       var failure = api.failure(xhr);
-      var own = xhr.status === 403 && !api.needsReauthentication(xhr);
+      var own = xhr.status === 403 && !api.needsReauthentication(xhr) && !api.isCsrfFailure(xhr);
       if (own || (xhr.status === 422 && failure.fields)) {
         forms.showErrors($disableForm, {
           message: failure.message,

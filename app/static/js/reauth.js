@@ -71,7 +71,7 @@
       modal.hide();
     }, function (xhr) {
       // A wrong password: under the field, as the login form would show it.
-      if (xhr.status === 403) {
+      if (xhr.status === 403 && !api.isCsrfFailure(xhr)) {
         var failure = api.failure(xhr);
         forms.showErrors($form, { message: failure.message, fields: { password: [failure.message] } });
         return true;
