@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Run the whole test suite from a fresh clone, twice: on SQLite, then on PostgreSQL with
-# Redis. Installs what the tests need; the second pass runs with a throwaway PostgreSQL
-# cluster and Redis on free loopback ports (devtools/services.py), removed again at the end,
-# whatever happens. Extra arguments go to both pytest runs.
+# Run the whole test suite from a fresh clone: every test on SQLite, then the tests that use
+# the database, the limiter's store or mail again on PostgreSQL with Redis. Installs what the
+# tests need; the second pass runs with a throwaway PostgreSQL cluster and Redis on free
+# loopback ports (devtools/services.py), removed again at the end, whatever happens. Extra
+# arguments go to both pytest runs. Ends with each pass's wall time and slowest tests.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -16,18 +17,29 @@ cd "$ROOT"
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Two workers (pytest-xdist), one per core of the CI machine; TEST_WORKERS changes it.
+WORKERS=(-n "${TEST_WORKERS:-2}" --dist worksteal)
+REPORTS="$(mktemp -d)"
+trap 'rm -rf "$REPORTS"' EXIT
+
 sqlite_status=0
 postgresql_status=0
 echo
 echo "=== Pass 1 of 2: SQLite (tests marked postgres or redis are deselected) ==="
-TEST_DATABASE=sqlite "$VENV/bin/python" -m pytest -m "not postgres and not redis" "$@" || sqlite_status=$?
+started=$SECONDS
+TEST_DATABASE=sqlite "$VENV/bin/python" -m pytest "${WORKERS[@]}" \
+  -m "not postgres and not redis" --junitxml="$REPORTS/sqlite.xml" "$@" || sqlite_status=$?
+sqlite_seconds=$((SECONDS - started))
 echo
-echo "=== Pass 2 of 2: PostgreSQL and Redis (tests marked sqlite are deselected) ==="
+echo "=== Pass 2 of 2: PostgreSQL and Redis (only the tests marked database, not marked sqlite) ==="
+started=$SECONDS
 "$VENV/bin/python" -m devtools.services \
-  env TEST_DATABASE=postgresql "$VENV/bin/python" -m pytest -m "not sqlite" "$@" || postgresql_status=$?
+  env TEST_DATABASE=postgresql "$VENV/bin/python" -m pytest "${WORKERS[@]}" \
+  -m "database and not sqlite" --junitxml="$REPORTS/postgresql.xml" "$@" || postgresql_status=$?
+postgresql_seconds=$((SECONDS - started))
 
-outcome() { [ "$1" -eq 0 ] && echo "passed" || echo "FAILED (pytest exit status $1)"; }
 echo
-echo "Pass 1, SQLite:     $(outcome "$sqlite_status")"
-echo "Pass 2, PostgreSQL: $(outcome "$postgresql_status")"
+"$VENV/bin/python" -m devtools.test_report \
+  "1 of 2, SQLite=$REPORTS/sqlite.xml:$sqlite_status:$sqlite_seconds" \
+  "2 of 2, PostgreSQL and Redis=$REPORTS/postgresql.xml:$postgresql_status:$postgresql_seconds"
 [ "$sqlite_status" -eq 0 ] && [ "$postgresql_status" -eq 0 ]

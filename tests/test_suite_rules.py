@@ -1,37 +1,168 @@
-"""The suite's own rules: a skipped test fails, wherever the suite runs."""
+"""The suite's own rules, wherever the suite runs: a skipped test fails, a test that opens a
+database connection without the ``database`` marker fails, the PostgreSQL pass runs only the
+marked tests, and a ``timing`` test has the machine to itself under pytest-xdist."""
 
 import os
 import subprocess
 import sys
+import textwrap
 
 from tests.helpers import ROOT
 
+PLUGINS = ("tests.plugins.suite", "tests.plugins.databases")
 
-def test_a_skipped_test_fails_the_run(tmp_path):
-    module = tmp_path / "test_needs_something.py"
-    module.write_text(
-        "import pytest\n\n\ndef test_needs_chromium():\n    pytest.skip('chromium is missing')\n"
-    )
-    # The suite's rules as a plugin, on a test file outside the suite; CI unset on purpose.
+
+def run_pytest(tmp_path, source, *options, **environment):
+    """Run pytest with the suite's plugins on one test file outside the suite; CI unset."""
+    module = tmp_path / "test_module.py"
+    module.write_text(textwrap.dedent(source))
     env = {key: value for key, value in os.environ.items() if key != "CI"}
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "tests.plugins.suite",
-        "-p",
-        "no:cacheprovider",
-    ]
-    result = subprocess.run(
-        [*command, "-q", "--rootdir", str(tmp_path), str(module)],
+    env.update(environment)
+    plugins = [option for plugin in PLUGINS for option in ("-p", plugin)]
+    command = [sys.executable, "-m", "pytest", *plugins, "-p", "no:cacheprovider", "-q"]
+    return subprocess.run(
+        [*command, *options, "--rootdir", str(tmp_path), str(module)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_a_skipped_test_fails_the_run(tmp_path):
+    result = run_pytest(
+        tmp_path,
+        """
+        import pytest
+
+
+        def test_needs_chromium():
+            pytest.skip("chromium is missing")
+        """,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed" in result.stdout
     assert "skipped, but every selected test must run" in result.stdout
     assert "chromium is missing" in result.stdout
+
+
+def test_a_connection_without_the_database_marker_fails(tmp_path):
+    result = run_pytest(
+        tmp_path,
+        """
+        from sqlalchemy import create_engine, text
+
+
+        def test_opens_its_own_database(tmp_path):
+            engine = create_engine(f"sqlite:///{tmp_path}/own.db")
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        """,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 failed" in result.stdout
+    assert "opened a database connection, but uses none of the fixtures" in result.stdout
+
+
+# A test of each kind: through the database fixture, marked by hand, and neither.
+KINDS = """
+import pytest
+
+
+def test_on_the_database(database_url):
+    pass
+
+
+@pytest.mark.database
+def test_with_a_database_of_its_own():
+    pass
+
+
+@pytest.mark.redis
+def test_on_redis():
+    pass
+
+
+def test_of_a_document():
+    pass
+"""
+
+
+def selected(result):
+    return sorted(line.split("::")[1] for line in result.stdout.splitlines() if "::" in line)
+
+
+def test_the_postgresql_pass_runs_only_the_tests_marked_database(tmp_path):
+    """Unmarked tests run once, on SQLite; collected without -m, as a developer would."""
+    postgresql = run_pytest(
+        tmp_path,
+        KINDS,
+        "--collect-only",
+        TEST_DATABASE="postgresql",
+        TEST_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none",
+    )
+    assert selected(postgresql) == [
+        "test_on_redis",
+        "test_on_the_database",
+        "test_with_a_database_of_its_own",
+    ], postgresql.stdout + postgresql.stderr
+    sqlite = run_pytest(tmp_path, KINDS, "--collect-only", TEST_DATABASE="sqlite")
+    assert selected(sqlite) == [
+        "test_of_a_document",
+        "test_on_the_database",
+        "test_with_a_database_of_its_own",
+    ], sqlite.stdout + sqlite.stderr
+
+
+def test_a_timing_test_runs_with_no_other_test_beside_it(tmp_path):
+    """Two workers; each test writes when it starts and ends. No other test is running while
+    the timing test does, and the others still run side by side."""
+    log = tmp_path / "log"
+    result = run_pytest(
+        tmp_path,
+        f"""
+        import os
+        import time
+
+        import pytest
+
+
+        def note(name, what):
+            with open({str(log)!r}, "a") as log:
+                log.write(f"{{time.monotonic():.6f}} {{what}} {{name}}\\n")
+
+
+        @pytest.fixture(autouse=True)
+        def noted(request):
+            note(request.node.name, "start")
+            time.sleep(0.3)
+            yield
+            note(request.node.name, "end")
+
+
+        @pytest.mark.parametrize("n", range(6))
+        def test_other(n):
+            pass
+
+
+        @pytest.mark.timing
+        def test_timed():
+            pass
+        """,
+        "-n",
+        "2",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = sorted(line.split() for line in log.read_text().splitlines())
+    running, overlapped, alone = set(), False, None
+    for _, what, name in events:
+        if what == "start":
+            running.add(name)
+            overlapped = overlapped or len(running) > 1
+        else:
+            running.discard(name)
+        if "test_timed" in running:
+            alone = len(running) == 1 if alone is None else alone and len(running) == 1
+    assert alone is True, events
+    assert overlapped, events

@@ -43,6 +43,8 @@ from tests.test_commands import (
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "fixtures" / "tutorial-schema.sql"
 ENGINE = "postgresql" if os.environ.get("TEST_DATABASE") == "postgresql" else "sqlite"
+# Each test makes a database of its own, on the run's engine.
+pytestmark = pytest.mark.database
 SECOND_REVISION = "0002_keys_and_sessions"
 TIMEOUT = 120
 # A password typed in fullwidth letters and digits (U+FF01 to U+FF5E); NFKC makes it ASCII.
@@ -719,6 +721,7 @@ def test_shell_authenticates_tutorial_users_after_upgrade(upgraded_db):
     ]
 
 
+@pytest.mark.timing
 def test_a_legacy_account_answers_no_faster_than_an_argon2_account(upgraded_db, app_on):
     """Wrong passwords, timed in turns at production's argon2id cost, throttling off.
 

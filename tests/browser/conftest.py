@@ -168,3 +168,9 @@ def confirmed_alice(alice, database_url):
     or a passkey."""
     confirm_email(make_app(database_url))
     return alice
+
+
+def pytest_itemcollected(item):
+    """The page's tests run on SQLite only: what they test is the page, and the server's
+    answers on PostgreSQL are the API tests' to check."""
+    item.add_marker(pytest.mark.sqlite)

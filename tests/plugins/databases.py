@@ -8,19 +8,26 @@ at the start of the run through the real migrations, and every test gets its own
 Markers say what a test needs: ``sqlite`` tests run only on SQLite, ``postgres`` tests only on
 PostgreSQL, ``redis`` tests need the Redis server at ``TEST_REDIS_URL``. The other database's
 tests are deselected, never skipped.
+
+The suite marks ``database`` every test that reaches the database, the limiter's store or mail
+through a fixture (``DATABASE_FIXTURES``), and every test marked ``postgres`` or ``redis``; a
+test that makes a database of its own is marked by hand. Only those run again on PostgreSQL
+and Redis; the rest cannot tell the databases apart and run once. A test that opens a
+database connection without the marker fails, so that no test runs on SQLite alone by mistake.
 """
 
 import os
 import shutil
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 import redis
 from psycopg import sql
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from app import create_app, schema
 from app.extensions import db
@@ -32,6 +39,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 # The markers that a test run on each database leaves out.
 DESELECTED_MARKERS = {SQLITE: ("postgres", "redis"), POSTGRESQL: ("sqlite",)}
+# The fixtures through which a test reaches the database, the limiter's store or mail.
+DATABASE_FIXTURES = ("database_url", "redis_url", "smtp_server")
 
 
 # Apps made by make_app since the last test's database went.
@@ -74,20 +83,58 @@ def pytest_configure(config):
             "TEST_DATABASE=postgresql needs TEST_DATABASE_URL, a PostgreSQL server's URL "
             "whose user may create databases (python -m devtools.services runs a command with one)"
         )
+    event.listen(Engine, "connect", _refuse_unmarked)
 
 
+def pytest_unconfigure(config):
+    if event.contains(Engine, "connect", _refuse_unmarked):
+        event.remove(Engine, "connect", _refuse_unmarked)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Without ``-m``, deselect the tests of the other database, as scripts/test.sh does."""
+    """Mark ``database`` what uses a fixture of ``DATABASE_FIXTURES`` (before ``-m`` reads the
+    marks); without ``-m``, deselect the other database's tests, and on PostgreSQL the tests
+    that need no database too, as scripts/test.sh does."""
+    for item in items:
+        uses = any(name in item.fixturenames for name in DATABASE_FIXTURES)
+        if uses or item.get_closest_marker("postgres") or item.get_closest_marker("redis"):
+            item.add_marker("database")
     if config.option.markexpr:
         return
     markers = DESELECTED_MARKERS[TEST_DATABASE]
     selected, deselected = [], []
     for item in items:
         other = any(item.get_closest_marker(marker) for marker in markers)
-        (deselected if other else selected).append(item)
+        once = TEST_DATABASE == POSTGRESQL and not item.get_closest_marker("database")
+        (deselected if other or once else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+# The test running now, for the connection guard.
+_running = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.remove(item)
+
+
+def _refuse_unmarked(dbapi_connection, connection_record):
+    """A connection opened by a test not marked ``database``: the test fails."""
+    if _running and not _running[-1].get_closest_marker("database"):
+        pytest.fail(
+            f"{_running[-1].nodeid} opened a database connection, but uses none of the "
+            f"fixtures {', '.join(DATABASE_FIXTURES)}: it would not run on PostgreSQL. "
+            "Build its app on database_url.",
+            pytrace=False,
+        )
 
 
 def pytest_runtest_setup(item):
@@ -189,15 +236,24 @@ def database_path(database_url):
     return Path(make_url(database_url).database)
 
 
+def worker_redis_url() -> str:
+    """TEST_REDIS_URL with a database number of this pytest-xdist worker's own (gw0 has 1)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    number = int(worker.removeprefix("gw")) + 1 if worker.startswith("gw") else 0
+    return urlsplit(TEST_REDIS_URL)._replace(path=f"/{number}").geturl()
+
+
 @pytest.fixture
 def redis_url(request):
-    """The Redis server at TEST_REDIS_URL, its database emptied before and after the test."""
+    """The Redis server at TEST_REDIS_URL, in a database of this worker's own, emptied
+    before and after the test."""
     if not request.node.get_closest_marker("redis"):
         pytest.fail("a test that uses Redis must be marked redis", pytrace=False)
-    client = redis.Redis.from_url(TEST_REDIS_URL)
+    url = worker_redis_url()
+    client = redis.Redis.from_url(url)
     try:
         client.flushdb()
-        yield TEST_REDIS_URL
+        yield url
         client.flushdb()
     finally:
         client.close()

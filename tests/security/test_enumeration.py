@@ -96,6 +96,7 @@ def failure_time_ratio(auth, login, reference):
     return statistics.median(times) / statistics.median(reference_times)
 
 
+@pytest.mark.timing
 def test_an_unknown_user_takes_as_long_as_a_wrong_password(real_app):
     """The one timing assertion of the suite, a ratio of medians within a wide band.
 
@@ -106,6 +107,7 @@ def test_an_unknown_user_takes_as_long_as_a_wrong_password(real_app):
     assert 0.5 <= ratio <= 2, ratio
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize(
     "raised",
     [
@@ -139,6 +141,7 @@ def timed_reset_request(auth, email):
     return elapsed
 
 
+@pytest.mark.timing
 def test_a_reset_for_an_unknown_address_takes_as_long_as_for_a_known_one(real_app):
     """The known address writes a token and a message; sending happens outside the request."""
     auth = AuthActions(real_app.test_client())

@@ -205,6 +205,7 @@ class Connection:
         return elapsed
 
 
+@pytest.mark.timing
 def test_the_request_after_a_reset_request_does_not_tell_a_known_address(database_url, tmp_path):
     """An attacker's way to tell whether an address has an account: the work done for a known
     one, right after its answer, slows the worker's next answer. One worker with one thread
