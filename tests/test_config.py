@@ -219,6 +219,21 @@ def test_production_cookie_security_can_be_switched_off_for_plain_http(
         "EXAMPLE" + secrets.token_hex(16),
         "placeholder" + secrets.token_hex(16),
     ],
+    # The same names in every worker of a parallel run.
+    ids=[
+        "none",
+        "empty",
+        "short",
+        "one-character",
+        "digits",
+        "change-me",
+        "replace-with",
+        "goes-here",
+        "dev-key",
+        "development",
+        "example",
+        "placeholder",
+    ],
 )
 def test_production_refuses_a_weak_secret_key(database_url, monkeypatch, instance_path, key):
     use_production(monkeypatch)
@@ -227,7 +242,9 @@ def test_production_refuses_a_weak_secret_key(database_url, monkeypatch, instanc
 
 
 @pytest.mark.parametrize(
-    "key", [secrets.token_hex(32), secrets.token_hex(MIN_SECRET_KEY_LEN // 2), RANDOM_KEY.upper()]
+    "key",
+    [secrets.token_hex(32), secrets.token_hex(MIN_SECRET_KEY_LEN // 2), RANDOM_KEY.upper()],
+    ids=["64-hex", "shortest", "upper-case"],
 )
 def test_production_accepts_a_random_secret_key(build, monkeypatch, instance_path, key):
     use_production(monkeypatch)

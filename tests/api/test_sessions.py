@@ -230,6 +230,8 @@ def test_delete_ends_another_session(app, alice, remember):
         "..",
         "1",
     ],
+    # Every worker of a parallel run must give each case the same name.
+    ids=["nope", "random", "long", "escaped", "nul", "dots", "one"],
 )
 def test_delete_unknown_id_is_404(app, alice, public_id):
     before = [item.public_id for item in records(app)]

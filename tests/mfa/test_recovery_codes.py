@@ -59,7 +59,7 @@ def used(app, user_id, code):
         return done
 
 
-@pytest.mark.parametrize("mfa_key", [OLD, f"{NEW},{OLD}"])
+@pytest.mark.parametrize("mfa_key", [OLD, f"{NEW},{OLD}"], ids=["old", "new-and-old"])
 def test_a_code_hashed_before_the_keys_were_kept_still_works(database_url, mfa_key):
     """A code made by an earlier version, its hash keyed straight from MFA_KEY (or from the
     key before it, mid-rotation): the first need makes the row from those very keys."""
