@@ -12,13 +12,14 @@ from tests.helpers import ROOT
 PLUGINS = ("tests.plugins.suite", "tests.plugins.databases")
 
 
-def run_pytest(tmp_path, source, *options, **environment):
-    """Run pytest with the suite's plugins on one test file outside the suite; CI unset."""
+def run_pytest(tmp_path, source, *options, plugins=PLUGINS, **environment):
+    """Run pytest with the suite's plugins (and pytest-xdist, no other installed plugin) on one
+    test file outside the suite; CI unset."""
     module = tmp_path / "test_module.py"
     module.write_text(textwrap.dedent(source))
     env = {key: value for key, value in os.environ.items() if key != "CI"}
-    env.update(environment)
-    plugins = [option for plugin in PLUGINS for option in ("-p", plugin)]
+    env.update(environment, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    plugins = [option for plugin in ("xdist", *plugins) for option in ("-p", plugin)]
     command = [sys.executable, "-m", "pytest", *plugins, "-p", "no:cacheprovider", "-q"]
     return subprocess.run(
         [*command, *options, "--rootdir", str(tmp_path), str(module)],
@@ -116,8 +117,9 @@ def test_the_postgresql_pass_runs_only_the_tests_marked_database(tmp_path):
 
 
 def test_a_timing_test_runs_with_no_other_test_beside_it(tmp_path):
-    """Two workers; each test writes when it starts and ends. No other test is running while
-    the timing test does, and the others still run side by side."""
+    """Two workers; each test writes when it starts and ends. The timing test comes first, so
+    that the other worker would be running one of the others beside it. No other test is
+    running while it does, and the others still run side by side."""
     log = tmp_path / "log"
     result = run_pytest(
         tmp_path,
@@ -136,22 +138,23 @@ def test_a_timing_test_runs_with_no_other_test_beside_it(tmp_path):
         @pytest.fixture(autouse=True)
         def noted(request):
             note(request.node.name, "start")
-            time.sleep(0.3)
+            time.sleep(0.2)
             yield
             note(request.node.name, "end")
-
-
-        @pytest.mark.parametrize("n", range(6))
-        def test_other(n):
-            pass
 
 
         @pytest.mark.timing
         def test_timed():
             pass
+
+
+        @pytest.mark.parametrize("n", range(6))
+        def test_other(n):
+            pass
         """,
         "-n",
         "2",
+        plugins=["tests.plugins.suite"],
     )
     assert result.returncode == 0, result.stdout + result.stderr
     events = sorted(line.split() for line in log.read_text().splitlines())
