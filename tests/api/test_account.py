@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import String, select, update
 
+from app.accounts import mailings
 from app.common import messages
 from app.extensions import db
 from app.mail.compose import SUBJECTS
@@ -33,10 +34,11 @@ from tests.helpers import (
     session_cookie,
     set_role,
 )
+from tests.plugins.accounts import add_user, log_in
 from tests.plugins.authenticator import SoftAuthenticator
 from tests.plugins.databases import make_app
 from tests.plugins.mail import text_of, token_of
-from tests.system.test_server import all_at_once, assert_clean_log, signed_up
+from tests.system.test_server import all_at_once, assert_clean_log, logged_in
 
 DELETE = "/api/auth/delete_account"
 EXPORT = "/api/auth/account/export"
@@ -59,15 +61,19 @@ def app(mail_app):
 
 
 @pytest.fixture
-def alice(auth):
-    assert auth.signup().status_code == 201
-    return auth
-
-
-@pytest.fixture
 def bob(app):
+    """Bob, logged in on a client of his own. His first and last names are not Alice's (which
+    ``add_user`` gives every account), so that no row of his holds one of hers."""
+    account = add_user(app, BOB["user_name"], email=BOB["email"])
+    with app.app_context():
+        db.session.execute(
+            update(User)
+            .where(User.id == account.id)
+            .values(first_name=BOB["first_name"], last_name=BOB["last_name"])
+        )
+        db.session.commit()
     bob = AuthActions(app.test_client())
-    assert bob.signup(**BOB).status_code == 201
+    log_in(bob, account)
     return bob
 
 
@@ -106,15 +112,25 @@ def every_row(app):
         }
 
 
+def mail_a_confirmation(app, user_name="alice"):
+    """Queue a link that confirms the address of ``user_name``, and its mail, as a signup
+    does: rows of the account."""
+    with app.app_context():
+        mailings.send_confirmation(User.find_by_login(user_name))
+        db.session.commit()
+
+
 def give_everything(app, auth, mailbox, key, user_name="alice"):
-    """The account with all the app stores about anyone: a second session, a pending email
-    change, a reset link, TOTP with recovery codes, a passkey, a login waiting for its second
-    factor, and passkey challenges of a session and of that waiting login.
+    """The account with all the app stores about anyone: a confirmation link and its mail (as
+    a signup leaves them), a second session, a pending email change, a reset link, TOTP with
+    recovery codes, a passkey, a login waiting for its second factor, and passkey challenges
+    of a session and of that waiting login.
 
     Answers ``(other session, names, TOTP secret, recovery codes)``: ``names`` are the
     account's own and those of its sessions and waits, which no row may hold once it is gone.
     """
     email, new_email = f"{user_name}@example.com", f"{user_name}.new@example.com"
+    mail_a_confirmation(app, user_name)
     other = AuthActions(app.test_client())
     assert other.login(user_name).status_code == 200
     response = auth.post("/api/auth/change_email", json={"password": PASSWORD, "email": new_email})
@@ -179,47 +195,47 @@ def assert_nothing_names(app, user_id, names):
 # Deleting
 
 
-def test_deleting_removes_every_row_that_names_the_user(app, alice, bob, mailbox):
+def test_deleting_removes_every_row_that_names_the_user(app, auth, logged_in_client, bob, mailbox):
     confirm_email(app)
     alice_id = user_id(app)
-    other, names, _secret, _codes = give_everything(app, alice, mailbox, SoftAuthenticator())
-    response = delete(alice, password=PASSWORD)
+    other, names, _secret, _codes = give_everything(app, auth, mailbox, SoftAuthenticator())
+    response = delete(auth, password=PASSWORD)
     assert response.status_code == 200
     body = response.get_json()
-    assert body == {"success": True, "message": messages.ACCOUNT_DELETED, "csrf_token": alice.token}
+    assert body == {"success": True, "message": messages.ACCOUNT_DELETED, "csrf_token": auth.token}
     assert mailbox.last("alice@example.com")["Subject"] == SUBJECTS["goodbye"]
     assert_nothing_names(app, alice_id, names)
     assert_error(other._client.get(VERIFY), 401, messages.NOT_LOGGED_IN)
 
 
-def test_another_user_s_rows_are_untouched(app, alice, bob, mailbox):
+def test_another_user_s_rows_are_untouched(app, auth, logged_in_client, bob, mailbox):
     alice_id = user_id(app)
     give_everything(app, bob, mailbox, SoftAuthenticator(), "bobby")
-    give_everything(app, alice, mailbox, SoftAuthenticator())
+    give_everything(app, auth, mailbox, SoftAuthenticator())
     before = rows_of(app, user_id(app, "bobby"))
-    assert delete(alice, password=PASSWORD).status_code == 200
+    assert delete(auth, password=PASSWORD).status_code == 200
     assert rows_of(app, user_id(app, "bobby")) == before
     assert bob._client.get(VERIFY).status_code == 200
     mailbox.deliver()
     assert_nothing_names(app, alice_id, ["alice"])
 
 
-def test_the_deleted_user_s_old_cookie_gets_401(app, alice):
-    cookie = alice._client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
-    assert delete(alice, password=PASSWORD).status_code == 200
-    assert session_cookie(app, alice._client).get("sid") is None
+def test_the_deleted_user_s_old_cookie_gets_401(app, auth, logged_in_client):
+    cookie = logged_in_client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    assert delete(auth, password=PASSWORD).status_code == 200
+    assert session_cookie(app, logged_in_client).get("sid") is None
     stolen = app.test_client()
     stolen.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
     assert_error(stolen.get(VERIFY), 401, messages.NOT_LOGGED_IN)
     assert_error(stolen.get(EXPORT), 401, messages.NOT_LOGGED_IN)
-    assert_error(alice._client.get(VERIFY), 401, messages.NOT_LOGGED_IN)
+    assert_error(logged_in_client.get(VERIFY), 401, messages.NOT_LOGGED_IN)
 
 
-def test_a_replay_with_the_old_cookie_deletes_nothing_more(app, alice, bob):
+def test_a_replay_with_the_old_cookie_deletes_nothing_more(app, auth, logged_in_client, bob):
     """The deletion's request sent again, cookie and token as they were, after it worked."""
-    cookie = alice._client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
-    token = alice.token
-    assert delete(alice, password=PASSWORD).status_code == 200
+    cookie = logged_in_client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    token = auth.token
+    assert delete(auth, password=PASSWORD).status_code == 200
     replay = app.test_client()
     replay.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
     response = replay.post(DELETE, json={"password": PASSWORD}, headers={"X-CSRFToken": token})
@@ -233,9 +249,9 @@ def test_the_last_two_admins_deleting_themselves_at_once_leave_one(live_server, 
     app = make_app(database_url)
     for pair in range(PAIRS):
         names = [f"admin{pair}a", f"admin{pair}b"]
-        owners = [signed_up(live_server, name) for name in names]
         for name in names:
-            set_role(app, name, "admin")
+            add_user(app, name, role="admin")
+        owners = [logged_in(live_server, name) for name in names]
         calls = [
             lambda owner=owner: owner.call("POST", DELETE, {"password": PASSWORD})
             for owner in owners
@@ -251,16 +267,19 @@ def test_the_last_two_admins_deleting_themselves_at_once_leave_one(live_server, 
     assert_clean_log(live_server)
 
 
-def test_the_deleted_user_cannot_log_in_and_the_names_are_free(app, alice):
-    assert delete(alice, password=PASSWORD).status_code == 200
+def test_the_deleted_user_cannot_log_in_and_the_names_are_free(app, auth, logged_in_client):
+    assert delete(auth, password=PASSWORD).status_code == 200
     assert_error(AuthActions(app.test_client()).login(), 401, messages.INVALID_CREDENTIALS)
     assert AuthActions(app.test_client()).signup().status_code == 201
 
 
-def test_the_goodbye_arrives_and_then_the_outbox_forgets_the_address(app, alice, mailbox):
-    confirm_email(app)
+def test_the_goodbye_arrives_and_then_the_outbox_forgets_the_address(app, auth, mailbox):
+    """The account's own message (a confirmation, sent) goes with it: the goodbye, for no
+    account, is the one row left."""
+    log_in(auth, add_user(app, confirmed=True))
+    mail_a_confirmation(app)
     mailbox.deliver()
-    assert delete(alice, password=PASSWORD).status_code == 200
+    assert delete(auth, password=PASSWORD).status_code == 200
     goodbye = mailbox.last()
     assert goodbye["To"] == "alice@example.com"
     assert goodbye["Subject"] == SUBJECTS["goodbye"]
@@ -276,42 +295,43 @@ def test_the_goodbye_arrives_and_then_the_outbox_forgets_the_address(app, alice,
     )
 
 
-def test_a_sent_message_of_an_account_keeps_its_address(app, alice, mailbox):
+def test_a_sent_message_of_an_account_keeps_its_address(app, user, mailbox):
     """Only a message for no account forgets its address: an account's stays its record."""
+    mail_a_confirmation(app)
     mailbox.deliver()
     with app.app_context():
         (row,) = db.session.scalars(select(OutboxMessage)).all()
     assert (row.status, row.recipient, row.content) == (SENT, "alice@example.com", "")
 
 
-def test_the_event_names_only_the_user_id(app, alice, events, caplog):
+def test_the_event_names_only_the_user_id(app, auth, logged_in_client, events, caplog):
     alice_id = user_id(app)
-    assert delete(alice, password=PASSWORD).status_code == 200
+    assert delete(auth, password=PASSWORD).status_code == 200
     (event,) = events("account_deleted")
     assert event["user_id"] == alice_id
     assert "user_name" not in event
     assert "alice" not in json.dumps(event).lower()
 
 
-def test_an_account_without_a_password_needs_only_the_recent_proof(app, alice):
-    confirm_email(app)
-    assert register(alice, SoftAuthenticator()).status_code == 201
+def test_an_account_without_a_password_needs_only_the_recent_proof(app, auth):
+    log_in(auth, add_user(app, confirmed=True))
+    assert register(auth, SoftAuthenticator()).status_code == 201
     with app.app_context():
         db.session.execute(update(User).values(_password=""))
         db.session.commit()
     age(app, verified=LATER)
-    assert_reauthentication_required(delete(alice))
+    assert_reauthentication_required(delete(auth))
     age(app, verified=timedelta(0))
-    response = delete(alice)
+    response = delete(auth)
     assert response.status_code == 200
     assert not user_exists(app)
     assert count_rows(app, Passkey) == 0
 
 
-def test_an_admin_may_delete_their_account_while_another_admin_remains(app, alice, bob):
-    set_role(app, "alice", "admin")
-    set_role(app, "bobby", "admin")
-    assert delete(alice, password=PASSWORD).status_code == 200
+def test_an_admin_may_delete_their_account_while_another_admin_remains(app, auth):
+    log_in(auth, add_user(app, role="admin"))
+    add_user(app, BOB["user_name"], email=BOB["email"], role="admin")
+    assert delete(auth, password=PASSWORD).status_code == 200
     assert not user_exists(app)
 
 
@@ -354,16 +374,18 @@ REFUSALS = {
 @pytest.mark.parametrize(
     ("set_up", "who", "fields", "status", "message"), REFUSALS.values(), ids=REFUSALS
 )
-def test_a_refused_deletion_changes_nothing(app, alice, set_up, who, fields, status, message):
+def test_a_refused_deletion_changes_nothing(
+    app, auth, logged_in_client, set_up, who, fields, status, message
+):
     if set_up is not None:
         set_up(app)
-    assert alice._client.get(VERIFY).status_code == 200
+    assert logged_in_client.get(VERIFY).status_code == 200
     before = every_row(app)
-    response = delete(alice if who == "alice" else AuthActions(app.test_client()), **fields)
+    response = delete(auth if who == "alice" else AuthActions(app.test_client()), **fields)
     assert response.status_code == status
     assert response.get_json()["errors"]["message"] == message
     assert every_row(app) == before
-    assert alice._client.get(VERIFY).status_code == 200
+    assert logged_in_client.get(VERIFY).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -374,34 +396,34 @@ def test_a_refused_deletion_changes_nothing(app, alice, set_up, who, fields, sta
         ({"password": "x" * 129}, {"password": [TOO_LONG]}),
     ],
 )
-def test_the_password_field_is_checked(app, alice, fields, errors):
-    assert_error(delete(alice, **fields), 422, messages.VALIDATION_FAILED, errors)
+def test_the_password_field_is_checked(app, auth, logged_in_client, fields, errors):
+    assert_error(delete(auth, **fields), 422, messages.VALIDATION_FAILED, errors)
     assert user_exists(app)
 
 
-def test_the_last_admin_is_told_why(app, alice):
-    set_role(app, "alice", "admin")
-    assert_error(delete(alice, password=PASSWORD), 409, messages.LAST_ADMIN)
-    assert alice._client.get(VERIFY).status_code == 200
+def test_the_last_admin_is_told_why(app, auth, client):
+    log_in(auth, add_user(app, role="admin"))
+    assert_error(delete(auth, password=PASSWORD), 409, messages.LAST_ADMIN)
+    assert client.get(VERIFY).status_code == 200
 
 
-def test_wrong_passwords_count_as_failed_logins(app, alice):
+def test_wrong_passwords_count_as_failed_logins(app, auth, logged_in_client):
     for _ in range(5):
-        assert delete(alice, password=WRONG_PASSWORD).status_code == 403
-    assert delete(alice, password=PASSWORD).status_code == 429
+        assert delete(auth, password=WRONG_PASSWORD).status_code == 403
+    assert delete(auth, password=PASSWORD).status_code == 429
     assert_error(AuthActions(app.test_client()).login(), 429, messages.TOO_MANY_ATTEMPTS)
     assert user_exists(app)
 
 
-def test_a_wrong_password_is_logged_as_a_failed_proof(app, alice, events):
-    assert delete(alice, password=WRONG_PASSWORD).status_code == 403
+def test_a_wrong_password_is_logged_as_a_failed_proof(app, auth, logged_in_client, events):
+    assert delete(auth, password=WRONG_PASSWORD).status_code == 403
     (event,) = events("reauthentication_failed")
     assert event["user_name"] == "alice"
     assert events("account_deleted") == []
 
 
-def test_the_csrf_token_is_needed(app, alice):
-    response = alice._client.post(DELETE, json={"password": PASSWORD})
+def test_the_csrf_token_is_needed(app, logged_in_client):
+    response = logged_in_client.post(DELETE, json={"password": PASSWORD})
     assert_csrf_failure(response, CSRF_MISSING)
     assert user_exists(app)
 
@@ -409,16 +431,16 @@ def test_the_csrf_token_is_needed(app, alice):
 # Export
 
 
-def test_the_export_holds_everything_stored_about_the_user(app, alice, mailbox):
+def test_the_export_holds_everything_stored_about_the_user(app, auth, logged_in_client, mailbox):
     key = SoftAuthenticator()
-    give_everything(app, alice, mailbox, key)
-    response = alice._client.get(EXPORT)
+    give_everything(app, auth, mailbox, key)
+    response = logged_in_client.get(EXPORT)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == ('attachment; filename="account-export.json"')
     body = response.get_json()
     assert body["message"] == messages.ACCOUNT_EXPORTED
     data = body["data"]
-    assert data["profile"] == alice._client.get(VERIFY).get_json()["data"]
+    assert data["profile"] == logged_in_client.get(VERIFY).get_json()["data"]
     assert data["trail"]["login_count"] == 2
     assert data["trail"]["created_on"] == data["profile"]["created_on"]
     with app.app_context():
@@ -434,10 +456,12 @@ def test_the_export_holds_everything_stored_about_the_user(app, alice, mailbox):
 
 
 @pytest.mark.parametrize("asked_from", ["first", "second"])
-def test_the_export_marks_the_current_session_as_the_session_list_does(app, alice, asked_from):
+def test_the_export_marks_the_current_session_as_the_session_list_does(
+    app, auth, logged_in_client, asked_from
+):
     other = AuthActions(app.test_client())
     assert other.login().status_code == 200
-    caller = {"first": alice, "second": other}[asked_from]
+    caller = {"first": auth, "second": other}[asked_from]
     exported = caller._client.get(EXPORT).get_json()["data"]["sessions"]
     listed = caller._client.get("/api/auth/sessions").get_json()["data"]
     # Both calls are one request apart, and neither writes the records: the same two views.
@@ -445,11 +469,11 @@ def test_the_export_marks_the_current_session_as_the_session_list_does(app, alic
     assert sorted(session["current"] for session in exported) == [False, True]
 
 
-def test_the_export_holds_no_secret_hash_or_token(app, alice, mailbox):
+def test_the_export_holds_no_secret_hash_or_token(app, auth, logged_in_client, mailbox):
     key = SoftAuthenticator()
-    _other, _names, secret, codes = give_everything(app, alice, mailbox, key)
+    _other, _names, secret, codes = give_everything(app, auth, mailbox, key)
     (reset,) = [m for m in mailbox.deliver() if m["Subject"] == SUBJECTS["reset_password"]]
-    text = alice._client.get(EXPORT).get_data(as_text=True)
+    text = logged_in_client.get(EXPORT).get_data(as_text=True)
     with app.app_context():
         stored = [
             *db.session.scalars(select(AuthSession.token_hash)),
@@ -462,15 +486,15 @@ def test_the_export_holds_no_secret_hash_or_token(app, alice, mailbox):
         secret,
         *codes,
         token_of(reset),
-        session_cookie(app, alice._client)["sid"],
+        session_cookie(app, logged_in_client)["sid"],
         *stored,
     ]:
         assert value not in text
     assert "password" not in text
 
 
-def test_the_export_is_logged(app, alice, events):
-    assert alice._client.get(EXPORT).status_code == 200
+def test_the_export_is_logged(app, logged_in_client, events):
+    assert logged_in_client.get(EXPORT).status_code == 200
     (event,) = events("account_exported")
     assert event["user_name"] == "alice"
 
@@ -479,7 +503,7 @@ def test_the_export_needs_a_login(client):
     assert_error(client.get(EXPORT), 401, messages.NOT_LOGGED_IN)
 
 
-def test_the_export_is_the_caller_s_own(app, alice, bob):
+def test_the_export_is_the_caller_s_own(app, user, bob):
     data = bob._client.get(EXPORT).get_json()["data"]
     assert data["profile"]["user_name"] == "bobby"
     assert "alice" not in json.dumps(data)

@@ -32,6 +32,7 @@ from tests.helpers import (
     assert_error,
     count_rows,
 )
+from tests.plugins.accounts import log_in
 from tests.plugins.databases import make_app
 from tests.plugins.mail import LINK_TOKEN, Mailbox, text_of, token_of
 
@@ -129,17 +130,17 @@ def test_verify_auth_when_logged_out(client):
     assert_error(client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
 
 
-def test_verify_auth_returns_the_user(auth, client):
-    created = auth.signup().get_json()["data"]
+def test_verify_auth_returns_the_user(auth, client, user):
+    logged_in = log_in(auth, user).get_json()["data"]
+    assert (logged_in["id"], logged_in["user_name"]) == (user.id, user.user_name)
     response = client.get("/api/auth/verify_auth")
     assert response.status_code == 200
     body = response.get_json()
-    assert body == {"success": True, "message": messages.AUTHENTICATED, "data": created}
+    assert body == {"success": True, "message": messages.AUTHENTICATED, "data": logged_in}
 
 
-def test_verify_auth_sets_no_cookie(auth, client):
-    auth.signup()
-    assert client.get("/api/auth/verify_auth").headers.getlist("Set-Cookie") == []
+def test_verify_auth_sets_no_cookie(logged_in_client):
+    assert logged_in_client.get("/api/auth/verify_auth").headers.getlist("Set-Cookie") == []
 
 
 # POST /api/auth/signup
@@ -406,13 +407,12 @@ def test_signup_does_not_look_up_dns(monkeypatch, send):
         ),
     ],
 )
-def test_signup_conflict_ignores_case(app, auth, client, send, user_name, email, fields):
-    assert auth.signup().status_code == 201
+def test_signup_conflict_ignores_case(app, logged_in_client, send, user_name, email, fields):
     response = send("/api/auth/signup", signup_fields(user_name=user_name, email=email))
     assert_error(response, 409, messages.CONFLICT, fields)
     assert count_rows(app, User) == 1
     assert count_rows(app, AuthSession) == 1
-    assert logged_in_user(client) == "alice"
+    assert logged_in_user(logged_in_client) == "alice"
 
 
 @pytest.mark.parametrize(
@@ -420,10 +420,9 @@ def test_signup_conflict_ignores_case(app, auth, client, send, user_name, email,
     [("ALICE", "other@example.com", "user_name"), ("bobby", "ALICE@example.com", "email")],
 )
 def test_a_taken_name_is_refused_before_the_password_is_scored(
-    auth, send, monkeypatch, user_name, email, field
+    logged_in_client, send, monkeypatch, user_name, email, field
 ):
     """A 409 costs no scoring (nor a hash), whatever password the body carries."""
-    assert auth.signup().status_code == 201
     monkeypatch.setattr(policy, "zxcvbn", no_zxcvbn)
     response = send("/api/auth/signup", signup_fields(user_name=user_name, email=email))
     assert response.status_code == 409
@@ -463,10 +462,8 @@ def test_an_address_whose_case_folding_outgrows_the_column_signs_up(app, auth):
     assert auth.login(login=GREEK_254.replace("d", "D")).status_code == 200
 
 
-def test_signup_conflict_lost_race_is_409(app, auth, monkeypatch, send):
+def test_signup_conflict_lost_race_is_409(app, user, monkeypatch, send):
     """When a concurrent signup wins after the check, the database's unique key answers."""
-    assert auth.signup().status_code == 201
-    auth.logout()
     monkeypatch.setattr(User, "is_user_name_taken", classmethod(lambda cls, name: False))
     response = send("/api/auth/signup", signup_fields(user_name="ALICE", email="b@example.com"))
     assert_error(response, 409, messages.CONFLICT, {"user_name": [messages.USER_NAME_TAKEN]})
@@ -632,15 +629,14 @@ def test_a_user_name_taken_by_a_racing_signup_is_its_409(confirming, monkeypatch
 @pytest.mark.parametrize(
     "login", ["alice", "ALICE", "Alice", "alice@example.com", "ALICE@EXAMPLE.COM", "  alice  "]
 )
-def test_login_by_user_name_or_email_any_case(auth, client, send, login):
-    signed_up = auth.signup().get_json()["data"]
-    auth.logout()
+def test_login_by_user_name_or_email_any_case(user, client, send, login):
     response = send("/api/auth/login", {"login": login, "password": PASSWORD})
     assert response.status_code == 200
     body = response.get_json()
     assert body["success"] is True
     assert body["message"] == messages.LOGGED_IN
-    assert body["data"] == signed_up
+    assert (body["data"]["id"], body["data"]["user_name"]) == (user.id, "alice")
+    assert body["data"] == client.get("/api/auth/verify_auth").get_json()["data"]
     assert body["csrf_token"]
     assert logged_in_user(client) == "alice"
 
@@ -656,9 +652,7 @@ def test_login_by_user_name_or_email_any_case(auth, client, send, login):
         ("alice", "x"),
     ],
 )
-def test_login_bad_credentials(app, auth, client, send, login, password):
-    auth.signup()
-    auth.logout()
+def test_login_bad_credentials(app, user, client, send, login, password):
     response = send("/api/auth/login", {"login": login, "password": password})
     assert_error(response, 401, messages.INVALID_CREDENTIALS)
     assert logged_in_user(client) is None
@@ -682,8 +676,7 @@ def steady_headers(response):
     )
 
 
-def test_unknown_user_and_wrong_password_look_the_same(app, auth):
-    auth.signup()
+def test_unknown_user_and_wrong_password_look_the_same(app, user):
     answers = []
     for login in ("nobody", "alice"):
         client = app.test_client()
@@ -766,9 +759,7 @@ def test_login_has_no_password_policy(app, send):
 
 
 @pytest.mark.parametrize("remember_me", [True, False])
-def test_login_remember_me(app, auth, send, remember_me):
-    auth.signup()
-    auth.logout()
+def test_login_remember_me(app, user, send, remember_me):
     fields = {"login": "alice", "password": PASSWORD, "remember_me": remember_me}
     assert send("/api/auth/login", fields).status_code == 200
     with app.app_context():
@@ -778,8 +769,7 @@ def test_login_remember_me(app, auth, send, remember_me):
 # POST /api/auth/logout
 
 
-def test_logout(app, auth, client):
-    auth.signup()
+def test_logout(app, auth, logged_in_client):
     response = auth.logout()
     assert response.status_code == 200
     body = response.get_json()
@@ -787,7 +777,7 @@ def test_logout(app, auth, client):
     assert body["message"] == messages.LOGGED_OUT
     assert body["csrf_token"]
     assert "data" not in body
-    assert logged_in_user(client) is None
+    assert logged_in_user(logged_in_client) is None
     assert count_rows(app, AuthSession) == 0
     assert count_rows(app, User) == 1
 
@@ -796,14 +786,12 @@ def test_logout_when_logged_out(auth):
     assert_error(auth.logout(), 401, messages.NOT_LOGGED_IN)
 
 
-def test_logout_twice(auth):
-    auth.signup()
+def test_logout_twice(auth, logged_in_client):
     assert auth.logout().status_code == 200
     assert_error(auth.logout(), 401, messages.NOT_LOGGED_IN)
 
 
-def test_logout_ignores_a_body(auth):
-    auth.signup()
+def test_logout_ignores_a_body(auth, logged_in_client):
     assert (
         auth.post("/api/auth/logout", data="anything", content_type="text/plain").status_code == 200
     )
@@ -819,20 +807,18 @@ POSTS = {
 
 
 @pytest.mark.parametrize("path", POSTS)
-def test_post_without_csrf_token(app, auth, client, path):
-    auth.signup()
-    response = client.post(path, data=POSTS[path])
+def test_post_without_csrf_token(app, logged_in_client, path):
+    response = logged_in_client.post(path, data=POSTS[path])
     assert_csrf_failure(response, CSRF_MISSING)
-    assert logged_in_user(client) == "alice"
+    assert logged_in_user(logged_in_client) == "alice"
     assert count_rows(app, User) == 1
 
 
 @pytest.mark.parametrize("path", POSTS)
-def test_post_with_invalid_csrf_token(app, auth, client, path):
-    auth.signup()
-    response = client.post(path, data=POSTS[path], headers={"X-CSRFToken": "forged"})
+def test_post_with_invalid_csrf_token(app, logged_in_client, path):
+    response = logged_in_client.post(path, data=POSTS[path], headers={"X-CSRFToken": "forged"})
     assert_csrf_failure(response, CSRF_INVALID)
-    assert logged_in_user(client) == "alice"
+    assert logged_in_user(logged_in_client) == "alice"
 
 
 @pytest.mark.parametrize("path", POSTS)

@@ -24,9 +24,9 @@ from tests.helpers import (
     AuthActions,
     assert_csrf_failure,
     assert_error,
-    confirm_email,
     count_rows,
 )
+from tests.plugins.accounts import add_user, log_in
 
 PATH = "/api/auth/change_password"
 NEW_PASSWORD = "Zq8#vT2!x-renewed"
@@ -46,21 +46,15 @@ def fields(current_password=PASSWORD, password=NEW_PASSWORD, confirm=None):
     return {name: value for name, value in body.items() if value is not MISSING}
 
 
-@pytest.fixture
-def alice(auth):
-    """Alice, signed up and logged in on ``client``."""
-    assert auth.signup().status_code == 201
-    return auth
-
-
 @pytest.fixture(params=["json", "form"])
-def send(request, alice):
-    """POST to change_password as alice, with a JSON or a form-encoded body."""
+def send(request, auth, logged_in_client):
+    """POST to change_password as alice, logged in on ``client``, with a JSON or a
+    form-encoded body."""
 
     def send(body):
         if request.param == "json":
-            return alice.post(PATH, json=body)
-        return alice.post(PATH, data=body)
+            return auth.post(PATH, json=body)
+        return auth.post(PATH, data=body)
 
     return send
 
@@ -113,13 +107,14 @@ def test_change_password(send):
     assert body["csrf_token"]
 
 
-def test_next_post_takes_the_new_token(alice, client):
-    old_token = alice.token
-    new_token = alice.post(PATH, data=fields()).get_json()["csrf_token"]
+def test_next_post_takes_the_new_token(auth, logged_in_client):
+    old_token = auth.token
+    new_token = auth.post(PATH, data=fields()).get_json()["csrf_token"]
     assert new_token != old_token
-    response = client.post("/api/auth/logout", headers={"X-CSRFToken": old_token})
+    response = logged_in_client.post("/api/auth/logout", headers={"X-CSRFToken": old_token})
     assert_csrf_failure(response, CSRF_MISMATCH)
-    assert client.post("/api/auth/logout", headers={"X-CSRFToken": new_token}).status_code == 200
+    response = logged_in_client.post("/api/auth/logout", headers={"X-CSRFToken": new_token})
+    assert response.status_code == 200
 
 
 def test_new_password_works_and_old_does_not(app, send):
@@ -128,41 +123,39 @@ def test_new_password_works_and_old_does_not(app, send):
     assert not can_log_in(app, PASSWORD)
 
 
-def test_current_session_continues_rotated(app, alice, client):
+def test_current_session_continues_rotated(app, auth, logged_in_client):
     cookie_name = app.config["SESSION_COOKIE_NAME"]
-    old_cookie = client.get_cookie(cookie_name).value
-    assert alice.post(PATH, data=fields()).status_code == 200
-    assert client.get_cookie(cookie_name).value != old_cookie
-    assert client.get("/api/auth/verify_auth").get_json()["data"]["user_name"] == "alice"
+    old_cookie = logged_in_client.get_cookie(cookie_name).value
+    assert auth.post(PATH, data=fields()).status_code == 200
+    assert logged_in_client.get_cookie(cookie_name).value != old_cookie
+    assert logged_in_client.get("/api/auth/verify_auth").get_json()["data"]["user_name"] == "alice"
     replay = app.test_client()
     replay.set_cookie(cookie_name, old_cookie)
     assert_error(replay.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
     assert len(alice_sessions(app)) == 1
 
 
-def test_every_other_session_ends(app, alice):
+def test_every_other_session_ends(app, auth, logged_in_client):
     plain = new_client(app)
     remembered = new_client(app, login="alice@example.com", remember_me=True)
     assert len(alice_sessions(app)) == 3
-    assert alice.post(PATH, data=fields()).status_code == 200
+    assert auth.post(PATH, data=fields()).status_code == 200
     for other in (plain, remembered):
         assert_error(other._client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
-    assert is_logged_in(alice)
+    assert is_logged_in(auth)
     assert len(alice_sessions(app)) == 1
 
 
-def test_other_users_keep_their_sessions(app, alice):
+def test_other_users_keep_their_sessions(app, auth, logged_in_client):
     bob = AuthActions(app.test_client())
-    assert bob.signup(user_name="bobby", email="bob@example.com").status_code == 201
-    assert alice.post(PATH, data=fields()).status_code == 200
+    log_in(bob, add_user(app, "bobby", email="bob@example.com"))
+    assert auth.post(PATH, data=fields()).status_code == 200
     assert is_logged_in(bob)
     assert count_rows(app, AuthSession) == 2
 
 
 @pytest.mark.parametrize("remember_me", [True, False])
-def test_rotated_session_keeps_remember_me_and_lifetime(app, auth, remember_me):
-    auth.signup()
-    auth.logout()
+def test_rotated_session_keeps_remember_me_and_lifetime(app, auth, user, remember_me):
     auth.login(remember_me=remember_me)
     [before] = alice_sessions(app)
     assert auth.post(PATH, data=fields()).status_code == 200
@@ -183,15 +176,15 @@ def test_change_password_when_logged_out(app, client):
     assert_error(response, 401, messages.NOT_LOGGED_IN)
 
 
-def test_wrong_current_password(app, alice, client, send):
+def test_wrong_current_password(app, auth, logged_in_client, send):
     other = new_client(app)
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
-    token = alice.token
+    cookie = logged_in_client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    token = auth.token
     response = send(fields(current_password="wrong password"))
     assert_error(response, 403, messages.WRONG_CURRENT_PASSWORD)
-    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie
-    assert alice.token == token
-    assert is_logged_in(alice)
+    assert logged_in_client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie
+    assert auth.token == token
+    assert is_logged_in(auth)
     assert is_logged_in(other)
     assert can_log_in(app, PASSWORD)
     assert not can_log_in(app, NEW_PASSWORD)
@@ -236,11 +229,11 @@ def test_wrong_current_password(app, alice, client, send):
         ),
     ],
 )
-def test_invalid_new_password(app, alice, send, body, errors):
+def test_invalid_new_password(app, auth, logged_in_client, send, body, errors):
     other = new_client(app)
     response = send(body)
     assert_error(response, 422, messages.VALIDATION_FAILED, errors)
-    assert is_logged_in(alice)
+    assert is_logged_in(auth)
     assert is_logged_in(other)
     assert can_log_in(app, PASSWORD)
 
@@ -255,9 +248,9 @@ def test_a_wrong_current_password_is_refused_before_scoring(app, send, no_scorin
 
 @pytest.mark.parametrize("field", ["current_password", "password", "confirm"])
 @pytest.mark.parametrize("value", [123, None, True, ["x"], {"x": "y"}])
-def test_wrong_json_type(app, alice, field, value):
+def test_wrong_json_type(app, auth, logged_in_client, field, value):
     body = {**fields(), field: value}
-    response = alice.post(PATH, json=body)
+    response = auth.post(PATH, json=body)
     assert_error(response, 422, messages.VALIDATION_FAILED, {field: [messages.FIELD_NOT_STRING]})
     assert can_log_in(app, PASSWORD)
 
@@ -268,14 +261,13 @@ FULLWIDTH_PASSWORD = "\uff43" + PASSWORD[1:]
 
 @pytest.mark.parametrize("same", [PASSWORD, FULLWIDTH_PASSWORD])
 def test_the_current_password_again_is_refused_and_changes_nothing(
-    app, alice, client, send, no_scoring, monkeypatch, same
+    app, auth, logged_in_client, send, no_scoring, monkeypatch, same
 ):
     """Refused once the current password is checked, by comparing the two fields: no hash,
-    no scoring, no rotation, no other session ended. (``no_scoring`` comes after ``send``,
-    whose signup must still be scored.)"""
+    no scoring, no rotation, no other session ended."""
     other = new_client(app)
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
-    token = alice.token
+    cookie = logged_in_client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    token = auth.token
     hashed = []
     real_hash = Argon2Hasher.hash
     monkeypatch.setattr(
@@ -288,15 +280,15 @@ def test_the_current_password_again_is_refused_and_changes_nothing(
         response, 422, messages.VALIDATION_FAILED, {"password": [messages.PASSWORD_UNCHANGED]}
     )
     assert hashed == []
-    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie
-    assert alice.token == token
-    assert is_logged_in(alice)
+    assert logged_in_client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie
+    assert auth.token == token
+    assert is_logged_in(auth)
     assert is_logged_in(other)
     assert len(alice_sessions(app)) == 2
     assert stored_password_is(app, PASSWORD)
 
 
-def test_the_current_password_again_after_a_wrong_one_is_the_403(app, alice, send):
+def test_the_current_password_again_after_a_wrong_one_is_the_403(app, send):
     """The current password is checked first: the 422 tells only whoever knows it."""
     guess = "not the password at all"
     response = send(fields(current_password=guess, password=guess))
@@ -317,7 +309,6 @@ def test_a_password_shorter_than_the_minimum_works_until_it_is_changed(app):
 
 
 def test_huge_new_password_is_refused_without_scoring(app, send, no_scoring):
-    """``no_scoring`` comes after ``send``, whose signup must still be scored."""
     password = ("Zq8#vT2!x-" * 500)[:5_000]
     response = send(fields(password=password))
     assert_error(response, 422, messages.VALIDATION_FAILED, {"password": [PASSWORD_LENGTH]})
@@ -328,46 +319,46 @@ def test_huge_new_password_is_refused_without_scoring(app, send, no_scoring):
     ("headers", "message"),
     [({}, CSRF_MISSING), ({"X-CSRFToken": "forged"}, CSRF_INVALID)],
 )
-def test_csrf_token_is_required(app, alice, client, headers, message):
-    response = client.post(PATH, json=fields(), headers=headers)
+def test_csrf_token_is_required(app, auth, logged_in_client, headers, message):
+    response = logged_in_client.post(PATH, json=fields(), headers=headers)
     assert_csrf_failure(response, message)
-    assert is_logged_in(alice)
+    assert is_logged_in(auth)
     assert can_log_in(app, PASSWORD)
 
 
 # Throttling
 
 
-def test_wrong_current_passwords_count_as_failed_logins(app, alice):
+def test_wrong_current_passwords_count_as_failed_logins(app, auth, logged_in_client):
     for _ in range(failure_limit(app)):
-        response = alice.post(PATH, data=fields(current_password="wrong password"))
+        response = auth.post(PATH, data=fields(current_password="wrong password"))
         assert response.status_code == 403
     response = AuthActions(app.test_client()).login(password=PASSWORD)
     assert_throttled(response, messages.TOO_MANY_ATTEMPTS)
 
 
 @pytest.mark.parametrize("login", ["alice", "ALICE@example.com"])
-def test_failed_logins_on_either_name_throttle_change_password(app, alice, login):
+def test_failed_logins_on_either_name_throttle_change_password(app, auth, logged_in_client, login):
     attacker = AuthActions(app.test_client())
     for _ in range(failure_limit(app)):
         assert attacker.login(login=login, password="wrong password").status_code == 401
-    response = alice.post(PATH, data=fields())
+    response = auth.post(PATH, data=fields())
     assert_throttled(response, messages.TOO_MANY_ATTEMPTS)
     assert stored_password_is(app, PASSWORD)
 
 
 @pytest.mark.parametrize("login", ["Alice", "alice@example.com"])
-def test_wrong_current_passwords_throttle_logins_by_either_name(app, alice, login):
+def test_wrong_current_passwords_throttle_logins_by_either_name(app, auth, logged_in_client, login):
     for _ in range(failure_limit(app)):
-        assert alice.post(PATH, data=fields(current_password="wrong")).status_code == 403
+        assert auth.post(PATH, data=fields(current_password="wrong")).status_code == 403
     response = AuthActions(app.test_client()).login(login=login)
     assert_throttled(response, messages.TOO_MANY_ATTEMPTS)
 
 
-def test_success_clears_the_failure_count(app, alice):
+def test_success_clears_the_failure_count(app, auth, logged_in_client):
     for _ in range(failure_limit(app) - 1):
-        assert alice.post(PATH, data=fields(current_password="wrong")).status_code == 403
-    assert alice.post(PATH, data=fields()).status_code == 200
+        assert auth.post(PATH, data=fields(current_password="wrong")).status_code == 403
+    assert auth.post(PATH, data=fields()).status_code == 200
     attacker = AuthActions(app.test_client())
     for _ in range(failure_limit(app) - 1):
         assert attacker.login(password="wrong password").status_code == 401
@@ -378,18 +369,18 @@ def change_password_limit(app):
     return parse(app.config["CHANGE_PASSWORD_RATE_LIMIT"]).amount
 
 
-def test_rate_limit_per_user(app, alice):
+def test_rate_limit_per_user(app, auth, logged_in_client):
     other_session = new_client(app)
     mismatched = fields(confirm="something else")
     for _ in range(change_password_limit(app) - 1):
-        assert alice.post(PATH, data=mismatched).status_code == 422
+        assert auth.post(PATH, data=mismatched).status_code == 422
     assert other_session.post(PATH, data=mismatched).status_code == 422
-    for actions in (alice, other_session):
+    for actions in (auth, other_session):
         assert_throttled(actions.post(PATH, data=fields()), messages.TOO_MANY_REQUESTS)
     assert can_log_in(app, PASSWORD)
     # Another user behind the same address has a count of their own.
     bob = AuthActions(app.test_client())
-    assert bob.signup(user_name="bobby", email="bob@example.com").status_code == 201
+    log_in(bob, add_user(app, "bobby", email="bob@example.com"))
     assert bob.post(PATH, data=fields()).status_code == 200
 
 
@@ -404,10 +395,10 @@ def security_lines(caplog):
     ]
 
 
-def test_password_change_is_logged_without_secrets(alice, caplog):
+def test_password_change_is_logged_without_secrets(auth, logged_in_client, caplog):
     caplog.set_level(logging.INFO, logger="app.security")
     caplog.clear()
-    response = alice.post(PATH, data=fields())
+    response = auth.post(PATH, data=fields())
     [line] = [line for line in security_lines(caplog) if line["event"] == "password_changed"]
     assert line["user_name"] == "alice"
     assert line["user_id"] == 1
@@ -418,10 +409,10 @@ def test_password_change_is_logged_without_secrets(alice, caplog):
         assert secret not in text
 
 
-def test_wrong_current_password_is_logged_without_it(alice, caplog):
+def test_wrong_current_password_is_logged_without_it(auth, logged_in_client, caplog):
     caplog.set_level(logging.INFO, logger="app.security")
     caplog.clear()
-    alice.post(PATH, data=fields(current_password="guessed password"))
+    auth.post(PATH, data=fields(current_password="guessed password"))
     events = [line["event"] for line in security_lines(caplog)]
     assert "password_change_failed" in events
     assert "password_changed" not in events
@@ -431,8 +422,7 @@ def test_wrong_current_password_is_logged_without_it(alice, caplog):
 
 def test_a_change_sends_a_notice_to_the_account_s_address(mail_app, mailbox):
     alice = AuthActions(mail_app.test_client())
-    assert alice.signup(email="Alice@Example.com").status_code == 201
-    confirm_email(mail_app)
+    log_in(alice, add_user(mail_app, email="Alice@example.com", confirmed=True))
     assert alice.post(PATH, json=fields()).status_code == 200
     notice = mailbox.last()
     assert notice["To"] == "Alice@example.com"
@@ -443,8 +433,10 @@ def test_a_change_sends_a_notice_to_the_account_s_address(mail_app, mailbox):
 
 
 def test_a_refused_change_sends_nothing(mail_app, mailbox):
+    """The address is confirmed: a change would be told to it (notices go only to a
+    confirmed address), a refusal is not."""
     alice = AuthActions(mail_app.test_client())
-    assert alice.signup().status_code == 201
+    log_in(alice, add_user(mail_app, confirmed=True))
     sent = len(mailbox.deliver())
     assert alice.post(PATH, json=fields(current_password="wrong")).status_code == 403
     assert alice.post(PATH, json=fields(password="password1")).status_code == 422

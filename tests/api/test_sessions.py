@@ -22,6 +22,7 @@ from tests.helpers import (
     assert_error,
     session_cookie,
 )
+from tests.plugins.accounts import add_user
 
 SESSIONS = "/api/auth/sessions"
 LOGOUT_ALL = "/api/auth/logout_all"
@@ -42,10 +43,6 @@ class Device:
 
     def login(self, login="alice", remember_me=False):
         assert self.auth.login(login, remember_me=remember_me).status_code == 200
-        return self
-
-    def signup(self, user_name, email):
-        assert self.auth.signup(user_name, email).status_code == 201
         return self
 
     @property
@@ -101,16 +98,17 @@ def record(app, public_id):
 
 
 @pytest.fixture
-def alice(app):
-    """Alice, signed up on her first device."""
-    return Device(app, ip="203.0.113.7", user_agent="Mozilla/5.0 (alice)").signup(
-        "alice", "alice@example.com"
-    )
+def alice(app, user):
+    """Alice (``user``), logged in on her first device: the one session of her account, from
+    an address and a user agent of its own."""
+    return Device(app, ip="203.0.113.7", user_agent="Mozilla/5.0 (alice)").login(user.user_name)
 
 
 @pytest.fixture
 def bob(app):
-    return Device(app, ip="192.0.2.9").signup("bobby", "bob@example.com")
+    """Bob, another account, logged in on a device of his own."""
+    account = add_user(app, "bobby", email="bob@example.com")
+    return Device(app, ip="192.0.2.9").login(account.user_name)
 
 
 # GET /api/auth/sessions
@@ -455,7 +453,8 @@ def test_the_revoke_limit_is_per_user_across_devices(app, alice, bob):
 
 def test_the_revoke_limit_is_configurable(configured):
     app = configured("SESSION_REVOKE_RATE_LIMIT", "1 per minute", '"1 per minute"')
-    device = Device(app).signup("carol", "carol@example.com")
+    add_user(app, "carol")
+    device = Device(app).login("carol")
     assert device.logout_all().status_code == 200
     assert device.logout_all().status_code == 429
 
@@ -502,7 +501,8 @@ TEN_MINUTE_LIMITS = [
 )
 def test_lifetimes_are_configurable(configured, key, remember, moved, ago, alive):
     app = configured(key, timedelta(minutes=10), "600")
-    device = Device(app).signup("alice", "alice@example.com").login(remember_me=remember)
+    add_user(app)
+    device = Device(app).login(remember_me=remember)
     age(app, device.public_id, **{moved: ago})
     assert device.verify() == (200 if alive else 401)
     listed = Device(app).login().sessions()
@@ -565,7 +565,8 @@ def test_last_seen_is_kept_below_a_minute(app, alice):
 
 def test_touch_interval_is_configurable(configured):
     app = configured("SESSION_TOUCH_INTERVAL", timedelta(minutes=10), "600")
-    device = Device(app).signup("alice", "alice@example.com")
+    add_user(app)
+    device = Device(app).login()
     age(app, device.public_id, seen=timedelta(minutes=9))
     kept = record(app, device.public_id).last_seen_at
     assert device.verify() == 200
