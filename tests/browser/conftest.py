@@ -145,10 +145,6 @@ class LiveServer:
         return self.server.url
 
     @property
-    def port(self):
-        return self.server.port
-
-    @property
     def process(self):
         return self.server.process
 
