@@ -65,8 +65,15 @@ class Server:
     def url(self) -> str:
         return f"http://{self.public_host}:{self.port}"
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def log(self, since=0) -> str:
+        """The output so far, from byte ``since`` on (a ``log_size`` taken earlier)."""
+        with self.log_path.open("rb") as log:
+            log.seek(since)
+            return log.read().decode(errors="replace")
+
+    def log_size(self) -> int:
+        """How many bytes of output there are so far: where what comes next will start."""
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
 
     def start(self):
         with self.log_path.open("ab") as log:

@@ -171,8 +171,9 @@ def confirm_email(app, user_name="alice"):
         db.session.commit()
 
 
-def age(app, public_id=None, created=None, seen=None, verified=None):
-    """Move session records' timestamps back (one record, or every one), as if time had passed."""
+def age(app, public_id=None, created=None, seen=None, verified=None, user_name=None):
+    """Move session records' timestamps back (one record, those of the account ``user_name``,
+    or every one), as if time had passed."""
     now = utcnow()
     values = {}
     if created is not None:
@@ -184,6 +185,9 @@ def age(app, public_id=None, created=None, seen=None, verified=None):
     statement = update(AuthSession).values(**values)
     if public_id is not None:
         statement = statement.where(AuthSession.public_id == public_id)
+    if user_name is not None:
+        owner = select(User.id).where(User.user_name_key == user_name.lower())
+        statement = statement.where(AuthSession.user_id == owner.scalar_subquery())
     with app.app_context():
         db.session.execute(statement)
         db.session.commit()

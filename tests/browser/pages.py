@@ -1,5 +1,7 @@
 """What a person does on the page, in the page's public selectors."""
 
+import itertools
+
 from playwright.sync_api import expect
 
 from app.common import messages
@@ -7,6 +9,29 @@ from tests.helpers import SIGNUP_FIELDS
 
 PASSWORD = "Tulip-Orbit-Canyon-71"
 ALICE = {**SIGNUP_FIELDS, "password": PASSWORD, "confirm": PASSWORD}
+
+# Numbers no other person of this process's run has had (a pytest-xdist worker has its own
+# live servers and databases, and its own count).
+_people = itertools.count(1)
+
+
+def new_person(name="alice"):
+    """``ALICE``'s sign-up fields, under a user name (``alice<n>``) and an address of a domain
+    of its own (``alice@p<n>.example.com``) that no other person of the run has: the tests that
+    share a live server never meet in its database, its limiter's counts or its mail."""
+    number = next(_people)
+    return {**ALICE, "user_name": f"{name}{number}", "email": f"{name}@p{number}.example.com"}
+
+
+def other_case(email):
+    """``alice@p1.example.com`` as ``ALICE@P1.Example.Com``: to the app, the same address."""
+    local, _, domain = email.partition("@")
+    return f"{local.upper()}@{domain.title()}"
+
+
+def mail_domain(fields):
+    """The domain of the address of ``fields``: every address a test makes is at it."""
+    return fields["email"].rpartition("@")[2].lower()
 
 
 def open_logged_out(page, problems, path="/"):
@@ -36,12 +61,13 @@ def fill_form(page, form, fields):
         page.locator(f"{form} [name={name}]").fill(value)
 
 
-def sign_up(page, **changes):
-    fill_form(page, "#signup-form", {**ALICE, **changes})
+def sign_up(page, fields, **changes):
+    """Sign up with ``fields`` (a test's ``person``), changed by ``changes``."""
+    fill_form(page, "#signup-form", {**fields, **changes})
     page.locator("#signup-form [type=submit]").click()
 
 
-def log_in(page, login="alice", password=PASSWORD, remember_me=False):
+def log_in(page, login, password=PASSWORD, remember_me=False):
     fill_form(page, "#login-form", {"login": login, "password": password})
     page.locator("#login-form [name=remember_me]").set_checked(remember_me)
     page.locator("#login-form [type=submit]").click()

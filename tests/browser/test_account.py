@@ -8,16 +8,17 @@ import pytest
 from playwright.sync_api import expect
 
 from app.common import messages
+from tests.browser.conftest import sign_up_through_the_api
 from tests.browser.pages import (
     PASSWORD,
     expect_logged_in,
     expect_logged_out,
     fill_form,
     log_in,
+    mail_domain,
     open_logged_out,
 )
 from tests.helpers import age
-from tests.plugins.databases import make_app
 
 NEW_PASSWORD = "Quartz-Meadow-Lantern-48"
 # Long enough, and easy to guess.
@@ -32,9 +33,17 @@ SAFARI_ON_IPHONE = (
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 
-def logged_in(page, problems):
+@pytest.fixture
+def alice(browser, live_server, person):
+    """The test's person, signed up through the API as curl would before the page opens: that
+    sign-up is a session of its own, which the sessions list shows (``SIGNUP_SESSION``)."""
+    return sign_up_through_the_api(browser, live_server, person)
+
+
+def logged_in(page, problems, account):
+    """``page`` logged in as ``account`` (sign-up fields), on the account view."""
     open_logged_out(page, problems)
-    log_in(page)
+    log_in(page, account["user_name"])
     expect_logged_in(page, "Alice")
     expect(page.locator("#account-view")).to_be_visible()
     # The list is read when the view opens: wait for it, so that no request is left running.
@@ -42,18 +51,18 @@ def logged_in(page, problems):
     return page
 
 
-def logged_in_elsewhere(new_context, problems, user_agent=FIREFOX_ON_WINDOWS):
-    """A page of another browser, logged in as Alice."""
-    return logged_in(new_context(user_agent=user_agent).new_page(), problems)
+def logged_in_elsewhere(new_context, problems, account, user_agent=FIREFOX_ON_WINDOWS):
+    """A page of another browser, logged in as ``account``."""
+    return logged_in(new_context(user_agent=user_agent).new_page(), problems, account)
 
 
-def api_login_status(new_context, password):
-    """The status of a login with ``password``, as curl would send it."""
+def api_login_status(new_context, account, password):
+    """The status of a login as ``account`` with ``password``, as curl would send it."""
     request = new_context().request
     token = request.get("/api/auth/csrf").json()["csrf_token"]
     response = request.post(
         "/api/auth/login",
-        data={"login": "alice", "password": password},
+        data={"login": account["user_name"], "password": password},
         headers={"X-CSRFToken": token},
     )
     return response.status
@@ -66,8 +75,9 @@ def expect_ended(page):
     expect_logged_out(page)
 
 
-def make_proof_old(database_url):
-    age(make_app(database_url), verified=timedelta(minutes=10))
+def make_proof_old(server_app, account):
+    """The proof of who ``account``'s sessions are dates from ten minutes ago."""
+    age(server_app, verified=timedelta(minutes=10), user_name=account["user_name"])
 
 
 def other_entries(page):
@@ -81,7 +91,7 @@ SIGNUP_SESSION = 1
 def test_the_account_view_shows_only_when_logged_in(page, problems, alice):
     open_logged_out(page, problems)
     expect(page.locator("#account-view")).to_be_hidden()
-    logged_in(page, problems)
+    logged_in(page, problems, alice)
     for title in ("Password", "Sessions", "Email address"):
         expect(page.locator("#account-view h3", has_text=title)).to_be_visible()
     # The account view sits outside the welcome, whose one button stays the logout.
@@ -98,8 +108,8 @@ def test_the_account_view_shows_only_when_logged_in(page, problems, alice):
 def test_change_password_ends_the_other_sessions_and_the_new_one_works(
     new_context, problems, alice
 ):
-    elsewhere = logged_in_elsewhere(new_context, problems)
-    page = logged_in(new_context().new_page(), problems)
+    elsewhere = logged_in_elsewhere(new_context, problems, alice)
+    page = logged_in(new_context().new_page(), problems, alice)
     expect(other_entries(page)).to_have_count(1 + SIGNUP_SESSION)
     fill_form(
         page,
@@ -120,12 +130,12 @@ def test_change_password_ends_the_other_sessions_and_the_new_one_works(
     # This session goes on, under its new token.
     page.reload()
     expect_logged_in(page, "Alice")
-    assert api_login_status(new_context, PASSWORD) == 401
-    assert api_login_status(new_context, NEW_PASSWORD) == 200
+    assert api_login_status(new_context, alice, PASSWORD) == 401
+    assert api_login_status(new_context, alice, NEW_PASSWORD) == 200
 
 
 def test_a_wrong_current_password_shows_under_its_field(page, problems, alice):
-    logged_in(page, problems)
+    logged_in(page, problems, alice)
     problems.expect_failed_load("/api/auth/change_password", 403)
     fill_form(
         page,
@@ -143,7 +153,7 @@ def test_a_wrong_current_password_shows_under_its_field(page, problems, alice):
 
 
 def test_a_weak_new_password_shows_the_rule_under_its_field(page, problems, alice):
-    logged_in(page, problems)
+    logged_in(page, problems, alice)
     problems.expect_failed_load("/api/auth/change_password", 422)
     fill_form(
         page,
@@ -163,8 +173,8 @@ def test_a_weak_new_password_shows_the_rule_under_its_field(page, problems, alic
 
 
 def test_the_sessions_list_shows_each_device_and_ends_another(new_context, problems, alice):
-    elsewhere = logged_in_elsewhere(new_context, problems)
-    page = logged_in(new_context().new_page(), problems)
+    elsewhere = logged_in_elsewhere(new_context, problems, alice)
+    page = logged_in(new_context().new_page(), problems, alice)
     entries = page.locator("#sessions-list li")
     expect(entries).to_have_count(2 + SIGNUP_SESSION)
     current = page.locator("#sessions-list li[data-current]")
@@ -196,10 +206,10 @@ def test_the_sessions_list_shows_each_device_and_ends_another(new_context, probl
 
 def test_log_out_everywhere_else_keeps_this_page_logged_in(new_context, problems, alice):
     others = [
-        logged_in_elsewhere(new_context, problems),
-        logged_in_elsewhere(new_context, problems, user_agent=SAFARI_ON_IPHONE),
+        logged_in_elsewhere(new_context, problems, alice),
+        logged_in_elsewhere(new_context, problems, alice, user_agent=SAFARI_ON_IPHONE),
     ]
-    page = logged_in(new_context().new_page(), problems)
+    page = logged_in(new_context().new_page(), problems, alice)
     expect(other_entries(page)).to_have_count(2 + SIGNUP_SESSION)
     # Newest first.
     expect(other_entries(page).first.locator("[data-session=device]")).to_have_text(
@@ -217,7 +227,7 @@ def test_log_out_everywhere_else_keeps_this_page_logged_in(new_context, problems
 
 
 def test_ending_this_device_is_a_logout(page, problems, alice):
-    logged_in(page, problems)
+    logged_in(page, problems, alice)
     page.locator("#sessions-list li[data-current]").get_by_role(
         "button", name="Log out of this device"
     ).click()
@@ -228,15 +238,16 @@ def test_ending_this_device_is_a_logout(page, problems, alice):
 
 
 def test_change_email_asks_for_the_password_once_the_proof_is_old(
-    page, problems, alice, database_url
+    page, problems, alice, server_app
 ):
-    logged_in(page, problems)
+    logged_in(page, problems, alice)
     changes = []
     page.on(
         "request",
         lambda request: changes.append(request) if request.url.endswith("/change_email") else None,
     )
-    fill_form(page, "#email-form", {"email": "alice.new@example.com", "password": PASSWORD})
+    new, other = (f"alice.{name}@{mail_domain(alice)}" for name in ("new", "other"))
+    fill_form(page, "#email-form", {"email": new, "password": PASSWORD})
     page.locator("#email-form [type=submit]").click()
     status = page.locator("#email-form [role=status]")
     expect(status).to_have_text(messages.EMAIL_CHANGE_REQUESTED)
@@ -244,9 +255,9 @@ def test_change_email_asks_for_the_password_once_the_proof_is_old(
     expect(page.locator("#email-form [name=email]")).to_have_value("")
     expect(page.locator("#reauth-modal")).to_be_hidden()
 
-    make_proof_old(database_url)
+    make_proof_old(server_app, alice)
     problems.expect_failed_load("/api/auth/change_email", 403)
-    fill_form(page, "#email-form", {"email": "alice.other@example.com", "password": PASSWORD})
+    fill_form(page, "#email-form", {"email": other, "password": PASSWORD})
     page.locator("#email-form [type=submit]").click()
     modal = page.locator("#reauth-modal")
     expect(modal).to_be_visible()
@@ -269,31 +280,28 @@ def test_change_email_asks_for_the_password_once_the_proof_is_old(
     expect(status).to_have_text(messages.EMAIL_CHANGE_REQUESTED)
     expect(page.locator("#email-form [type=submit]")).to_be_enabled()
     # Sent once before, refused once, and sent again after the prompt: three in all.
-    assert [request.post_data_json["email"] for request in changes] == [
-        "alice.new@example.com",
-        "alice.other@example.com",
-        "alice.other@example.com",
-    ]
+    assert [request.post_data_json["email"] for request in changes] == [new, other, other]
     expect(prompt_password).to_have_value("")
 
 
 def test_a_wrong_password_for_the_email_change_shows_under_its_field(page, problems, alice):
-    logged_in(page, problems)
+    logged_in(page, problems, alice)
     problems.expect_failed_load("/api/auth/change_email", 403)
-    fill_form(page, "#email-form", {"email": "alice.new@example.com", "password": "not it"})
+    new = f"alice.new@{mail_domain(alice)}"
+    fill_form(page, "#email-form", {"email": new, "password": "not it"})
     page.locator("#email-form [type=submit]").click()
     expect(page.locator("#email-password-error")).not_to_have_text("")
     expect(page.locator("#email-form [name=password]")).to_be_focused()
     expect(page.locator("#reauth-modal")).to_be_hidden()
 
 
-def test_the_prompt_is_cancelled_with_escape_and_focus_returns(page, problems, alice, database_url):
-    logged_in(page, problems)
-    make_proof_old(database_url)
+def test_the_prompt_is_cancelled_with_escape_and_focus_returns(page, problems, alice, server_app):
+    logged_in(page, problems, alice)
+    make_proof_old(server_app, alice)
     problems.expect_failed_load("/api/auth/change_email", 403)
     keyboard = page.keyboard
     page.locator("#email-form [name=email]").focus()
-    keyboard.type("alice.new@example.com")
+    keyboard.type(f"alice.new@{mail_domain(alice)}")
     keyboard.press("Tab")
     field = page.locator("#email-form [name=password]")
     expect(field).to_be_focused()

@@ -1,7 +1,12 @@
 """Mailed links in Chromium: the page asks for them, the live server's sender delivers them to
-a real SMTP server, and the page opens the links from the messages."""
+a real SMTP server, and the page opens the links from the messages.
+
+The SMTP server is the run's, as the live servers are: each test reads the messages to its
+person's domain (``Mail``), every address it makes being at that domain.
+"""
 
 import secrets
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -14,33 +19,80 @@ from tests.browser.pages import (
     expect_logged_out,
     fill_form,
     log_in,
+    mail_domain,
+    new_person,
     open_logged_out,
+    other_case,
     sign_up,
 )
-from tests.plugins.mail import LINK_TOKEN, text_of
+from tests.plugins.mail import LINK_TOKEN, SmtpServer, text_of
 
 NEW_PASSWORD = "Quartz-Meadow-Lantern-48"
 # What the page says on a token page opened without its token (after a reload, say).
 NO_TOKEN = "This page needs the link from the message we sent you: open the link again from there."
 
 
+@pytest.fixture(scope="session")
+def mail_server():
+    """The SMTP server of the live servers of this module's configurations, for the run."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+class Mail:
+    """The messages ``server`` received for one test: those to an address at ``domain``."""
+
+    def __init__(self, server, domain):
+        self.server, self.domain = server, domain
+
+    def _mine(self):
+        inbox = self.server.inbox
+        return [
+            message
+            for message, (_, recipients) in zip(inbox.messages, inbox.envelopes, strict=True)
+            if any(address.lower().endswith("@" + self.domain) for address in recipients)
+        ]
+
+    @property
+    def messages(self):
+        with self.server.inbox.arrived:
+            return self._mine()
+
+    def wait_for(self, count, timeout=15):
+        """This test's messages, once at least ``count`` have arrived; fails after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self.server.inbox.arrived:
+            while len(mine := self._mine()) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"{len(mine)} of {count} messages arrived"
+                self.server.inbox.arrived.wait(left)
+            return mine
+
+
 @pytest.fixture
-def server_env(request, smtp_server):
-    """The live server's own sender delivers to ``smtp_server``, looks often, and runs reset
+def mail(mail_server, person):
+    """The messages of this test: to its person's domain."""
+    return Mail(mail_server, mail_domain(person))
+
+
+@pytest.fixture
+def server_env(request, mail_server):
+    """The live server's own sender delivers to ``mail_server``, looks often, and runs reset
     jobs as soon as it looks; a test may add settings (``indirect`` parametrization)."""
     extra = getattr(request, "param", {})
     return {
-        "MAIL_URL": smtp_server.url,
+        "MAIL_URL": mail_server.url,
         "FLASK_MAIL_POLL_INTERVAL": "0.5",
         "FLASK_RESET_JOB_DELAY": "0",
         **extra,
     }
 
 
-def mailed_link(smtp_server, live_server, count, path):
-    """``(url, token)`` of the newest of the first ``count`` messages whose link opens ``path``;
-    the link in the message is exactly that URL, on the live server."""
-    for message in reversed(smtp_server.wait_for(count)):
+def mailed_link(mail, live_server, count, path):
+    """``(url, token)`` of the newest of the test's first ``count`` messages whose link opens
+    ``path``; the link in the message is exactly that URL, on the live server."""
+    for message in reversed(mail.wait_for(count)):
         found = [token for link, token in LINK_TOKEN.findall(text_of(message)) if link == path]
         if found:
             url = f"{live_server.url}{path}#token={found[0]}"
@@ -92,19 +144,19 @@ def expect_banner(page, shown):
         expect(banner).to_be_hidden()
 
 
-def signed_up(page, problems):
+def signed_up(page, problems, person):
     open_logged_out(page, problems)
-    sign_up(page)
+    sign_up(page, person)
     expect_logged_in(page, "Alice")
 
 
-def test_the_confirmation_link_confirms_the_address(page, problems, smtp_server, live_server):
-    signed_up(page, problems)
+def test_the_confirmation_link_confirms_the_address(page, problems, person, mail, live_server):
+    signed_up(page, problems, person)
     expect_banner(page, True)
-    expect(page.locator("#confirm-banner")).to_contain_text("alice@example.com")
+    expect(page.locator("#confirm-banner")).to_contain_text(person["email"])
     expect(page.locator("#confirm-banner")).to_contain_text("not confirmed")
-    url, token = mailed_link(smtp_server, live_server, 1, "/confirm")
-    assert smtp_server.messages[0]["To"] == "alice@example.com"
+    url, token = mailed_link(mail, live_server, 1, "/confirm")
+    assert mail.messages[0]["To"] == person["email"]
 
     # Opening the page confirms nothing: only its POST does, and shows busy meanwhile.
     held = Held(page, "**/api/auth/confirm_email")
@@ -140,10 +192,10 @@ def test_the_confirmation_link_confirms_the_address(page, problems, smtp_server,
 
 
 def test_a_used_confirmation_link_says_the_address_is_confirmed(
-    page, problems, smtp_server, live_server
+    page, problems, person, mail, live_server
 ):
-    signed_up(page, problems)
-    url, _ = mailed_link(smtp_server, live_server, 1, "/confirm")
+    signed_up(page, problems, person)
+    url, _ = mailed_link(mail, live_server, 1, "/confirm")
     page.goto(url)
     expect(page.locator("#link-outcome")).to_have_text(messages.EMAIL_CONFIRMED)
     page.goto(url)
@@ -157,27 +209,27 @@ def test_a_used_confirmation_link_says_the_address_is_confirmed(
     "server_env", [{"FLASK_REQUIRE_CONFIRMED_EMAIL": "true"}], ids=["confirm-first"], indirect=True
 )
 def test_where_addresses_must_be_confirmed_signup_says_check_your_mail_for_any_address(
-    page, problems, smtp_server, live_server
+    page, problems, person, mail, live_server
 ):
     open_logged_out(page, problems)
-    sign_up(page)
+    sign_up(page, person)
     status = page.locator("#signup-form [role=status]")
     expect(status).to_have_text(messages.SIGNUP_CHECK_MAIL)
     expect(status).to_have_attribute("aria-live", "polite")
     expect_logged_out(page)
     expect(page.locator("#signup-form [name=user_name]")).to_have_value("")
-    url, _ = mailed_link(smtp_server, live_server, 1, "/confirm")
+    url, _ = mailed_link(mail, live_server, 1, "/confirm")
     page.goto(url)
     expect(page.locator("#link-outcome")).to_have_text(messages.EMAIL_CONFIRMED)
 
     # The same address again, under another name: the same words, and a notice to its owner.
     open_logged_out(page, problems)
-    sign_up(page, user_name="alice2")
+    sign_up(page, person, user_name=new_person()["user_name"])
     expect(status).to_have_text(messages.SIGNUP_CHECK_MAIL)
     expect_logged_out(page)
-    notice = smtp_server.wait_for(2)[1]
-    assert (notice["To"], notice["Subject"]) == ("alice@example.com", SUBJECTS["signup_attempt"])
-    log_in(page)
+    notice = mail.wait_for(2)[1]
+    assert (notice["To"], notice["Subject"]) == (person["email"], SUBJECTS["signup_attempt"])
+    log_in(page, person["user_name"])
     expect_logged_in(page, "Alice")
 
 
@@ -204,12 +256,12 @@ def test_a_bogus_link_shows_the_error(page, problems, live_server, path, endpoin
 
 
 def test_forgot_password_sets_a_new_one_and_ends_every_session(
-    new_context, problems, alice, smtp_server, live_server
+    new_context, problems, alice, mail, live_server
 ):
     # A session from before the reset, in another browser.
     elsewhere = new_context().new_page()
     open_logged_out(elsewhere, problems)
-    log_in(elsewhere)
+    log_in(elsewhere, alice["user_name"])
     expect_logged_in(elsewhere, "Alice")
 
     page = new_context().new_page()
@@ -221,7 +273,7 @@ def test_forgot_password_sets_a_new_one_and_ends_every_session(
     expect(page.locator("#signup-view")).to_be_hidden()
     expect(page.locator("#forgot-title")).to_be_focused()
     assert page.url == live_server.url + "/forgot"
-    fill_form(page, "#forgot-form", {"email": "Alice@Example.com"})
+    fill_form(page, "#forgot-form", {"email": other_case(alice["email"])})
     page.locator("#forgot-form [type=submit]").click()
     status = page.locator("#forgot-form [role=status]")
     expect(status).to_have_text(messages.RESET_REQUESTED)
@@ -229,8 +281,8 @@ def test_forgot_password_sets_a_new_one_and_ends_every_session(
     expect(status).to_be_visible()
     assert page.evaluate("window.sameDocument") is True
 
-    # The sign-up's confirmation went first; then the reset link.
-    url, token = mailed_link(smtp_server, live_server, 2, "/reset")
+    # Alice's account was made in the database, with no mail: the reset link is her first.
+    url, token = mailed_link(mail, live_server, 1, "/reset")
     requests = Requests(page.context)
     page.goto(url)
     expect(page.locator("#reset-form")).to_be_visible()
@@ -250,9 +302,9 @@ def test_forgot_password_sets_a_new_one_and_ends_every_session(
     requests.assert_none_carries(token)
 
     problems.expect_failed_load("/api/auth/login", 401)
-    log_in(page, password=PASSWORD)
+    log_in(page, alice["user_name"], password=PASSWORD)
     expect(page.locator("#login-form [role=alert]")).to_have_text(messages.INVALID_CREDENTIALS)
-    log_in(page, password=NEW_PASSWORD)
+    log_in(page, alice["user_name"], password=NEW_PASSWORD)
     expect_logged_in(page, "Alice")
     # The link reached the address and was used: the address counts as confirmed.
     expect_banner(page, False)
@@ -262,13 +314,13 @@ def test_forgot_password_sets_a_new_one_and_ends_every_session(
     expect_logged_out(elsewhere)
 
 
-def test_a_weak_new_password_shows_under_its_field(page, problems, alice, smtp_server, live_server):
+def test_a_weak_new_password_shows_under_its_field(page, problems, alice, mail, live_server):
     open_logged_out(page, problems)
     page.get_by_role("link", name="Forgot your password?").click()
-    fill_form(page, "#forgot-form", {"email": "alice@example.com"})
+    fill_form(page, "#forgot-form", {"email": alice["email"]})
     page.locator("#forgot-form [type=submit]").click()
     expect(page.locator("#forgot-form [role=status]")).to_have_text(messages.RESET_REQUESTED)
-    url, _ = mailed_link(smtp_server, live_server, 2, "/reset")
+    url, _ = mailed_link(mail, live_server, 1, "/reset")
     page.goto(url)
     problems.expect_failed_load("/api/auth/reset_password", 422)
     fill_form(page, "#reset-form", {"password": "Password1234567", "confirm": "Password1234567"})
@@ -309,9 +361,9 @@ def test_the_reset_page_without_its_token_offers_a_new_link(page, problems):
     expect(page.get_by_role("link", name="Ask for a new link")).to_be_visible()
 
 
-def test_send_again_mails_a_new_confirmation_link(page, problems, smtp_server, live_server):
-    signed_up(page, problems)
-    first, _ = mailed_link(smtp_server, live_server, 1, "/confirm")
+def test_send_again_mails_a_new_confirmation_link(page, problems, person, mail, live_server):
+    signed_up(page, problems, person)
+    first, _ = mailed_link(mail, live_server, 1, "/confirm")
     held = Held(page, "**/api/auth/confirm_email/resend")
     button = page.locator("#confirm-banner button")
     expect(button).to_have_text("Send again")
@@ -325,9 +377,9 @@ def test_send_again_mails_a_new_confirmation_link(page, problems, smtp_server, l
     expect(status).to_have_attribute("aria-live", "polite")
     expect(button).to_be_enabled()
 
-    second, _ = mailed_link(smtp_server, live_server, 2, "/confirm")
+    second, _ = mailed_link(mail, live_server, 2, "/confirm")
     assert second != first
-    assert [message["To"] for message in smtp_server.messages] == ["alice@example.com"] * 2
+    assert [message["To"] for message in mail.messages] == [person["email"]] * 2
     # The new link replaced the old one.
     problems.expect_failed_load("/api/auth/confirm_email", 400)
     page.goto(first)
@@ -336,9 +388,9 @@ def test_send_again_mails_a_new_confirmation_link(page, problems, smtp_server, l
     expect(page.locator("#link-outcome")).to_have_text(messages.EMAIL_CONFIRMED)
 
 
-def test_the_token_leaves_the_address_bar_and_every_url(page, problems, smtp_server, live_server):
-    signed_up(page, problems)
-    url, token = mailed_link(smtp_server, live_server, 1, "/confirm")
+def test_the_token_leaves_the_address_bar_and_every_url(page, problems, person, mail, live_server):
+    signed_up(page, problems, person)
+    url, token = mailed_link(mail, live_server, 1, "/confirm")
     requests = Requests(page.context)
     response = page.goto(url)
     assert response.headers["referrer-policy"] == "no-referrer"

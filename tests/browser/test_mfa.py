@@ -26,7 +26,6 @@ from tests.browser.pages import (
     open_logged_out,
 )
 from tests.helpers import age, steady_step
-from tests.plugins.databases import make_app
 
 CODE = "#mfa-form [name=code]"
 RECOVERY_CODE = "#mfa-form [name=recovery_code]"
@@ -38,9 +37,10 @@ def expect_account_read(page, state):
     expect(page.locator("#sessions-list li[data-current]")).to_have_count(1)
 
 
-def logged_in(page, problems):
+def logged_in(page, problems, account):
+    """``page`` logged in as ``account`` (sign-up fields); its 2FA is off."""
     open_logged_out(page, problems)
-    log_in(page)
+    log_in(page, account["user_name"])
     expect_logged_in(page, "Alice")
     expect_account_read(page, "Off")
     return page
@@ -71,11 +71,11 @@ def set_up_totp(page):
     return totp, entries.all_inner_texts()
 
 
-def log_in_to_the_code_step(page):
+def log_in_to_the_code_step(page, account):
     """Log out, and in again with the password: the page asks for the second factor."""
     log_out(page)
     expect_logged_out(page)
-    log_in(page)
+    log_in(page, account["user_name"])
     expect(page.locator("#mfa-view")).to_be_visible()
     expect(page.locator("#logged-out-view")).to_be_hidden()
     expect(page.locator(CODE)).to_be_focused()
@@ -101,11 +101,11 @@ def wrong_code(totp):
 def test_set_up_log_in_with_a_code_then_a_recovery_code_and_turn_off(
     page, problems, confirmed_alice
 ):
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     totp, codes = set_up_totp(page)
     assert len(set(codes)) == 10
 
-    log_in_to_the_code_step(page)
+    log_in_to_the_code_step(page, confirmed_alice)
     # The password alone logs nobody in.
     assert page.request.get("/api/auth/verify_auth").status == 401
     expect(page.locator("#login-form [name=password]")).to_have_value("")
@@ -114,7 +114,7 @@ def test_set_up_log_in_with_a_code_then_a_recovery_code_and_turn_off(
     expect(page.locator("#welcome")).to_be_focused()
     expect_account_read(page, "On (authenticator app) · 10 recovery codes left")
 
-    log_in_to_the_code_step(page)
+    log_in_to_the_code_step(page, confirmed_alice)
     use_recovery_code(page, codes[0])
     expect_logged_in(page, "Alice")
     expect_account_read(page, "On (authenticator app) · 9 recovery codes left")
@@ -129,7 +129,7 @@ def test_set_up_log_in_with_a_code_then_a_recovery_code_and_turn_off(
     # The password is enough again.
     log_out(page)
     expect_logged_out(page)
-    log_in(page)
+    log_in(page, confirmed_alice["user_name"])
     expect_logged_in(page, "Alice")
     expect_account_read(page, "Off")
 
@@ -137,13 +137,13 @@ def test_set_up_log_in_with_a_code_then_a_recovery_code_and_turn_off(
 def test_a_wrong_code_stays_on_the_step_and_a_recovery_code_works_once(
     page, problems, confirmed_alice
 ):
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     totp, codes = set_up_totp(page)
     page.locator("#recovery-codes-done").click()
     expect(page.locator("#recovery-codes")).to_be_hidden()
     expect(page.locator("#recovery-codes-list li")).to_have_count(0)
 
-    log_in_to_the_code_step(page)
+    log_in_to_the_code_step(page, confirmed_alice)
     problems.expect_failed_load("/api/auth/mfa/verify", 401)
     submit_code(page, wrong_code(totp))
     code = page.locator(CODE)
@@ -155,7 +155,7 @@ def test_a_wrong_code_stays_on_the_step_and_a_recovery_code_works_once(
     expect_logged_in(page, "Alice")
     expect_account_read(page, "On (authenticator app) · 9 recovery codes left")
 
-    log_in_to_the_code_step(page)
+    log_in_to_the_code_step(page, confirmed_alice)
     use_recovery_code(page, codes[0])
     expect(page.locator("#mfa-recovery-code-error")).to_have_text(messages.MFA_CODE_WRONG)
     expect(page.locator("#mfa-view")).to_be_visible()
@@ -165,9 +165,9 @@ def test_a_wrong_code_stays_on_the_step_and_a_recovery_code_works_once(
 
 
 def test_swap_between_the_two_kinds_of_code_and_back_to_log_in(page, problems, confirmed_alice):
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     set_up_totp(page)
-    log_in_to_the_code_step(page)
+    log_in_to_the_code_step(page, confirmed_alice)
     page.locator(CODE).fill("123")
     page.get_by_role("button", name="Use a recovery code").click()
     expect(page.locator(CODE)).to_be_hidden()
@@ -187,9 +187,9 @@ def test_swap_between_the_two_kinds_of_code_and_back_to_log_in(page, problems, c
 )
 def test_wrong_codes_count_against_the_code_limit(page, problems, confirmed_alice):
     """Three codes in 5 minutes here: after three wrong ones, even the right one waits."""
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     totp, _ = set_up_totp(page)
-    log_in_to_the_code_step(page)
+    log_in_to_the_code_step(page, confirmed_alice)
     problems.expect_failed_load("/api/auth/mfa/verify", 401)
     problems.expect_failed_load("/api/auth/mfa/verify", 429)
     wrong = wrong_code(totp)
@@ -202,9 +202,9 @@ def test_wrong_codes_count_against_the_code_limit(page, problems, confirmed_alic
 
 
 def test_too_many_wrong_codes_end_the_login(page, problems, confirmed_alice):
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     totp, _ = set_up_totp(page)
-    log_in_to_the_code_step(page)
+    log_in_to_the_code_step(page, confirmed_alice)
     problems.expect_failed_load("/api/auth/mfa/verify", 401)
     wrong = wrong_code(totp)
     for _ in range(4):
@@ -219,9 +219,9 @@ def test_too_many_wrong_codes_end_the_login(page, problems, confirmed_alice):
 def test_a_login_no_longer_waiting_goes_back_to_the_password(
     context, page, problems, confirmed_alice
 ):
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     totp, _ = set_up_totp(page)
-    log_in_to_the_code_step(page)
+    log_in_to_the_code_step(page, confirmed_alice)
     # The waiting login's cookie gone, as once the wait has expired.
     context.clear_cookies()
     problems.expect_failed_load("/api/auth/mfa/verify", 403)
@@ -232,13 +232,13 @@ def test_a_login_no_longer_waiting_goes_back_to_the_password(
 
 
 def test_the_code_step_takes_the_keyboard(page, problems, confirmed_alice):
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     totp, _ = set_up_totp(page)
     log_out(page)
     expect_logged_out(page)
     keyboard = page.keyboard
     page.locator("#login-form [name=login]").focus()
-    keyboard.type("alice")
+    keyboard.type(confirmed_alice["user_name"])
     keyboard.press("Tab")
     keyboard.type(PASSWORD)
     keyboard.press("Enter")
@@ -253,7 +253,7 @@ def test_the_code_step_takes_the_keyboard(page, problems, confirmed_alice):
 
 
 def test_the_qr_code_is_a_data_uri_image_shown_under_the_policy(page, problems, confirmed_alice):
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     page.evaluate(
         """() => {
             window.violations = [];
@@ -270,7 +270,7 @@ def test_the_qr_code_is_a_data_uri_image_shown_under_the_policy(page, problems, 
     qr.evaluate("img => img.decode()")
     assert qr.evaluate("img => img.naturalWidth") > 0
     assert page.evaluate("window.violations") == []
-    assert f"secret={totp.secret}" in totp.provisioning_uri(name="alice")
+    assert f"secret={totp.secret}" in totp.provisioning_uri(name=confirmed_alice["user_name"])
 
     # Cancelled: the key leaves the page.
     page.locator("#totp-setup-cancel").click()
@@ -281,7 +281,7 @@ def test_the_qr_code_is_a_data_uri_image_shown_under_the_policy(page, problems, 
 
 
 def test_a_wrong_first_code_shows_under_its_field(page, problems, confirmed_alice):
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     totp = start_set_up(page)
     problems.expect_failed_load("/api/auth/mfa/totp/confirm", 422)
     fill_form(page, "#totp-confirm-form", {"code": wrong_code(totp)})
@@ -293,7 +293,7 @@ def test_a_wrong_first_code_shows_under_its_field(page, problems, confirmed_alic
 
 
 def test_turn_off_with_a_code_after_a_wrong_one(page, problems, confirmed_alice):
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     totp, _ = set_up_totp(page)
     problems.expect_failed_load("/api/auth/mfa/totp/disable", 403)
     field = page.locator("#totp-disable-form [name=code_or_password]")
@@ -317,7 +317,7 @@ def test_turn_off_with_a_code_after_a_wrong_one(page, problems, confirmed_alice)
 
 def test_recovery_codes_are_copied_downloaded_and_renewed(new_context, problems, confirmed_alice):
     page = new_context(permissions=["clipboard-read", "clipboard-write"]).new_page()
-    logged_in(page, problems)
+    logged_in(page, problems, confirmed_alice)
     _, codes = set_up_totp(page)
     text = "\n".join(codes) + "\n"
     status = page.locator("#recovery-codes-status")
@@ -345,10 +345,10 @@ def test_recovery_codes_are_copied_downloaded_and_renewed(new_context, problems,
 
 
 def test_set_up_asks_for_the_password_once_the_proof_is_old(
-    page, problems, confirmed_alice, database_url
+    page, problems, confirmed_alice, server_app
 ):
-    logged_in(page, problems)
-    age(make_app(database_url), verified=timedelta(minutes=10))
+    logged_in(page, problems, confirmed_alice)
+    age(server_app, verified=timedelta(minutes=10), user_name=confirmed_alice["user_name"])
     problems.expect_failed_load("/api/auth/mfa/totp/setup", 403)
     page.locator("#totp-setup-button").click()
     expect(page.locator("#reauth-modal")).to_be_visible()
@@ -366,7 +366,7 @@ def test_an_address_not_confirmed_yet_is_asked_to_confirm_before_a_factor(
     """No second factor or passkey before the address is confirmed: each says so where it was
     asked, with a button that mails a new link, and the browser is never asked for a passkey."""
     authenticator = Authenticator(context, page)
-    logged_in(page, problems)
+    logged_in(page, problems, alice)
     expect(page.locator("#confirm-banner")).to_be_visible()
     problems.expect_failed_load("/api/auth/mfa/totp/setup", 403)
     problems.expect_failed_load("/api/auth/passkeys/register/begin", 403)

@@ -17,10 +17,12 @@ from tests.browser.pages import (
     expect_logged_out,
     log_in,
     log_out,
+    mail_domain,
+    new_person,
     open_logged_out,
+    other_case,
     sign_up,
 )
-from tests.plugins.databases import make_app
 
 MARKUP = "<img src=x onerror=alert(1)>"
 NETWORK_DOWN = "Cannot reach the server. Check your connection and try again."
@@ -32,30 +34,36 @@ def csrf_meta(page):
     return page.locator('meta[name="csrf-token"]').get_attribute("content")
 
 
-def test_sign_up_shows_welcome_without_reload(page, problems):
+def test_sign_up_shows_welcome_without_reload(page, problems, person):
     open_logged_out(page, problems)
     page.evaluate("window.sameDocument = true")
-    sign_up(page)
+    sign_up(page, person)
     expect_logged_in(page, "Alice")
-    expect(page.locator("#logged-in-view")).to_contain_text("alice@example.com")
+    expect(page.locator("#logged-in-view")).to_contain_text(person["email"])
     assert page.evaluate("window.sameDocument") is True
     # The form is emptied, so the password does not linger in the page.
     assert page.locator("#signup-form [name=password]").input_value() == ""
 
 
-@pytest.mark.parametrize("login", ["alice", "ALICE@Example.com"])
+@pytest.mark.parametrize(
+    "login",
+    [
+        pytest.param(lambda fields: fields["user_name"], id="alice"),
+        pytest.param(lambda fields: other_case(fields["email"]), id="ALICE@Example.com"),
+    ],
+)
 def test_log_in_shows_welcome_without_reload(page, problems, alice, login):
     open_logged_out(page, problems)
     page.evaluate("window.sameDocument = true")
-    log_in(page, login=login)
+    log_in(page, login(alice))
     expect_logged_in(page, "Alice")
     assert page.evaluate("window.sameDocument") is True
     expect(page.locator("#welcome")).to_be_focused()
 
 
-def test_reload_keeps_the_login(page, problems):
+def test_reload_keeps_the_login(page, problems, person):
     open_logged_out(page, problems)
-    sign_up(page)
+    sign_up(page, person)
     expect_logged_in(page, "Alice")
     page.reload()
     expect_logged_in(page, "Alice")
@@ -65,7 +73,7 @@ def test_reload_keeps_the_login(page, problems):
 
 def test_log_out_shows_the_login_form(page, problems, alice):
     open_logged_out(page, problems)
-    log_in(page)
+    log_in(page, alice["user_name"])
     expect_logged_in(page, "Alice")
     page.evaluate("window.sameDocument = true")
     log_out(page)
@@ -80,7 +88,7 @@ def test_repeated_log_in_and_out_without_reload(page, problems, alice):
     """Each success hands back a new CSRF token; an old one would give a 403, and fail here."""
     open_logged_out(page, problems)
     for _ in range(3):
-        log_in(page)
+        log_in(page, alice["user_name"])
         expect_logged_in(page, "Alice")
         log_out(page)
         expect_logged_out(page)
@@ -90,7 +98,7 @@ def test_csrf_token_is_sent_and_replaced(page, problems, alice):
     open_logged_out(page, problems)
     first = csrf_meta(page)
     with page.expect_response("**/api/auth/login") as login_response:
-        log_in(page)
+        log_in(page, alice["user_name"])
     assert login_response.value.request.headers["x-csrftoken"] == first
     after_login = login_response.value.json()["csrf_token"]
     assert after_login != first
@@ -108,13 +116,12 @@ def test_csrf_token_is_sent_and_replaced(page, problems, alice):
     assert "x-csrftoken" not in verify_request.value.headers
 
 
-def test_a_disabled_account_is_told_so_in_the_form(page, problems, alice, database_url):
-    app = make_app(database_url)
-    with app.app_context():
-        actions.disable(User.find_by_login("alice"))
+def test_a_disabled_account_is_told_so_in_the_form(page, problems, alice, server_app):
+    with server_app.app_context():
+        actions.disable(User.find_by_login(alice["user_name"]))
     open_logged_out(page, problems)
     problems.expect_failed_load("/api/auth/login", 403)
-    log_in(page)
+    log_in(page, alice["user_name"])
     expect(page.locator("#login-form [role=alert]")).to_have_text(messages.ACCOUNT_DISABLED)
     expect_logged_out(page)
 
@@ -122,7 +129,7 @@ def test_a_disabled_account_is_told_so_in_the_form(page, problems, alice, databa
 def test_wrong_password_shows_the_error_in_the_form(page, problems, alice):
     open_logged_out(page, problems)
     problems.expect_failed_load("/api/auth/login", 401)
-    log_in(page, password="not the password")
+    log_in(page, alice["user_name"], password="not the password")
     alert = page.locator("#login-form [role=alert]")
     expect(alert).to_have_text(messages.INVALID_CREDENTIALS)
     expect(alert).to_have_attribute("aria-live", "assertive")
@@ -130,16 +137,16 @@ def test_wrong_password_shows_the_error_in_the_form(page, problems, alice):
     expect(page.locator("#login-form [type=submit]")).to_be_enabled()
     expect_logged_out(page)
     # The next attempt starts clean, and works.
-    log_in(page)
+    log_in(page, alice["user_name"])
     expect_logged_in(page, "Alice")
     page.reload()
     expect(page.locator("#login-form [role=alert]")).to_have_text("")
 
 
-def test_mismatched_confirm_shows_the_error_under_confirm(page, problems):
+def test_mismatched_confirm_shows_the_error_under_confirm(page, problems, person):
     open_logged_out(page, problems)
     problems.expect_failed_load("/api/auth/signup", 422)
-    sign_up(page, confirm=PASSWORD + "!")
+    sign_up(page, person, confirm=PASSWORD + "!")
     confirm = page.locator("#signup-form [name=confirm]")
     expect(confirm).to_have_class(re_class("is-invalid"))
     expect(confirm).to_have_attribute("aria-invalid", "true")
@@ -161,7 +168,7 @@ def test_mismatched_confirm_shows_the_error_under_confirm(page, problems):
 def test_taken_user_name_and_email_show_under_their_fields(page, problems, alice):
     open_logged_out(page, problems)
     problems.expect_failed_load("/api/auth/signup", 409)
-    sign_up(page, user_name="ALICE", email="Alice@Example.com")
+    sign_up(page, alice, user_name=alice["user_name"].upper(), email=other_case(alice["email"]))
     for name, message in (
         ("user_name", messages.USER_NAME_TAKEN),
         ("email", messages.EMAIL_TAKEN),
@@ -175,9 +182,9 @@ def test_taken_user_name_and_email_show_under_their_fields(page, problems, alice
     expect_logged_out(page)
 
 
-def test_markup_in_a_name_is_shown_as_text(page, problems):
+def test_markup_in_a_name_is_shown_as_text(page, problems, person):
     open_logged_out(page, problems)
-    sign_up(page, first_name=MARKUP, last_name=MARKUP)
+    sign_up(page, person, first_name=MARKUP, last_name=MARKUP)
     expect_logged_in(page, MARKUP)
     expect(page.locator("img")).to_have_count(0)
     page.reload()
@@ -193,7 +200,7 @@ def test_remember_me_decides_whether_a_browser_restart_keeps_the_login(
     before = new_context()
     page = before.new_page()
     open_logged_out(page, problems)
-    log_in(page, remember_me=remember)
+    log_in(page, alice["user_name"], remember_me=remember)
     expect_logged_in(page, "Alice")
     cookies = before.cookies()
     session = next(cookie for cookie in cookies if cookie["name"] == "session")
@@ -223,7 +230,7 @@ def test_keyboard_alone_logs_in_and_out(page, problems, alice):
 
     keyboard.press("Tab")
     assert focused_name() == "login"
-    keyboard.type("alice")
+    keyboard.type(alice["user_name"])
     keyboard.press("Tab")
     assert focused_name() == "password"
     # A wrong password, sent with Enter from the field: the error shows, focus stays.
@@ -268,12 +275,12 @@ def assert_fits(page, width):
     assert overflow["outside"] == 0, overflow
 
 
-def test_narrow_screen_needs_no_sideways_scrolling(new_context, problems):
+def test_narrow_screen_needs_no_sideways_scrolling(new_context, problems, person):
     page = new_context(viewport={"width": 360, "height": 740}).new_page()
     open_logged_out(page, problems)
     assert_fits(page, 360)
     long_name = "W" * 64
-    sign_up(page, first_name=long_name, email="w" * 40 + "@example.com")
+    sign_up(page, person, first_name=long_name, email="w" * 40 + "@" + mail_domain(person))
     expect_logged_in(page, long_name)
     assert_fits(page, 360)
 
@@ -292,7 +299,7 @@ def test_button_is_busy_while_its_request_runs(page, problems, alice):
     open_logged_out(page, problems)
     held = []
     page.route("**/api/auth/login", lambda route: held.append(route))
-    log_in(page)
+    log_in(page, alice["user_name"])
     button = page.locator("#login-form [type=submit]")
     expect(button).to_be_disabled()
     expect(button.locator(".spinner-border")).to_be_visible()
@@ -309,12 +316,13 @@ def test_button_is_busy_while_its_request_runs(page, problems, alice):
     expect(button.locator(".spinner-border")).to_be_hidden()
 
 
+@pytest.mark.own_server
 def test_server_down_shows_in_the_form(page, problems, alice, live_server):
     open_logged_out(page, problems)
     live_server.process.terminate()
     live_server.process.wait(timeout=15)
     problems.expect_failed_load("/api/auth/login", "net::ERR_CONNECTION_REFUSED")
-    log_in(page)
+    log_in(page, alice["user_name"])
     expect(page.locator("#login-form [role=alert]")).to_have_text(NETWORK_DOWN)
     expect(page.locator("#login-form [type=submit]")).to_be_enabled()
     expect_logged_out(page)
@@ -343,7 +351,7 @@ def test_server_failure_shows_in_the_form(page, problems, alice, status, content
         "**/api/auth/signup",
         lambda route: route.fulfill(status=status, content_type=content_type, body=body),
     )
-    sign_up(page, user_name="bob", email="bob@example.com")
+    sign_up(page, new_person("bob"))
     expect(page.locator("#signup-form [role=alert]")).to_have_text(shown)
     expect(page.locator("h1")).to_have_count(1)  # the brand only: nothing from the body
     expect_logged_out(page)
@@ -362,7 +370,7 @@ def test_throttling_shows_when_to_try_again(page, problems, alice):
             body=json.dumps(body),
         ),
     )
-    log_in(page)
+    log_in(page, alice["user_name"])
     expect(page.locator("#login-form [role=alert]")).to_have_text(
         "Too many attempts. Please wait 42 seconds and try again."
     )
@@ -372,19 +380,19 @@ def test_a_second_tab_logs_in_after_the_first_changed_the_session(context, probl
     first, second = context.new_page(), context.new_page()
     open_logged_out(first, problems)
     open_logged_out(second, problems)
-    log_in(first)
+    log_in(first, alice["user_name"])
     expect_logged_in(first, "Alice")
     # The second tab still holds the old session's token: the server refuses it once,
     # and the page takes the current token and tries again.
     problems.expect_failed_load("/api/auth/login", 403)
-    log_in(second)
+    log_in(second, alice["user_name"])
     expect_logged_in(second, "Alice")
 
 
 def test_log_out_in_a_tab_already_logged_out_elsewhere(context, problems, alice):
     first = context.new_page()
     open_logged_out(first, problems)
-    log_in(first)
+    log_in(first, alice["user_name"])
     expect_logged_in(first, "Alice")
     second = context.new_page()
     second.goto("/")

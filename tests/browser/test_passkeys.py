@@ -26,7 +26,6 @@ from tests.browser.pages import (
     open_logged_out,
 )
 from tests.helpers import age
-from tests.plugins.databases import make_app
 
 # What the page says where the browser refuses the domain (an IP address), naming PUBLIC_URL.
 WRONG_ADDRESS = "Passkeys do not work at this address. Open the site at {} and try again."
@@ -37,10 +36,11 @@ NO_PASSKEY_USED = (
 )
 
 
-def logged_in(page, problems):
-    """Log in with the password; the account view has read its passkeys (none yet)."""
+def logged_in(page, problems, account):
+    """Log in as ``account`` (sign-up fields) with the password; the account view has read its
+    passkeys (none yet)."""
     open_logged_out(page, problems)
-    log_in(page)
+    log_in(page, account["user_name"])
     expect_logged_in(page, "Alice")
     expect(page.locator("#passkeys-none")).to_be_visible()
     expect(page.locator("#sessions-list li[data-current]")).to_have_count(1)
@@ -48,10 +48,11 @@ def logged_in(page, problems):
     return page
 
 
-def with_a_passkey(context, page, problems, name="Laptop"):
-    """Logged in, with a passkey added on the account view; the authenticator holding it."""
+def with_a_passkey(context, page, problems, account, name="Laptop"):
+    """Logged in as ``account``, with a passkey added on the account view; the authenticator
+    holding it."""
     authenticator = Authenticator(context, page)
-    logged_in(page, problems)
+    logged_in(page, problems, account)
     add_passkey(page, name)
     # The account's first second factor: its recovery codes, shown once.
     expect(page.locator("#recovery-codes-list li")).to_have_count(10)
@@ -64,7 +65,7 @@ def test_a_passkey_turns_the_second_step_on_without_the_app(
     context, page, problems, confirmed_alice
 ):
     """The 2FA section counts the passkey: on, with codes to renew, and the app still off."""
-    with_a_passkey(context, page, problems)
+    with_a_passkey(context, page, problems, confirmed_alice)
     expect(page.locator("#mfa-state")).to_have_text("On (passkey) · 10 recovery codes left")
     expect(page.locator("#recovery-codes-renew")).to_be_visible()
     expect(page.locator("#totp-setup-button")).to_be_visible()
@@ -72,7 +73,7 @@ def test_a_passkey_turns_the_second_step_on_without_the_app(
 
 
 def test_add_a_passkey_then_sign_in_with_it_alone(context, page, problems, confirmed_alice):
-    authenticator = with_a_passkey(context, page, problems)
+    authenticator = with_a_passkey(context, page, problems, confirmed_alice)
     entry = page.locator("#passkeys-list li")
     expect(entry.locator("[data-passkey=name]")).to_have_text("Laptop")
     expect(entry.locator("[data-passkey=used]")).to_have_text("Last used never")
@@ -96,10 +97,10 @@ def test_add_a_passkey_then_sign_in_with_it_alone(context, page, problems, confi
 def test_the_password_then_the_passkey_as_the_second_factor(
     context, page, problems, confirmed_alice
 ):
-    with_a_passkey(context, page, problems)
+    with_a_passkey(context, page, problems, confirmed_alice)
     log_out(page)
     expect_logged_out(page)
-    log_in(page)
+    log_in(page, confirmed_alice["user_name"])
     expect(page.locator("#mfa-view")).to_be_visible()
     # No TOTP: no code to type, the passkey's button has focus; recovery codes still work.
     button = page.locator("#mfa-passkey-button")
@@ -113,9 +114,9 @@ def test_the_password_then_the_passkey_as_the_second_factor(
 
 
 def test_rename_then_remove_with_the_passkey_as_the_proof(
-    context, page, problems, confirmed_alice, database_url
+    context, page, problems, confirmed_alice, server_app
 ):
-    with_a_passkey(context, page, problems)
+    with_a_passkey(context, page, problems, confirmed_alice)
     entry = page.locator("#passkeys-list li")
     entry.get_by_role("button", name="Rename the passkey Laptop").click()
     field = entry.locator("[name=name]")
@@ -128,7 +129,7 @@ def test_rename_then_remove_with_the_passkey_as_the_proof(
     remove = entry.get_by_role("button", name="Remove the passkey Work laptop")
     expect(entry.get_by_role("button", name="Rename the passkey Work laptop")).to_be_focused()
 
-    age(make_app(database_url), verified=timedelta(minutes=10))
+    age(server_app, verified=timedelta(minutes=10), user_name=confirmed_alice["user_name"])
     passkey_id = entry.get_attribute("data-passkey-id")
     problems.expect_failed_load(f"/api/auth/passkeys/{passkey_id}", 403)
     remove.click()
@@ -150,12 +151,12 @@ def test_rename_then_remove_with_the_passkey_as_the_proof(
     page.locator("#passkey-login-button").click()
     expect(page.locator("#passkey-login-form [role=alert]")).to_have_text(messages.PASSKEY_REFUSED)
     expect_logged_out(page)
-    log_in(page)
+    log_in(page, confirmed_alice["user_name"])
     expect_logged_in(page, "Alice")
 
 
 def test_the_same_device_twice_is_refused_by_the_browser(context, page, problems, confirmed_alice):
-    with_a_passkey(context, page, problems)
+    with_a_passkey(context, page, problems, confirmed_alice)
     sent = []
     page.on("request", lambda request: sent.append(request.url))
     add = page.locator("#passkey-add-button")
@@ -172,7 +173,7 @@ def test_the_same_device_twice_is_refused_by_the_browser(context, page, problems
 def test_a_browser_without_the_passkey_refuses_before_asking_the_server(
     new_context, context, page, problems, confirmed_alice
 ):
-    with_a_passkey(context, page, problems)
+    with_a_passkey(context, page, problems, confirmed_alice)
     elsewhere_context = new_context()
     elsewhere = elsewhere_context.new_page()
     Authenticator(elsewhere_context, elsewhere)

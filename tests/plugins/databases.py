@@ -43,6 +43,8 @@ DESELECTED_MARKERS = {SQLITE: ("postgres", "redis"), POSTGRESQL: ("sqlite",)}
 DATABASE_FIXTURES = ("database_url", "redis_url", "smtp_server")
 
 
+# The files beside a SQLite database in WAL mode.
+SQLITE_SIDES = ("-wal", "-shm")
 # Apps made by make_app since the last test's database went.
 _APPS = []
 
@@ -226,6 +228,38 @@ def database_url(request, migrated_database, tmp_path):
         yield server.create(name, template=template)
         dispose_apps()
         server.drop(name)
+
+
+@pytest.fixture(scope="session")
+def database_copies(request, migrated_database, tmp_path_factory):
+    """``copy()``: the URL of a new copy of ``migrated_database``, as ``database_url`` makes
+    one, for what outlives a test (a live server that tests share); every copy is removed at
+    the end of the run, once whatever used it has stopped.
+
+    The tests on a copy are marked ``database`` by the plugin that gives them one, and
+    dispose their apps themselves (``dispose_apps``) when each ends."""
+    template = make_url(migrated_database).database
+    server = request.getfixturevalue("postgres_server") if TEST_DATABASE == POSTGRESQL else None
+    made = []
+
+    def copy() -> str:
+        if server is None:
+            path = tmp_path_factory.mktemp("shared") / "app.db"
+            shutil.copy(template, path)
+            made.append(path)
+            return sqlite_url(path)
+        name = unique_name("shared")
+        made.append(name)
+        return server.create(name, template=template)
+
+    yield copy
+    dispose_apps()
+    for database in made:
+        if server is None:
+            for side in ("", *SQLITE_SIDES):
+                database.with_name(database.name + side).unlink(missing_ok=True)
+        else:
+            server.drop(database)
 
 
 @pytest.fixture
