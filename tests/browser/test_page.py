@@ -13,6 +13,7 @@ from app.users.models import User
 from tests.browser.chromium import CONTENT_SECURITY_POLICY
 from tests.browser.pages import (
     PASSWORD,
+    expect_account_read,
     expect_logged_in,
     expect_logged_out,
     log_in,
@@ -252,6 +253,7 @@ def test_keyboard_alone_logs_in_and_out(page, problems, alice):
     expect(page.locator("#welcome")).to_be_focused()
     keyboard.press("Tab")
     expect(page.locator("#logged-in-view button")).to_be_focused()
+    expect_account_read(page)
     keyboard.press("Enter")
     expect_logged_out(page)
     keyboard.press("Tab")
