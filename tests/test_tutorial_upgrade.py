@@ -10,6 +10,7 @@ the server at ``TEST_DATABASE_URL``. The upgrade runs as an operator runs it.
 import os
 import re
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -210,6 +211,10 @@ class SqliteDatabase(Database):
         with closing(sqlite3.connect(self.path)) as connection:
             return super().dump(), list(connection.iterdump())
 
+    def fill_from(self, other):
+        """Make this database a copy of ``other``, which nothing is connected to."""
+        shutil.copy(other.path, self.path)
+
     def drop(self):
         pass
 
@@ -220,13 +225,24 @@ class PostgresqlDatabase(Database):
         self._server = create_engine(
             database_url(server_url), isolation_level="AUTOCOMMIT", poolclass=NullPool
         )
+        self._create()
+        self.url = make_url(server_url).set(database=self.name).render_as_string(False)
+
+    def _create(self, template=None):
+        copy = f' TEMPLATE "{template}"' if template else ""
         with self._server.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+            connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"{copy}')
             # Not UTC: the upgrade must read the tutorial's naive times as UTC all the same.
+            # (A setting of the database, which a copy does not inherit.)
             connection.exec_driver_sql(
                 f"ALTER DATABASE \"{self.name}\" SET timezone TO 'America/New_York'"
             )
-        self.url = make_url(server_url).set(database=self.name).render_as_string(False)
+
+    def fill_from(self, other):
+        """Make this database a copy of ``other``, which nothing is connected to."""
+        with self._server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE "{self.name}" WITH (FORCE)')
+        self._create(template=other.name)
 
     def create_tutorial_schema(self):
         with self.begin() as connection:
@@ -290,16 +306,20 @@ def upgrade(database, *revision):
     return manage(database, "db", "upgrade", *revision)
 
 
-@pytest.fixture(params=[ENGINE])
-def fresh_db(request, tmp_path):
-    """An empty database of its own on this run's engine, dropped afterwards."""
-    if request.param == "postgresql":
+def empty_database(engine, folder):
+    """An empty database on ``engine``: a file in ``folder``, or one on the PostgreSQL server."""
+    if engine == "postgresql":
         server_url = os.environ.get("TEST_DATABASE_URL")
         if not server_url:
             pytest.fail("TEST_DATABASE=postgresql needs TEST_DATABASE_URL", pytrace=False)
-        database = PostgresqlDatabase(server_url)
-    else:
-        database = SqliteDatabase(tmp_path / "tutorial.db")
+        return PostgresqlDatabase(server_url)
+    return SqliteDatabase(folder / "tutorial.db")
+
+
+@pytest.fixture(params=[ENGINE])
+def fresh_db(request, tmp_path):
+    """An empty database of its own on this run's engine, dropped afterwards."""
+    database = empty_database(request.param, tmp_path)
     yield database
     database.drop()
 
@@ -307,16 +327,34 @@ def fresh_db(request, tmp_path):
 @pytest.fixture
 def tutorial_db(fresh_db):
     """The database the tutorial's initdb made, holding TUTORIAL_USERS."""
-    fresh_db.create_tutorial_schema()
-    fresh_db.insert("user", user_rows(fresh_db, TUTORIAL_USERS))
+    fill_with_tutorial_users(fresh_db)
     return fresh_db
 
 
-@pytest.fixture
-def upgraded_db(tutorial_db):
-    result = upgrade(tutorial_db)
+def fill_with_tutorial_users(database):
+    """What the tutorial's initdb made: its schema, holding TUTORIAL_USERS."""
+    database.create_tutorial_schema()
+    database.insert("user", user_rows(database, TUTORIAL_USERS))
+
+
+@pytest.fixture(scope="session")
+def upgraded_template(tmp_path_factory):
+    """The tutorial's database upgraded by the operator's command, once per run (and worker):
+    the tests of what an upgraded database holds and does each start from a copy. The tests
+    of the command itself run it on a database of their own."""
+    database = empty_database(ENGINE, tmp_path_factory.mktemp("tutorial"))
+    fill_with_tutorial_users(database)
+    result = upgrade(database)
     assert result.returncode == 0, result.stderr
-    return tutorial_db
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def upgraded_db(fresh_db, upgraded_template):
+    """This test's database: a copy of the tutorial's, upgraded by the operator's command."""
+    fresh_db.fill_from(upgraded_template)
+    return fresh_db
 
 
 @pytest.fixture
