@@ -204,6 +204,7 @@ def hsts_max_age(headers):
 
 
 def production_answers(app):
+    """Answers of every kind, a signup through the API among them."""
     client = app.test_client()
     auth = AuthActions(client)
     with client.get("/static/js/main.js") as static:
@@ -258,7 +259,8 @@ def test_production_with_plain_cookies_from_the_argument_has_no_hsts(build):
     ],
 )
 def test_hsts_goes_with_the_secure_cookie(build, config_name, environment, secure):
-    """One switch, SESSION_COOKIE_SECURE as finally configured, decides both."""
+    """One switch, SESSION_COOKIE_SECURE as finally configured, decides both: on the answer
+    of a signup through the API, which sets the cookie."""
     app = build(config_name, **environment)
     response = AuthActions(app.test_client()).signup()
     assert response.status_code == 201
@@ -274,6 +276,7 @@ def test_hsts_goes_with_the_secure_cookie(build, config_name, environment, secur
 
 @pytest.mark.parametrize("proxies", ["0", "1"])
 def test_production_answers_plain_http_without_redirecting(build, proxies):
+    """Pages and API calls, a signup through the API among them."""
     app = build("production", FLASK_TRUSTED_PROXIES=proxies)
     client = app.test_client()
     auth = AuthActions(client)

@@ -342,6 +342,7 @@ def limit_headers(response):
 
 
 def test_answers_of_limited_routes_carry_no_limit_headers(app, auth):
+    """Signup through the API is one of the limited routes."""
     answers = [auth.signup(), auth.logout(), auth.login(), auth.login(password="wrong password")]
     answers.append(
         auth.post(

@@ -215,6 +215,7 @@ def test_token_from_logout_is_accepted_by_login(app, auth, logged_in_client):
 
 
 def test_each_success_rotates_the_token(app, auth, client):
+    """Every success, a signup through the API among them."""
     tokens = [auth.fetch_token()]
     for step in (auth.signup, auth.logout, auth.login, auth.login, auth.logout):
         tokens.append(step().get_json()["csrf_token"])
@@ -233,6 +234,7 @@ def test_each_success_rotates_the_token(app, auth, client):
 
 
 def test_cookie_holds_only_sid_and_csrf_token(app, auth, client):
+    """After each success, a signup through the API among them."""
     auth.signup()
     assert set(session_cookie(app, client)) == COOKIE_KEYS
     auth.login()
@@ -260,6 +262,7 @@ def test_cookie_token_is_random_and_long(app, logged_in_client):
 
 
 def test_flask_login_remember_cookie_is_never_set(app, auth, client):
+    """Not by any answer that starts or ends a session, a signup through the API among them."""
     responses = [auth.signup(), auth.logout(), auth.login(remember_me=True)]
     for response in responses:
         for header in response.headers.getlist("Set-Cookie"):
@@ -312,6 +315,7 @@ def test_tutorial_remember_cookie_logs_nobody_in(app, auth, user, logged_in_clie
 
 
 def test_cookie_without_remember_me_ends_with_the_browser(app, auth, client):
+    """The cookies of a signup through the API and of a login."""
     header = set_cookie_header(auth.signup())
     assert "Expires=" not in header
     assert "Max-Age=" not in header
@@ -338,6 +342,7 @@ def test_remember_me_then_plain_login_drops_the_expiry(app, auth, logged_in_clie
 
 
 def test_cookie_flags(auth):
+    """The cookie a signup through the API sets."""
     header = set_cookie_header(auth.signup())
     assert "HttpOnly" in header
     assert "SameSite=Lax" in header
