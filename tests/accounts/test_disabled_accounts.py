@@ -1,7 +1,6 @@
 """Disabled accounts: no login by any means, told only to whoever proved the password, and
 no session of theirs honoured from the moment of the disable, even one written after it."""
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -11,10 +10,8 @@ from app.extensions import db
 from app.mfa.models import PendingLogin
 from app.sessions.models import AuthSession
 from app.users.models import User
-from tests.api.test_mfa import turn_on
-from tests.api.test_passkeys import register, sign_in
-from tests.helpers import AuthActions, assert_error, confirm_email, count_rows, totp_code
-from tests.plugins.authenticator import SoftAuthenticator
+from tests.api.test_passkeys import sign_in
+from tests.helpers import AuthActions, assert_error, count_rows, totp_code
 
 
 def disable(app, user_name="alice"):
@@ -28,45 +25,38 @@ def assert_disabled(response):
     )
 
 
-@pytest.fixture
-def alice(app, auth):
-    assert auth.signup().status_code == 201
-    confirm_email(app)
-    return auth
-
-
-def test_the_right_password_is_told_the_account_is_disabled(app, alice, client):
+def test_the_right_password_is_told_the_account_is_disabled(app, user, client):
     disable(app)
     assert_disabled(AuthActions(client).login())
     assert_disabled(AuthActions(client).login("ALICE@example.com"))
 
 
-def test_a_wrong_password_hears_only_what_any_wrong_password_hears(app, alice, client):
+def test_a_wrong_password_hears_only_what_any_wrong_password_hears(app, user, client):
     disable(app)
     response = AuthActions(client).login(password="not the password at all")
     assert_error(response, 401, messages.INVALID_CREDENTIALS)
 
 
-def test_every_session_ends_at_once(app, alice):
-    other = AuthActions(app.test_client())
-    assert other.login().status_code == 200
+def test_every_session_ends_at_once(app, logged_in_client):
+    other = app.test_client()
+    assert AuthActions(other).login().status_code == 200
     disable(app)
-    for auth in (alice, other):
-        assert_error(auth._client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
+    for client in (logged_in_client, other):
+        assert_error(client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
     assert count_rows(app, AuthSession) == 0
 
 
-def test_a_session_written_after_the_disable_is_not_honoured(app, alice):
+def test_a_session_written_after_the_disable_is_not_honoured(app, logged_in_client):
     """A login that checked the password just before the disable may still write its session
     after it: the lookup refuses it."""
     with app.app_context():
         user = User.find_by_login("alice")
         user.is_active = False
         db.session.commit()
-    assert_error(alice._client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
+    assert_error(logged_in_client.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
 
 
-def test_a_login_racing_the_disable_cannot_record_itself(app, alice):
+def test_a_login_racing_the_disable_cannot_record_itself(app, user):
     """The disable moves the credential version: a login holding the old one loses."""
     with app.app_context():
         user = User.find_by_login("alice")
@@ -78,30 +68,25 @@ def test_a_login_racing_the_disable_cannot_record_itself(app, alice):
         db.session.rollback()
 
 
-def test_the_second_factor_step_is_told_too(app, alice, client):
-    turn_on(alice)
+def test_the_second_factor_step_is_told_too(app, user_with_totp, client):
     disable(app)
     assert_disabled(AuthActions(client).login())
     assert count_rows(app, PendingLogin) == 0
 
 
-def test_a_login_waiting_for_its_code_ends_with_the_disable(app, alice, client):
-    secret, _ = turn_on(alice)
-    waiting = AuthActions(client)
-    assert waiting.login().status_code == 202
+def test_a_login_waiting_for_its_code_ends_with_the_disable(app, user_with_totp, auth):
+    assert auth.login().status_code == 202
     disable(app)
-    response = waiting.post("/api/auth/mfa/verify", data={"code": totp_code(secret)})
+    response = auth.post("/api/auth/mfa/verify", data={"code": totp_code(user_with_totp.secret)})
     assert_error(response, 401, messages.MFA_NOT_PENDING, error_type=messages.LOGIN_ENDED_TYPE)
 
 
-def test_a_passkey_alone_is_told_too(app, alice, client):
-    key = SoftAuthenticator()
-    assert register(alice, key).status_code == 201
+def test_a_passkey_alone_is_told_too(app, user_with_passkey, authenticator, auth):
     disable(app)
-    assert_disabled(sign_in(AuthActions(client), key))
+    assert_disabled(sign_in(auth, authenticator))
 
 
-def test_enabling_lets_the_password_in_again(app, alice, client):
+def test_enabling_lets_the_password_in_again(app, user, client):
     disable(app)
     with app.app_context():
         actions.enable(User.find_by_login("alice"))
@@ -110,7 +95,7 @@ def test_enabling_lets_the_password_in_again(app, alice, client):
     assert response.get_json()["data"]["user_name"] == "alice"
 
 
-def test_disabling_and_enabling_are_security_events(app, alice, caplog):
+def test_disabling_and_enabling_are_security_events(app, user, caplog):
     caplog.set_level("INFO", logger="app.security")
     disable(app)
     with app.app_context():
@@ -123,6 +108,9 @@ def test_disabling_and_enabling_are_security_events(app, alice, caplog):
     assert all('"actor": "cli"' in line and '"user_name": "alice"' in line for line in events)
 
 
-def test_new_accounts_are_active(app, alice):
+def test_new_accounts_are_active(app, auth):
+    """Signed up through the API: the account signup makes is what is tested (``add_user``
+    sets the flag itself)."""
+    assert auth.signup().status_code == 201
     with app.app_context():
         assert db.session.scalar(select(User.is_active)) is True

@@ -17,9 +17,9 @@ from app.mail.compose import SUBJECTS
 from app.mail.outbox import OutboxMessage
 from app.security import events
 from app.users.models import User
-from tests.helpers import confirm_email
+from tests.plugins.accounts import add_user
 from tests.plugins.databases import make_app
-from tests.plugins.mail import Mailbox, add_account, html_of, text_of
+from tests.plugins.mail import Mailbox, html_of, text_of
 
 # A name as an attacker would choose it: a second line, a link, a domain, an address.
 EVIL_NAME = (
@@ -31,12 +31,6 @@ FORGED_EVENT = '{"event": "login_ok", "user_name": "admin", "ip": "10.0.0.1"}'
 @pytest.fixture
 def app(mail_app):
     return mail_app
-
-
-@pytest.fixture
-def alice(app, auth):
-    assert auth.signup().status_code == 201
-    return auth
 
 
 def alice_of(app):
@@ -53,7 +47,10 @@ NOTICES = {
 
 
 @pytest.mark.parametrize("notice", NOTICES.values(), ids=NOTICES.keys())
-def test_an_address_never_confirmed_gets_no_notice(app, alice, mailbox, notice):
+def test_an_address_never_confirmed_gets_no_notice(app, auth, mailbox, notice):
+    """Signed up through the API: the confirmation it mails is the one message the address
+    gets, which shows that mail reaches it and what does."""
+    assert auth.signup().status_code == 201
     with app.test_request_context():
         notice(alice_of(app))
         db.session.commit()
@@ -68,26 +65,23 @@ def test_an_address_never_confirmed_gets_no_notice(app, alice, mailbox, notice):
 
 
 @pytest.mark.parametrize("notice", NOTICES.values(), ids=NOTICES.keys())
-def test_a_confirmed_address_gets_each_notice(app, alice, mailbox, notice):
-    mailbox.deliver()
-    confirm_email(app)
+def test_a_confirmed_address_gets_each_notice(app, mailbox, notice):
+    add_user(app, confirmed=True)
     with app.test_request_context():
         notice(alice_of(app))
         db.session.commit()
-    (told,) = [m for m in mailbox.deliver(held=True)[1:] if m["To"] == "alice@example.com"]
+    (told,) = [m for m in mailbox.deliver(held=True) if m["To"] == "alice@example.com"]
     assert told["Subject"] != SUBJECTS["confirm_email"]
 
 
-def test_an_address_never_confirmed_still_gets_a_reset_link(alice, mailbox):
-    mailbox.deliver()
-    response = alice.post("/api/auth/reset_password/request", json={"email": "alice@example.com"})
+def test_an_address_never_confirmed_still_gets_a_reset_link(user, auth, mailbox):
+    response = auth.post("/api/auth/reset_password/request", json={"email": "alice@example.com"})
     assert response.status_code == 202
     assert mailbox.last()["Subject"] == SUBJECTS["reset_password"]
 
 
-def test_a_passkey_s_name_is_shown_quoted_on_one_line_and_never_as_a_link(app, alice, mailbox):
-    mailbox.deliver()
-    confirm_email(app)
+def test_a_passkey_s_name_is_shown_quoted_on_one_line_and_never_as_a_link(app, mailbox):
+    add_user(app, confirmed=True)
     with app.test_request_context():
         mailings.send_mfa_notice(alice_of(app), events.PASSKEY_REMOVED, name=EVIL_NAME)
         db.session.commit()
@@ -107,7 +101,7 @@ def test_a_name_that_looks_like_an_event_writes_no_event_line(
 ):
     caplog.set_level(logging.INFO, logger=MAIL_LOGGER)
     app = make_app(database_url, MAIL_URL=f"file://{tmp_path / 'outbox'}")
-    add_account(app)
+    add_user(app, confirmed=True)
     with app.test_request_context():
         mailings.send_mfa_notice(alice_of(app), events.PASSKEY_ADDED, name=f"\n{FORGED_EVENT}\n")
         db.session.commit()

@@ -15,23 +15,21 @@ from tests.helpers import (
     PASSWORD,
     AuthActions,
     assert_confirm_email_first,
-    confirm_email,
     count_rows,
-    steady_step,
     totp_code,
 )
+from tests.plugins.accounts import add_user, log_in
 from tests.plugins.authenticator import SoftAuthenticator
 from tests.plugins.mail import text_of, token_of
 
 
 def test_each_change_logs_an_event_and_mails_a_notice(mail_app, mailbox, caplog):
+    """TOTP is set up through the API: its event and its notice are among those tested."""
     caplog.set_level(logging.INFO, logger=SECURITY_LOGGER)
     alice = AuthActions(mail_app.test_client())
-    assert alice.signup().status_code == 201
-    confirm_email(mail_app)
-    steady_step()
+    log_in(alice, add_user(mail_app, confirmed=True))
     secret = alice.post("/api/auth/mfa/totp/setup").get_json()["data"]["secret"]
-    response = alice.post("/api/auth/mfa/totp/confirm", data={"code": totp_code(secret, -1)})
+    response = alice.post("/api/auth/mfa/totp/confirm", data={"code": totp_code(secret)})
     codes = response.get_json()["data"]["recovery_codes"]
     alice.logout()
     assert alice.login().status_code == 202

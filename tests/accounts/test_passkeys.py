@@ -25,10 +25,10 @@ from tests.api.test_passkeys import (
     REAUTH_FINISH,
     add_passkeys,
     assert_refused,
-    register,
     sign_in,
 )
 from tests.helpers import AuthActions, assert_error, confirm_email, count_rows
+from tests.plugins.accounts import add_passkey, add_user, log_in
 from tests.plugins.authenticator import SoftAuthenticator
 
 # A statement that reads or writes the passkey table itself (not its challenges').
@@ -36,14 +36,13 @@ PASSKEY_TABLE = re.compile(r"\bpasskey\b")
 
 
 @pytest.fixture
-def key(app, auth):
+def key(app, auth, authenticator):
     """The authenticator of Alice (``auth``, her address confirmed), holding her one passkey;
-    she is still logged in."""
-    assert auth.signup().status_code == 201
-    confirm_email(app)
-    key = SoftAuthenticator()
-    assert register(auth, key).status_code == 201
-    return key
+    she is still logged in, as ``user_with_passkey`` is not (her password alone no longer
+    logs her in)."""
+    log_in(auth, add_user(app, confirmed=True))
+    add_passkey(auth, authenticator)
+    return authenticator
 
 
 def set_user(app, **values):

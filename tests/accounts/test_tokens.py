@@ -21,6 +21,7 @@ from app.mail.outbox import OutboxMessage
 from app.sessions.models import AuthSession
 from app.users.models import User
 from tests.helpers import PASSWORD, AuthActions, assert_error
+from tests.plugins.accounts import add_user, log_in
 from tests.plugins.mail import link_of
 
 NEW_PASSWORD = "Tulip-Orbit-Canyon-71"
@@ -48,13 +49,6 @@ OTHER_PURPOSE = {
 @pytest.fixture
 def app(mail_app):
     return mail_app
-
-
-@pytest.fixture
-def alice(auth, mailbox):
-    assert auth.signup().status_code == 201
-    mailbox.deliver()
-    return auth
 
 
 def issue(alice, mailbox, purpose) -> str:
@@ -124,7 +118,7 @@ def expired(app, alice, mailbox, purpose):
 def another_accounts_session(app, alice, mailbox, purpose):
     token = issue(alice, mailbox, purpose)
     bob = AuthActions(app.test_client())
-    assert bob.signup(user_name="bobby", email="bob@example.com").status_code == 201
+    log_in(bob, add_user(app, "bobby", email="bob@example.com"))
     return bob, token
 
 
@@ -211,9 +205,9 @@ CASES = [
 
 @pytest.mark.parametrize(("purpose", "attack"), CASES)
 def test_a_token_that_is_not_good_gets_the_one_400_and_changes_nothing(
-    app, alice, mailbox, purpose, attack
+    app, auth, logged_in_client, mailbox, purpose, attack
 ):
-    client, token = attack(app, alice, mailbox, purpose)
+    client, token = attack(app, auth, mailbox, purpose)
     before = snapshot(app)
     assert_error(use(client, purpose, token), 400, messages.INVALID_TOKEN)
     assert snapshot(app) == before
@@ -222,7 +216,7 @@ def test_a_token_that_is_not_good_gets_the_one_400_and_changes_nothing(
 def used_in_another_accounts_session(app, alice, mailbox, purpose):
     _client, token = reused(app, alice, mailbox, purpose)
     bob = AuthActions(app.test_client())
-    assert bob.signup(user_name="bobby", email="bob@example.com").status_code == 201
+    log_in(bob, add_user(app, "bobby", email="bob@example.com"))
     return bob, token
 
 
@@ -239,43 +233,45 @@ def used_before_an_address_change(app, alice, mailbox, purpose):
     "attack", [used_in_another_accounts_session, used_before_an_address_change]
 )
 def test_a_used_confirmation_link_reveals_nothing_of_another_account_or_address(
-    app, alice, mailbox, attack
+    app, auth, logged_in_client, mailbox, attack
 ):
-    client, token = attack(app, alice, mailbox, tokens.CONFIRM_EMAIL)
+    client, token = attack(app, auth, mailbox, tokens.CONFIRM_EMAIL)
     before = snapshot(app)
     assert_error(use(client, tokens.CONFIRM_EMAIL, token), 400, messages.INVALID_TOKEN)
     assert snapshot(app) == before
 
 
 @pytest.mark.parametrize("purpose", [tokens.RESET_PASSWORD, tokens.CONFIRM_EMAIL])
-def test_a_token_sent_to_an_old_address_is_not_good(app, alice, mailbox, purpose):
-    client, token = after_an_address_change(app, alice, mailbox, purpose)
+def test_a_token_sent_to_an_old_address_is_not_good(app, auth, logged_in_client, mailbox, purpose):
+    client, token = after_an_address_change(app, auth, mailbox, purpose)
     before = snapshot(app)
     assert_error(use(client, purpose, token), 400, messages.INVALID_TOKEN)
     assert snapshot(app) == before
 
 
 @pytest.mark.parametrize("encoding", ["json", "form"])
-def test_a_nul_in_a_form_encoded_token_gets_the_same_400(app, alice, mailbox, encoding):
-    token = issue(alice, mailbox, tokens.CONFIRM_EMAIL)
+def test_a_nul_in_a_form_encoded_token_gets_the_same_400(
+    app, auth, logged_in_client, mailbox, encoding
+):
+    token = issue(auth, mailbox, tokens.CONFIRM_EMAIL)
     client = anonymous(app)
     body = {"token": token[:5] + "\x00" + token[6:]}
     sent = {"json": body} if encoding == "json" else {"data": body}
     assert_error(client.post("/api/auth/confirm_email", **sent), 400, messages.INVALID_TOKEN)
 
 
-def test_only_the_hash_of_a_token_is_stored(app, alice, mailbox):
-    token = issue(alice, mailbox, tokens.RESET_PASSWORD)
+def test_only_the_hash_of_a_token_is_stored(app, auth, logged_in_client, mailbox):
+    token = issue(auth, mailbox, tokens.RESET_PASSWORD)
     with app.app_context():
         stored = db.session.execute(text("SELECT * FROM account_token")).all()
     assert token not in repr(stored)
 
 
 @pytest.mark.parametrize("purpose", [tokens.RESET_PASSWORD, tokens.CHANGE_EMAIL])
-def test_two_uses_at_once_cannot_both_pass(app, alice, mailbox, purpose):
+def test_two_uses_at_once_cannot_both_pass(app, auth, logged_in_client, mailbox, purpose):
     # Four uses of one reset token would pass the per-address count of resets.
     app.config["RESET_ADDRESS_LIMIT"] = "100 per hour"
-    token = issue(alice, mailbox, purpose)
+    token = issue(auth, mailbox, purpose)
     clients = [anonymous(app) for _ in range(4)]
     barrier = threading.Barrier(len(clients))
     statuses = []

@@ -1,6 +1,7 @@
-"""The operator's ``users`` commands (manage.py users ...), through the CLI runner, on real
-accounts made through the API: each command's effect on the database, on logins and on old
-cookies, and its output; unknown users; the last active admin."""
+"""The operator's ``users`` commands (manage.py users ...), through the CLI runner, on
+accounts from ``add_user``, logged in through the API where a command must end or spare their
+sessions: each command's effect on the database, on logins and on old cookies, and its output;
+unknown users; the last active admin."""
 
 import json
 import logging
@@ -9,14 +10,13 @@ import pytest
 from sqlalchemy import select, update
 
 from app.common import messages
-from app.common.time import utcnow
 from app.extensions import db
 from app.log import SECURITY_LOGGER
 from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
-from tests.api.test_mfa import turn_on
-from tests.helpers import PASSWORD, AuthActions, assert_error, confirm_email, count_rows, set_role
+from tests.helpers import PASSWORD, AuthActions, assert_error, count_rows
+from tests.plugins.accounts import add_user, log_in
 from tests.plugins.databases import make_app
 from tests.test_commands import manage
 
@@ -60,11 +60,10 @@ def stored(app, user_name="alice"):
         return db.session.scalar(select(User).where(User.user_name == user_name))
 
 
-def sign_up(app, user_name, email=None, **extra):
-    """A new account, signed up (and so logged in) on a client of its own."""
+def logged_in(app, user_name="alice"):
+    """A new account from ``add_user``, logged in on a client of its own."""
     actions = AuthActions(app.test_client())
-    response = actions.signup(user_name, email or f"{user_name}@example.com", **extra)
-    assert response.status_code == 201
+    log_in(actions, add_user(app, user_name))
     return actions
 
 
@@ -95,12 +94,6 @@ def lock_out(actions, login="alice"):
     assert_error(actions.login(login), 429, messages.TOO_MANY_ATTEMPTS)
 
 
-@pytest.fixture
-def alice(auth):
-    assert auth.signup().status_code == 201
-    return auth
-
-
 def shared_counts(database_url, redis_url):
     """An app whose failed-login counts are in Redis, where the servers and manage.py both
     see them (``REDIS_URL``)."""
@@ -116,11 +109,8 @@ def people(app):
 def make_people(app):
     for user_name, role, active, confirmed, first_name in PEOPLE:
         email = "carol@example.org" if user_name == "carol" else None
-        sign_up(app, user_name, email, first_name=first_name)
-        set_role(app, user_name, role)
-        set_fields(
-            app, user_name, is_active=active, email_confirmed_at=utcnow() if confirmed else None
-        )
+        add_user(app, user_name, email=email, role=role, active=active, confirmed=confirmed)
+        set_fields(app, user_name, first_name=first_name)
 
 
 # list
@@ -231,7 +221,7 @@ def test_list_of_nobody_prints_only_the_footer(runner):
         (["--page", "two"], "Invalid value for '--page'"),
     ],
 )
-def test_list_refuses_bad_options(runner, alice, args, message):
+def test_list_refuses_bad_options(runner, user, args, message):
     result = users(runner, "list", *args)
     assert result.exit_code == 2
     assert message in result.stderr
@@ -272,7 +262,7 @@ def test_manage_py_prints_only_the_json_on_stdout(app, people, database_url):
 # show
 
 
-def test_show_prints_the_account(app, runner, alice):
+def test_show_prints_the_account(app, runner, logged_in_client):
     with app.app_context():
         public_id = db.session.scalar(select(AuthSession.public_id))
     result = users(runner, "show", "ALICE")
@@ -291,7 +281,9 @@ def test_show_prints_the_account(app, runner, alice):
     assert lines[9].split()[:3] == [public_id, "from", "127.0.0.1,"]
 
 
-def test_show_json_is_the_account_its_sessions_trail_and_second_factor(app, runner, alice):
+def test_show_json_is_the_account_its_sessions_trail_and_second_factor(
+    app, runner, logged_in_client
+):
     other = AuthActions(app.test_client())
     assert other.login("alice@example.com", remember_me=True).status_code == 200
     with app.app_context():
@@ -314,10 +306,8 @@ def test_show_json_is_the_account_its_sessions_trail_and_second_factor(app, runn
     assert PASSWORD not in result.stdout
 
 
-def test_show_names_the_second_factor_and_a_login_never_made(app, runner, alice):
-    confirm_email(app)
-    secret, codes = turn_on(alice)
-    set_fields(app, "alice", last_login_at=None, last_login_ip=None, login_count=0)
+def test_show_names_the_second_factor_and_a_login_never_made(app, runner, user_with_totp):
+    secret, codes = user_with_totp.secret, user_with_totp.recovery_codes
     lines = users(runner, "show", "alice").stdout.splitlines()
     assert f"second factor: TOTP ({len(codes)} recovery codes left)" in lines
     assert "last login: never" in lines
@@ -330,7 +320,9 @@ def test_show_names_the_second_factor_and_a_login_never_made(app, runner, alice)
 # disable and enable
 
 
-def test_disable_refuses_the_password_and_ends_every_session(app, runner, alice, caplog):
+def test_disable_refuses_the_password_and_ends_every_session(
+    app, runner, auth, logged_in_client, caplog
+):
     caplog.set_level(logging.INFO, logger=SECURITY_LOGGER)
     other = AuthActions(app.test_client())
     assert other.login().status_code == 200
@@ -339,7 +331,7 @@ def test_disable_refuses_the_password_and_ends_every_session(app, runner, alice,
     assert result.stdout == "Disabled alice: every session of it has ended.\n"
     assert stored(app).is_active is False
     assert count_rows(app, AuthSession) == 0
-    for actions in (alice, other):
+    for actions in (auth, other):
         assert_logged_out(actions)
     assert_error(
         AuthActions(app.test_client()).login(),
@@ -351,7 +343,7 @@ def test_disable_refuses_the_password_and_ends_every_session(app, runner, alice,
     assert (event["actor"], event["user_id"], event["user_name"]) == ("cli", 1, "alice")
 
 
-def test_enable_lets_a_disabled_account_log_in_again(app, runner, alice):
+def test_enable_lets_a_disabled_account_log_in_again(app, runner, user):
     assert users(runner, "disable", "alice").exit_code == 0
     result = users(runner, "enable", "ALICE")
     assert result.exit_code == 0, result.output
@@ -364,15 +356,15 @@ def test_enable_lets_a_disabled_account_log_in_again(app, runner, alice):
 
 
 @pytest.mark.parametrize("role", list(constants.ROLE_BY_NAME))
-def test_set_role_stores_the_role_that_sessions_then_read(app, runner, alice, role):
+def test_set_role_stores_the_role_that_sessions_then_read(app, runner, logged_in_client, role):
     result = users(runner, "set-role", "alice", role)
     assert result.exit_code == 0, result.output
     assert result.stdout == f"Set the role of alice to {role} (was user).\n"
     assert stored(app).role_code == constants.ROLE_BY_NAME[role]
-    assert alice._client.get("/api/auth/verify_auth").get_json()["data"]["role"] == role
+    assert logged_in_client.get("/api/auth/verify_auth").get_json()["data"]["role"] == role
 
 
-def test_set_role_refuses_an_unknown_role(app, runner, alice):
+def test_set_role_refuses_an_unknown_role(app, runner, user):
     result = users(runner, "set-role", "alice", "root")
     assert result.exit_code == 2
     assert "Invalid value for 'ROLE'" in result.stderr
@@ -382,14 +374,14 @@ def test_set_role_refuses_an_unknown_role(app, runner, alice):
 # logout
 
 
-def test_logout_ends_every_session_of_the_account_only(app, runner, alice):
+def test_logout_ends_every_session_of_the_account_only(app, runner, auth, logged_in_client):
     other = AuthActions(app.test_client())
     assert other.login().status_code == 200
-    bobby = sign_up(app, "bobby")
+    bobby = logged_in(app, "bobby")
     result = users(runner, "logout", "alice")
     assert result.exit_code == 0, result.output
     assert result.stdout == "Ended every session of alice.\n"
-    for actions in (alice, other):
+    for actions in (auth, other):
         assert_logged_out(actions)
     assert_logged_in(bobby)
     assert count_rows(app, AuthSession) == 1
@@ -409,7 +401,7 @@ def test_unlock_lets_a_locked_out_account_log_in_again(
     caplog.set_level(logging.INFO, logger=SECURITY_LOGGER)
     app = shared_counts(database_url, redis_url)
     runner = app.test_cli_runner()
-    visitor = sign_up(app, "alice")
+    visitor = logged_in(app)
     lock_out(visitor, locked_as)
     assert json.loads(users(runner, "show", "alice", "--json").stdout)["locked_out"] is True
     result = users(runner, "unlock", unlocked_as)
@@ -424,7 +416,7 @@ def test_unlock_lets_a_locked_out_account_log_in_again(
 @pytest.mark.redis
 def test_manage_py_sees_and_clears_what_the_server_counted(database_url, redis_url):
     """Two processes, as deployed: the server counts, the operator's command clears."""
-    visitor = sign_up(shared_counts(database_url, redis_url), "alice")
+    visitor = logged_in(shared_counts(database_url, redis_url))
     lock_out(visitor)
     listed = manage(database_url, "users", "list", "--locked", "--json", REDIS_URL=redis_url)
     assert listed.returncode == 0, listed.stderr
@@ -435,7 +427,7 @@ def test_manage_py_sees_and_clears_what_the_server_counted(database_url, redis_u
 
 
 def test_with_counts_in_memory_unlock_says_it_cannot_reach_them_and_changes_nothing(
-    app, runner, alice, caplog
+    app, runner, user, caplog
 ):
     caplog.set_level(logging.INFO, logger=SECURITY_LOGGER)
     visitor = AuthActions(app.test_client())
@@ -455,7 +447,7 @@ def test_with_counts_in_memory_list_locked_says_it_cannot_reach_them(runner, peo
         assert (result.stdout, result.stderr) == ("", OUT_OF_REACH_ERROR)
 
 
-def test_with_counts_in_memory_show_says_the_lockout_is_unknown(app, runner, alice):
+def test_with_counts_in_memory_show_says_the_lockout_is_unknown(app, runner, user):
     lock_out(AuthActions(app.test_client()))
     result = users(runner, "show", "alice")
     assert result.exit_code == 0, result.output
@@ -468,7 +460,7 @@ def test_with_counts_in_memory_show_says_the_lockout_is_unknown(app, runner, ali
 
 def test_with_the_throttle_off_there_is_nothing_to_reach(database_url):
     app = make_app(database_url, RATELIMIT_ENABLED=False)
-    sign_up(app, "alice")
+    add_user(app)
     runner = app.test_cli_runner()
     assert users(runner, "unlock", "alice").exit_code == 0
     result = users(runner, "show", "alice", "--json")
@@ -478,15 +470,17 @@ def test_with_the_throttle_off_there_is_nothing_to_reach(database_url):
 # delete
 
 
-def test_delete_yes_deletes_the_account_and_its_sessions(app, runner, alice, caplog):
+def test_delete_yes_deletes_the_account_and_its_sessions(
+    app, runner, auth, logged_in_client, caplog
+):
     caplog.set_level(logging.INFO, logger=SECURITY_LOGGER)
-    bobby = sign_up(app, "bobby")
+    bobby = logged_in(app, "bobby")
     result = users(runner, "delete", "ALICE", "--yes")
     assert result.exit_code == 0, result.output
     assert result.stdout == "Deleted alice <alice@example.com> (id 1).\n"
     assert stored(app) is None
     assert count_rows(app, AuthSession) == 1
-    assert_logged_out(alice)
+    assert_logged_out(auth)
     assert_logged_in(bobby)
     assert_error(AuthActions(app.test_client()).login(), 401, messages.INVALID_CREDENTIALS)
     [event] = security_events(caplog, "account_deleted")
@@ -494,12 +488,14 @@ def test_delete_yes_deletes_the_account_and_its_sessions(app, runner, alice, cap
     assert "alice" not in json.dumps(event)
 
 
-def test_delete_without_yes_is_a_usage_error_and_deletes_nothing(app, runner, alice):
+def test_delete_without_yes_is_a_usage_error_and_deletes_nothing(
+    app, runner, auth, logged_in_client
+):
     result = users(runner, "delete", "alice")
     assert result.exit_code == 2
     assert messages.CLI_DELETE_NEEDS_YES in result.stderr
     assert stored(app) is not None
-    assert_logged_in(alice)
+    assert_logged_in(auth)
 
 
 # unknown users, refusals and events
@@ -507,7 +503,9 @@ def test_delete_without_yes_is_a_usage_error_and_deletes_nothing(app, runner, al
 
 @pytest.mark.parametrize("words", USER_COMMANDS, ids=" ".join)
 @pytest.mark.parametrize("login", ["bob", "alice@example.org", "alice1"])
-def test_an_unknown_user_is_an_error_that_changes_nothing(app, runner, alice, words, login):
+def test_an_unknown_user_is_an_error_that_changes_nothing(
+    app, runner, auth, logged_in_client, words, login
+):
     before = stored(app)
     result = users(runner, *command(words, login))
     assert result.exit_code == 1
@@ -515,7 +513,7 @@ def test_an_unknown_user_is_an_error_that_changes_nothing(app, runner, alice, wo
     assert result.stdout == ""
     after = stored(app)
     assert (after.is_active, after.role_code) == (before.is_active, before.role_code)
-    assert_logged_in(alice)
+    assert_logged_in(auth)
 
 
 @pytest.mark.parametrize(
@@ -529,19 +527,17 @@ def test_an_unknown_user_is_an_error_that_changes_nothing(app, runner, alice, wo
     ids=" ".join,
 )
 @pytest.mark.parametrize("other_admin", [None, "disabled"])
-def test_the_last_active_admin_stays(app, runner, alice, words, other_admin):
-    set_role(app, "alice", "admin")
+def test_the_last_active_admin_stays(app, runner, auth, words, other_admin):
+    log_in(auth, add_user(app, role="admin"))
     if other_admin:
-        sign_up(app, "bobby")
-        set_role(app, "bobby", "admin")
-        set_fields(app, "bobby", is_active=False)
+        add_user(app, "bobby", role="admin", active=False)
     result = users(runner, *words)
     assert result.exit_code == 1
     assert result.stderr == LAST_ADMIN_ERROR
     assert result.stdout == ""
     after = stored(app)
     assert (after.role_code, after.is_active) == (constants.ADMIN, True)
-    assert_logged_in(alice)
+    assert_logged_in(auth)
 
 
 @pytest.mark.parametrize(
@@ -553,10 +549,9 @@ def test_the_last_active_admin_stays(app, runner, alice, words, other_admin):
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else None,
 )
-def test_an_admin_goes_while_another_active_admin_stays(app, runner, alice, words, left):
-    set_role(app, "alice", "admin")
-    sign_up(app, "bobby")
-    set_role(app, "bobby", "admin")
+def test_an_admin_goes_while_another_active_admin_stays(app, runner, words, left):
+    add_user(app, role="admin")
+    add_user(app, "bobby", role="admin")
     result = users(runner, *words)
     assert result.exit_code == 0, result.output
     after = stored(app)
@@ -576,7 +571,7 @@ def test_an_admin_goes_while_another_active_admin_stays(app, runner, alice, word
     ids=lambda value: value if isinstance(value, str) else " ".join(value),
 )
 def test_every_change_logs_an_event_naming_the_cli_and_the_account(
-    runner, alice, caplog, words, event_name
+    runner, logged_in_client, caplog, words, event_name
 ):
     caplog.set_level(logging.INFO, logger=SECURITY_LOGGER)
     assert users(runner, *words).exit_code == 0

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.admin import directory
 from app.common import messages
@@ -17,7 +17,6 @@ from app.mfa.models import RecoveryCode, TotpCredential
 from app.sessions.models import AuthSession
 from app.users import constants
 from app.users.models import User
-from tests.api.test_mfa import turn_on
 from tests.helpers import (
     CSRF_MISSING,
     PASSWORD,
@@ -31,8 +30,9 @@ from tests.helpers import (
     session_cookie,
     set_role,
 )
+from tests.plugins.accounts import add_user, turn_on_totp
 from tests.plugins.databases import make_app
-from tests.system.client import Client, signup_body
+from tests.system.client import Client
 from tests.system.test_server import all_at_once
 
 USERS = "/api/admin/users"
@@ -55,21 +55,17 @@ ALLOWED = {READ: {"staff", "admin"}, WRITE: {"admin"}}
 REFUSAL = {READ: messages.STAFF_ONLY, WRITE: messages.ADMIN_ONLY}
 
 
-def add_user(app, user_name, role="user", first_name="A", last_name="B", email=None, active=True):
-    """An account straight in the database; its id."""
+def add_named(app, user_name, first_name, last_name, **fields):
+    """``add_user``'s account, with a first and a last name of its own for the search."""
+    account = add_user(app, user_name, **fields)
     with app.app_context():
-        user = User(
-            user_name=user_name,
-            email=email or f"{user_name}@example.com",
-            first_name=first_name,
-            last_name=last_name,
-            password=PASSWORD,
-            role_code=constants.ROLE_BY_NAME[role],
-            is_active=active,
+        db.session.execute(
+            update(User)
+            .where(User.id == account.id)
+            .values(first_name=first_name, last_name=last_name)
         )
-        db.session.add(user)
         db.session.commit()
-        return user.id
+    return account
 
 
 def logged_in(app, user_name):
@@ -110,9 +106,15 @@ def admin_names(app):
 
 
 @pytest.fixture
-def ids(app):
+def accounts(app):
+    """Every account of ``ROLES``, by user name."""
+    return {name: add_user(app, name, role=role) for name, role in ROLES.items()}
+
+
+@pytest.fixture
+def ids(accounts):
     """Every account of ``ROLES``, by user name: their ids."""
-    return {name: add_user(app, name, role) for name, role in ROLES.items()}
+    return {name: account.id for name, account in accounts.items()}
 
 
 @pytest.fixture
@@ -381,7 +383,7 @@ def test_the_only_admin_stays_one(app, ids, root, method, suffix, body):
 
 
 def test_a_disabled_admin_is_no_second_admin(app, ids, root):
-    add_user(app, "sleeper", "admin", active=False)
+    add_user(app, "sleeper", role="admin", active=False)
     response = root.post(f"{USERS}/{ids['root']}/role", json={"role": "user"})
     assert_error(response, 409, messages.LAST_ADMIN)
     assert admin_names(app) == ["root"]
@@ -406,21 +408,22 @@ def test_a_demoted_admin_s_very_next_request_is_refused(app, ids, root):
     assert state_of(app, "bob")[0] == constants.ADMIN
 
 
-def race_admin(server, user_name):
-    """A new account on ``server``, logged in there: ``(client, id)``."""
+def race_admin(app, server, user_name):
+    """A new account, logged in on ``server``: ``(client, id)``."""
+    account = add_user(app, user_name)
     client = Client(server.url).fetch_token()
     status, answer = client.call(
-        "POST", "/api/auth/signup", signup_body(user_name, f"{user_name}@example.com")
+        "POST", "/api/auth/login", {"login": user_name, "password": account.password}
     )
-    assert status == 201
-    return client, answer["data"]["id"]
+    assert status == 200, answer
+    return client, account.id
 
 
 @pytest.mark.server
 def test_of_two_admins_demoting_each_other_at_once_exactly_one_wins(live_server, database_url):
     """On the real server, each request on its own worker or thread, round after round."""
     app = make_app(database_url)
-    racers = {name: race_admin(live_server, name) for name in ("annie", "benny")}
+    racers = {name: race_admin(app, live_server, name) for name in ("annie", "benny")}
     for _ in range(5):
         for name in racers:
             set_role(app, name, "admin")
@@ -450,11 +453,11 @@ def test_of_two_admins_demoting_each_other_at_once_exactly_one_wins(live_server,
 @pytest.fixture
 def crowd(app, root):
     """Accounts that ``amber`` finds by each field, one it does not, in the order of their ids."""
-    add_user(app, "amber", first_name="Ann", last_name="Ames", email="a1@example.com")
-    add_user(app, "basil", "staff", email="x.AMBER@example.com")
-    add_user(app, "cedar", first_name="Amberlyn", active=False)
-    add_user(app, "daisy", "test", last_name="Vanamber")
-    add_user(app, "elmer", first_name="Elm", last_name="Tree")
+    add_named(app, "amber", "Ann", "Ames", email="a1@example.com")
+    add_named(app, "basil", "A", "B", role="staff", email="x.AMBER@example.com")
+    add_named(app, "cedar", "Amberlyn", "B", active=False)
+    add_named(app, "daisy", "A", "Vanamber", role="test")
+    add_named(app, "elmer", "Elm", "Tree")
     return root
 
 
@@ -560,9 +563,9 @@ def test_the_per_page_message_names_the_maximum():
 # What the details show, and never show
 
 
-def test_details_show_the_trail_the_sessions_and_the_second_factors(app, ids, bob, root):
+def test_details_show_the_trail_the_sessions_and_the_second_factors(app, accounts, ids, bob, root):
     confirm_email(app, "bob")
-    _secret, codes = turn_on(bob)
+    codes = turn_on_totp(app, accounts["bob"]).recovery_codes
     response = root._client.get(f"{USERS}/{ids['bob']}")
     assert response.status_code == 200
     body = response.get_json()
@@ -579,9 +582,10 @@ def test_details_show_the_trail_the_sessions_and_the_second_factors(app, ids, bo
     assert data["mfa"]["recovery_codes_left"] == len(codes)
 
 
-def test_details_never_hold_a_hash_a_token_or_a_secret(app, ids, bob, root):
+def test_details_never_hold_a_hash_a_token_or_a_secret(app, accounts, ids, bob, root):
     confirm_email(app, "bob")
-    secret, codes = turn_on(bob)
+    bob_totp = turn_on_totp(app, accounts["bob"])
+    secret, codes = bob_totp.secret, bob_totp.recovery_codes
     text = root._client.get(f"{USERS}/{ids['bob']}").get_data(as_text=True)
     with app.app_context():
         user = db.session.get(User, ids["bob"])

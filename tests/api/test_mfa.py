@@ -26,6 +26,7 @@ from tests.helpers import (
     steady_step,
     totp_code,
 )
+from tests.plugins.accounts import add_user, log_in, turn_on_totp
 
 MFA = "/api/auth/mfa"
 SETUP = "/api/auth/mfa/totp/setup"
@@ -45,27 +46,21 @@ def set_up(auth):
 
 
 def turn_on(auth):
-    """TOTP on for the logged-in user, confirmed with last step's code: ``(secret, codes)``."""
-    steady_step()
+    """TOTP on for the logged-in user through the API, confirmed with this step's code:
+    ``(secret, codes)``. Its code is spent, so a later proof takes the next step's
+    (``totp_code(secret, 1)``), which the server accepts whether or not a step has ended in
+    between: no wait for a steady step."""
     secret = set_up(auth)
-    response = auth.post(CONFIRM, data={"code": totp_code(secret, -1)})
+    response = auth.post(CONFIRM, data={"code": totp_code(secret)})
     assert response.status_code == 200, response.get_json()
     return secret, response.get_json()["data"]["recovery_codes"]
 
 
 @pytest.fixture
-def alice(app, auth):
-    assert auth.signup().status_code == 201
-    confirm_email(app)
-    return auth
-
-
-@pytest.fixture
-def alice_totp(alice):
-    """Alice with TOTP on, logged out: ``(secret, recovery codes)``."""
-    on = turn_on(alice)
-    assert alice.logout().status_code == 200
-    return on
+def user(app):
+    """Alice, her address confirmed: a second factor is only added to a confirmed address
+    (``logged_in_client`` logs her in; the tests of logging in start from ``user_with_totp``)."""
+    return add_user(app, confirmed=True)
 
 
 def waiting(auth, password=PASSWORD):
@@ -104,8 +99,8 @@ def notices(app):
 # Setting TOTP up
 
 
-def test_setup_answers_a_secret_its_uri_and_a_qr_code(alice):
-    response = alice.post(SETUP)
+def test_setup_answers_a_secret_its_uri_and_a_qr_code(auth, logged_in_client):
+    response = auth.post(SETUP)
     assert response.status_code == 200
     body = response.get_json()
     assert body["message"] == messages.TOTP_SETUP_STARTED
@@ -114,7 +109,7 @@ def test_setup_answers_a_secret_its_uri_and_a_qr_code(alice):
     assert data["otpauth_uri"].startswith("otpauth://totp/Flask%20auth:alice?")
     assert f"secret={data['secret']}" in data["otpauth_uri"]
     assert data["qr_code"].startswith("data:image/svg+xml")
-    assert state(alice) == {
+    assert state(auth) == {
         "totp": False,
         "webauthn": False,
         "recovery_codes_left": 0,
@@ -122,24 +117,24 @@ def test_setup_answers_a_secret_its_uri_and_a_qr_code(alice):
     }
 
 
-def test_the_secret_is_stored_sealed_never_in_plain_text(app, alice):
-    secret = set_up(alice)
+def test_the_secret_is_stored_sealed_never_in_plain_text(app, auth, logged_in_client):
+    secret = set_up(auth)
     with app.app_context():
         stored = db.session.execute(text("SELECT * FROM totp_credential")).all()
     assert secret not in repr(stored)
     assert secret.lower() not in repr(stored).lower()
 
 
-def test_confirm_with_the_right_code_turns_it_on_and_answers_ten_codes(app, alice):
-    secret = set_up(alice)
-    response = alice.post(CONFIRM, data={"code": totp_code(secret)})
+def test_confirm_with_the_right_code_turns_it_on_and_answers_ten_codes(app, auth, logged_in_client):
+    secret = set_up(auth)
+    response = auth.post(CONFIRM, data={"code": totp_code(secret)})
     assert response.status_code == 200
     body = response.get_json()
     assert body["message"] == messages.TOTP_ENABLED
     codes = body["data"]["recovery_codes"]
     assert len(codes) == len(set(codes)) == 10
     assert all(RECOVERY_CODE.match(code) for code in codes)
-    assert state(alice) == {
+    assert state(auth) == {
         "totp": True,
         "webauthn": False,
         "recovery_codes_left": 10,
@@ -148,58 +143,60 @@ def test_confirm_with_the_right_code_turns_it_on_and_answers_ten_codes(app, alic
     assert notices(app) == 1
 
 
-def test_recovery_codes_are_stored_only_as_keyed_hashes(app, alice):
-    _secret, codes = turn_on(alice)
+def test_recovery_codes_are_stored_only_as_keyed_hashes(app, auth, logged_in_client):
+    _secret, codes = turn_on(auth)
     with app.app_context():
         stored = repr(db.session.execute(text("SELECT * FROM recovery_code")).all())
     assert not any(code in stored or code.replace("-", "") in stored for code in codes)
 
 
-def test_confirm_with_a_wrong_code_leaves_it_off(alice):
-    secret = set_up(alice)
+def test_confirm_with_a_wrong_code_leaves_it_off(auth, logged_in_client):
+    secret = set_up(auth)
     wrong = f"{(int(totp_code(secret)) + 1) % 1_000_000:06d}"
-    response = alice.post(CONFIRM, data={"code": wrong})
+    response = auth.post(CONFIRM, data={"code": wrong})
     assert_error(response, 422, messages.VALIDATION_FAILED, {"code": [messages.MFA_CODE_WRONG]})
-    assert state(alice)["totp"] is False
+    assert state(auth)["totp"] is False
 
 
 @pytest.mark.parametrize(("steps", "accepted"), [(-2, False), (-1, True), (1, True), (2, False)])
-def test_a_code_one_step_off_is_accepted_two_steps_off_refused(alice, steps, accepted):
+def test_a_code_one_step_off_is_accepted_two_steps_off_refused(
+    auth, logged_in_client, steps, accepted
+):
     steady_step()
-    secret = set_up(alice)
-    response = alice.post(CONFIRM, data={"code": totp_code(secret, steps)})
+    secret = set_up(auth)
+    response = auth.post(CONFIRM, data={"code": totp_code(secret, steps)})
     assert response.status_code == (200 if accepted else 422)
 
 
 @pytest.mark.parametrize(
     "code", ["", "12345", "1234567", "abcdef", "12 34 5", "\uff11\uff12\uff13\uff14\uff15\uff16"]
 )
-def test_a_code_not_of_six_digits_is_a_field_error(alice, code):
-    set_up(alice)
+def test_a_code_not_of_six_digits_is_a_field_error(auth, logged_in_client, code):
+    set_up(auth)
     message = messages.FIELD_REQUIRED if not code else messages.MFA_CODE_FORMAT
-    response = alice.post(CONFIRM, data={"code": code})
+    response = auth.post(CONFIRM, data={"code": code})
     assert_error(response, 422, messages.VALIDATION_FAILED, {"code": [message]})
 
 
-def test_a_code_may_hold_spaces(alice):
-    secret = set_up(alice)
+def test_a_code_may_hold_spaces(auth, logged_in_client):
+    secret = set_up(auth)
     code = totp_code(secret)
-    assert alice.post(CONFIRM, data={"code": f" {code[:3]} {code[3:]} "}).status_code == 200
+    assert auth.post(CONFIRM, data={"code": f" {code[:3]} {code[3:]} "}).status_code == 200
 
 
-def test_confirm_without_a_setup_is_a_conflict(alice):
-    response = alice.post(CONFIRM, data={"code": "123456"})
+def test_confirm_without_a_setup_is_a_conflict(auth, logged_in_client):
+    response = auth.post(CONFIRM, data={"code": "123456"})
     assert_error(response, 409, messages.TOTP_NOT_SET_UP)
 
 
-def test_setup_while_on_is_a_conflict_and_changes_nothing(app, alice):
-    secret, _codes = turn_on(alice)
-    assert_error(alice.post(SETUP), 409, messages.TOTP_ALREADY_ON)
-    assert alice.post(REAUTHENTICATE, json={"code": totp_code(secret)}).status_code == 200
+def test_setup_while_on_is_a_conflict_and_changes_nothing(app, auth, logged_in_client):
+    secret, _codes = turn_on(auth)
+    assert_error(auth.post(SETUP), 409, messages.TOTP_ALREADY_ON)
+    assert auth.post(REAUTHENTICATE, json={"code": totp_code(secret, 1)}).status_code == 200
 
 
 def test_no_second_factor_before_the_address_is_confirmed(app, auth):
-    assert auth.signup().status_code == 201
+    log_in(auth, add_user(app))
     assert_confirm_email_first(auth.post(SETUP))
     assert_confirm_email_first(auth.post(CONFIRM, data={"code": "123456"}))
     assert count_rows(app, TotpCredential) == 0
@@ -207,19 +204,19 @@ def test_no_second_factor_before_the_address_is_confirmed(app, auth):
     turn_on(auth)
 
 
-def test_a_new_setup_replaces_the_one_waiting(alice):
-    first = set_up(alice)
-    second = set_up(alice)
+def test_a_new_setup_replaces_the_one_waiting(auth, logged_in_client):
+    first = set_up(auth)
+    second = set_up(auth)
     assert first != second
-    response = alice.post(CONFIRM, data={"code": totp_code(first)})
+    response = auth.post(CONFIRM, data={"code": totp_code(first)})
     assert response.status_code == 422
-    assert alice.post(CONFIRM, data={"code": totp_code(second)}).status_code == 200
+    assert auth.post(CONFIRM, data={"code": totp_code(second)}).status_code == 200
 
 
 @pytest.mark.parametrize("path", [SETUP, CONFIRM, DISABLE, NEW_CODES])
-def test_changes_need_a_recent_proof_of_identity(app, alice, path):
+def test_changes_need_a_recent_proof_of_identity(app, auth, logged_in_client, path):
     age(app, verified=LATER)
-    response = alice.post(path, data={"code": "123456"})
+    response = auth.post(path, data={"code": "123456"})
     assert_reauthentication_required(response)
 
 
@@ -236,32 +233,34 @@ def test_every_mfa_route_needs_a_login(client, method, path):
 # Logging in with a second factor
 
 
-def test_the_right_password_waits_for_the_second_factor(alice_totp, alice, client):
-    before = alice.token
-    response = waiting(alice)
+def test_the_right_password_waits_for_the_second_factor(user_with_totp, auth, client):
+    before = auth.fetch_token()
+    response = waiting(auth)
     body = response.get_json()
     assert body["message"] == messages.MFA_REQUIRED
     assert body["data"] == {"mfa_required": True, "methods": ["totp", "recovery_code"]}
     assert body["csrf_token"] != before
     for path in ("/api/auth/verify_auth", "/api/auth/sessions", MFA):
         assert_error(client.get(path), 401, messages.NOT_LOGGED_IN)
-    response = alice.post(
+    response = auth.post(
         "/api/auth/change_password",
         data={"current_password": PASSWORD, "password": "x" * 20, "confirm": "x" * 20},
     )
     assert_error(response, 401, messages.NOT_LOGGED_IN)
 
 
-def test_a_wrong_password_answers_as_it_always_did(alice_totp, alice):
-    response = alice.login(password="not the password")
+def test_a_wrong_password_answers_as_it_always_did(user_with_totp, auth):
+    response = auth.login(password="not the password")
     assert_error(response, 401, messages.INVALID_CREDENTIALS)
-    assert_login_ended(alice.post(VERIFY, data={"code": "123456"}), messages.MFA_NOT_PENDING)
+    assert_login_ended(auth.post(VERIFY, data={"code": "123456"}), messages.MFA_NOT_PENDING)
 
 
-def test_the_code_finishes_the_login_with_a_new_session_and_token(app, alice_totp, alice, client):
-    secret, _codes = alice_totp
-    pending_token = waiting(alice).get_json()["csrf_token"]
-    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+def test_the_code_finishes_the_login_with_a_new_session_and_token(
+    app, user_with_totp, auth, client
+):
+    secret = user_with_totp.secret
+    pending_token = waiting(auth).get_json()["csrf_token"]
+    response = auth.post(VERIFY, data={"code": totp_code(secret)})
     assert response.status_code == 200
     body = response.get_json()
     assert body["message"] == messages.LOGGED_IN
@@ -271,72 +270,69 @@ def test_the_code_finishes_the_login_with_a_new_session_and_token(app, alice_tot
     assert count_rows(app, PendingLogin) == 0
 
 
-def test_an_accepted_code_is_never_accepted_again(alice_totp, alice):
-    secret, _codes = alice_totp
+def test_an_accepted_code_is_never_accepted_again(user_with_totp, auth):
+    secret = user_with_totp.secret
     steady_step()
     code = totp_code(secret)
-    waiting(alice)
-    assert alice.post(VERIFY, data={"code": code}).status_code == 200
-    assert alice.logout().status_code == 200
-    waiting(alice)
-    assert_error(alice.post(VERIFY, data={"code": code}), 401, messages.MFA_CODE_WRONG)
+    waiting(auth)
+    assert auth.post(VERIFY, data={"code": code}).status_code == 200
+    assert auth.logout().status_code == 200
+    waiting(auth)
+    assert_error(auth.post(VERIFY, data={"code": code}), 401, messages.MFA_CODE_WRONG)
     # Nor the code of an earlier step, once a later one was accepted.
     assert_error(
-        alice.post(VERIFY, data={"code": totp_code(secret, -1)}), 401, messages.MFA_CODE_WRONG
+        auth.post(VERIFY, data={"code": totp_code(secret, -1)}), 401, messages.MFA_CODE_WRONG
     )
-    assert alice.post(VERIFY, data={"code": totp_code(secret, 1)}).status_code == 200
+    assert auth.post(VERIFY, data={"code": totp_code(secret, 1)}).status_code == 200
 
 
-def test_a_recovery_code_works_once(alice_totp, alice):
-    _secret, codes = alice_totp
-    waiting(alice)
-    assert alice.post(VERIFY, data={"recovery_code": codes[0]}).status_code == 200
-    assert state(alice)["recovery_codes_left"] == 9
-    alice.logout()
-    waiting(alice)
-    response = alice.post(VERIFY, data={"recovery_code": codes[0]})
+def test_a_recovery_code_works_once(user_with_totp, auth):
+    codes = user_with_totp.recovery_codes
+    waiting(auth)
+    assert auth.post(VERIFY, data={"recovery_code": codes[0]}).status_code == 200
+    assert state(auth)["recovery_codes_left"] == 9
+    auth.logout()
+    waiting(auth)
+    response = auth.post(VERIFY, data={"recovery_code": codes[0]})
     assert_error(response, 401, messages.MFA_CODE_WRONG)
 
 
 @pytest.mark.parametrize("typed", [str.upper, lambda c: c.replace("-", ""), lambda c: f" {c} "])
-def test_a_recovery_code_may_be_typed_loosely(alice_totp, alice, typed):
-    _secret, codes = alice_totp
-    waiting(alice)
-    assert alice.post(VERIFY, data={"recovery_code": typed(codes[3])}).status_code == 200
+def test_a_recovery_code_may_be_typed_loosely(user_with_totp, auth, typed):
+    codes = user_with_totp.recovery_codes
+    waiting(auth)
+    assert auth.post(VERIFY, data={"recovery_code": typed(codes[3])}).status_code == 200
 
 
-def test_using_a_recovery_code_sends_a_notice(app, alice_totp, alice):
-    _secret, codes = alice_totp
+def test_using_a_recovery_code_sends_a_notice(app, user_with_totp, auth):
+    codes = user_with_totp.recovery_codes
     before = notices(app)
-    waiting(alice)
-    alice.post(VERIFY, data={"recovery_code": codes[1]})
+    waiting(auth)
+    auth.post(VERIFY, data={"recovery_code": codes[1]})
     assert notices(app) == before + 1
 
 
-def test_new_recovery_codes_replace_every_old_one(alice_totp, alice):
-    secret, old = alice_totp
-    waiting(alice)
-    alice.post(VERIFY, data={"code": totp_code(secret)})
-    response = alice.post(NEW_CODES)
+def test_new_recovery_codes_replace_every_old_one(user_with_totp, auth):
+    secret, old = user_with_totp.secret, user_with_totp.recovery_codes
+    waiting(auth)
+    auth.post(VERIFY, data={"code": totp_code(secret)})
+    response = auth.post(NEW_CODES)
     assert response.status_code == 200
     assert response.get_json()["message"] == messages.RECOVERY_CODES_RENEWED
     new = response.get_json()["data"]["recovery_codes"]
     assert not set(new) & set(old)
-    alice.logout()
-    waiting(alice)
-    assert_error(alice.post(VERIFY, data={"recovery_code": old[0]}), 401, messages.MFA_CODE_WRONG)
-    assert alice.post(VERIFY, data={"recovery_code": new[0]}).status_code == 200
+    auth.logout()
+    waiting(auth)
+    assert_error(auth.post(VERIFY, data={"recovery_code": old[0]}), 401, messages.MFA_CODE_WRONG)
+    assert auth.post(VERIFY, data={"recovery_code": new[0]}).status_code == 200
 
 
-def test_another_users_code_does_not_finish_the_login(app, alice_totp, alice):
-    bob = AuthActions(app.test_client())
-    assert bob.signup("bobby", "bobby@example.com").status_code == 201
-    confirm_email(app, "bobby")
-    bob_secret, bob_codes = turn_on(bob)
-    waiting(alice)
-    response = alice.post(VERIFY, data={"code": totp_code(bob_secret)})
+def test_another_users_code_does_not_finish_the_login(app, user_with_totp, auth):
+    bob = turn_on_totp(app, add_user(app, "bobby", confirmed=True))
+    waiting(auth)
+    response = auth.post(VERIFY, data={"code": totp_code(bob.secret)})
     assert_error(response, 401, messages.MFA_CODE_WRONG)
-    response = alice.post(VERIFY, data={"recovery_code": bob_codes[0]})
+    response = auth.post(VERIFY, data={"recovery_code": bob.recovery_codes[0]})
     assert_error(response, 401, messages.MFA_CODE_WRONG)
 
 
@@ -353,55 +349,57 @@ def test_another_users_code_does_not_finish_the_login(app, alice_totp, alice):
     ],
 )
 def test_a_malformed_second_step_is_a_field_error_and_counts_nothing(
-    app, alice_totp, alice, fields, errors
+    app, user_with_totp, auth, fields, errors
 ):
-    waiting(alice)
-    assert_error(alice.post(VERIFY, data=fields), 422, messages.VALIDATION_FAILED, errors)
+    waiting(auth)
+    assert_error(auth.post(VERIFY, data=fields), 422, messages.VALIDATION_FAILED, errors)
     with app.app_context():
         assert db.session.scalar(select(PendingLogin.failures)) == 0
 
 
-def test_the_waiting_login_expires(app, alice_totp, alice):
-    secret, _codes = alice_totp
-    waiting(alice)
+def test_the_waiting_login_expires(app, user_with_totp, auth):
+    secret = user_with_totp.secret
+    waiting(auth)
     expire_waiting(app)
-    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+    response = auth.post(VERIFY, data={"code": totp_code(secret)})
     assert_login_ended(response, messages.MFA_NOT_PENDING)
 
 
-def test_a_stolen_waiting_cookie_is_useless_once_the_wait_expired(app, alice_totp, alice):
-    secret, _codes = alice_totp
-    waiting(alice)
+def test_a_stolen_waiting_cookie_is_useless_once_the_wait_expired(
+    app, user_with_totp, auth, client
+):
+    secret = user_with_totp.secret
+    waiting(auth)
     thief = app.test_client()
     name = app.config["SESSION_COOKIE_NAME"]
-    thief.set_cookie(name, alice._client.get_cookie(name).value)
+    thief.set_cookie(name, client.get_cookie(name).value)
     expire_waiting(app)
     response = thief.post(
-        VERIFY, data={"code": totp_code(secret)}, headers={"X-CSRFToken": alice.token}
+        VERIFY, data={"code": totp_code(secret)}, headers={"X-CSRFToken": auth.token}
     )
     assert_login_ended(response, messages.MFA_NOT_PENDING)
     assert_error(thief.get("/api/auth/verify_auth"), 401, messages.NOT_LOGGED_IN)
 
 
-def test_a_password_change_ends_the_wait(app, alice_totp, alice):
-    secret, _codes = alice_totp
-    waiting(alice)
+def test_a_password_change_ends_the_wait(app, user_with_totp, auth):
+    secret = user_with_totp.secret
+    waiting(auth)
     with app.app_context():
         db.session.execute(text('UPDATE "user" SET credential_version = credential_version + 1'))
         db.session.commit()
-    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+    response = auth.post(VERIFY, data={"code": totp_code(secret)})
     assert_login_ended(response, messages.MFA_NOT_PENDING)
 
 
-def test_five_wrong_codes_end_the_waiting_login(app, alice_totp, alice):
+def test_five_wrong_codes_end_the_waiting_login(app, user_with_totp, auth):
     app.config["MFA_FAILURE_LIMIT"] = "20 per 5 minutes"
-    secret, _codes = alice_totp
-    waiting(alice)
+    secret = user_with_totp.secret
+    waiting(auth)
     wrong = f"{(int(totp_code(secret)) + 500_000) % 1_000_000:06d}"
     for _ in range(4):
-        assert_error(alice.post(VERIFY, data={"code": wrong}), 401, messages.MFA_CODE_WRONG)
-    assert_login_ended(alice.post(VERIFY, data={"code": wrong}), messages.MFA_LOGIN_ENDED)
-    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+        assert_error(auth.post(VERIFY, data={"code": wrong}), 401, messages.MFA_CODE_WRONG)
+    assert_login_ended(auth.post(VERIFY, data={"code": wrong}), messages.MFA_LOGIN_ENDED)
+    response = auth.post(VERIFY, data={"code": totp_code(secret)})
     assert_login_ended(response, messages.MFA_NOT_PENDING)
     assert count_rows(app, PendingLogin) == 0
 
@@ -411,69 +409,69 @@ def wrong_code(secret):
     return f"{(int(totp_code(secret)) + 500_000) % 1_000_000:06d}"
 
 
-def test_codes_past_their_limit_are_429_even_the_right_one(alice_totp, alice):
+def test_codes_past_their_limit_are_429_even_the_right_one(user_with_totp, auth):
     """5 codes in 5 minutes per account, apart from the password's counts: the fifth wrong
     code ends the wait, the right password begins another, and the right code is refused."""
-    secret, _codes = alice_totp
-    waiting(alice)
+    secret = user_with_totp.secret
+    waiting(auth)
     for _ in range(4):
         assert_error(
-            alice.post(VERIFY, data={"code": wrong_code(secret)}), 401, messages.MFA_CODE_WRONG
+            auth.post(VERIFY, data={"code": wrong_code(secret)}), 401, messages.MFA_CODE_WRONG
         )
     assert_login_ended(
-        alice.post(VERIFY, data={"recovery_code": "00000-00000"}), messages.MFA_LOGIN_ENDED
+        auth.post(VERIFY, data={"recovery_code": "00000-00000"}), messages.MFA_LOGIN_ENDED
     )
-    waiting(alice)
-    response = alice.post(VERIFY, data={"code": totp_code(secret)})
+    waiting(auth)
+    response = auth.post(VERIFY, data={"code": totp_code(secret)})
     assert_error(response, 429, messages.TOO_MANY_ATTEMPTS)
     assert int(response.headers["Retry-After"]) <= 5 * 60
     # The codes spent none of the password's 5 attempts: four wrong ones and the right one pass.
     for _ in range(4):
-        assert_error(alice.login(password="wrong"), 401, messages.INVALID_CREDENTIALS)
-    waiting(alice)
+        assert_error(auth.login(password="wrong"), 401, messages.INVALID_CREDENTIALS)
+    waiting(auth)
 
 
 @pytest.mark.parametrize("proof", ["code", "password"])
-def test_codes_past_their_limit_are_429_wherever_they_are_given(app, alice_totp, alice, proof):
+def test_codes_past_their_limit_are_429_wherever_they_are_given(app, user_with_totp, auth, proof):
     """Re-authenticating and turning TOTP off count on the same limit; the password does not."""
-    secret, _codes = alice_totp
-    waiting(alice)
-    assert alice.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
+    secret = user_with_totp.secret
+    waiting(auth)
+    assert auth.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
     for path in [REAUTHENTICATE, DISABLE, REAUTHENTICATE, DISABLE, REAUTHENTICATE]:
-        assert alice.post(path, data={"code": wrong_code(secret)}).status_code == 403
+        assert auth.post(path, data={"code": wrong_code(secret)}).status_code == 403
     if proof == "code":
-        response = alice.post(REAUTHENTICATE, data={"code": totp_code(secret, 1)})
+        response = auth.post(REAUTHENTICATE, data={"code": totp_code(secret, 1)})
         assert_error(response, 429, messages.TOO_MANY_ATTEMPTS)
         assert_error(
-            alice.post(DISABLE, data={"code": totp_code(secret, 1)}),
+            auth.post(DISABLE, data={"code": totp_code(secret, 1)}),
             429,
             messages.TOO_MANY_ATTEMPTS,
         )
     else:
-        assert alice.post(REAUTHENTICATE, data={"password": PASSWORD}).status_code == 200
-        assert alice.post(DISABLE, data={"password": PASSWORD}).status_code == 200
+        assert auth.post(REAUTHENTICATE, data={"password": PASSWORD}).status_code == 200
+        assert auth.post(DISABLE, data={"password": PASSWORD}).status_code == 200
 
 
-def test_the_right_code_forgets_the_wrong_ones(alice_totp, alice):
-    secret, _codes = alice_totp
-    waiting(alice)
+def test_the_right_code_forgets_the_wrong_ones(user_with_totp, auth):
+    secret = user_with_totp.secret
+    waiting(auth)
     for _ in range(4):
-        assert alice.post(VERIFY, data={"code": wrong_code(secret)}).status_code == 401
-    assert alice.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
-    alice.logout()
-    waiting(alice)
+        assert auth.post(VERIFY, data={"code": wrong_code(secret)}).status_code == 401
+    assert auth.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
+    auth.logout()
+    waiting(auth)
     for _ in range(4):
-        assert alice.post(VERIFY, data={"code": wrong_code(secret)}).status_code == 401
-    assert alice.post(VERIFY, data={"code": totp_code(secret, 1)}).status_code == 200
+        assert auth.post(VERIFY, data={"code": wrong_code(secret)}).status_code == 401
+    assert auth.post(VERIFY, data={"code": totp_code(secret, 1)}).status_code == 200
 
 
-def test_the_right_password_forgets_the_wrong_ones_before_any_code(alice_totp, alice):
+def test_the_right_password_forgets_the_wrong_ones_before_any_code(user_with_totp, auth):
     for _ in range(4):
-        assert alice.login(password="wrong").status_code == 401
-    waiting(alice)
+        assert auth.login(password="wrong").status_code == 401
+    waiting(auth)
     for _ in range(4):
-        assert alice.login(password="wrong").status_code == 401
-    waiting(alice)
+        assert auth.login(password="wrong").status_code == 401
+    waiting(auth)
 
 
 def lock_both_names(app):
@@ -487,33 +485,33 @@ def lock_both_names(app):
 
 
 @pytest.mark.parametrize("login", ["alice", "alice@example.com"])
-def test_password_guesses_never_refuse_the_owners_codes(app, alice_totp, alice, login):
+def test_password_guesses_never_refuse_the_owners_codes(app, user_with_totp, auth, login):
     """A login already waiting finishes with a code, and the owner re-authenticates with one."""
-    secret, _codes = alice_totp
-    assert alice.login(login).status_code == 202
+    secret = user_with_totp.secret
+    assert auth.login(login).status_code == 202
     lock_both_names(app)
-    assert alice.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
+    assert auth.post(VERIFY, data={"code": totp_code(secret)}).status_code == 200
     age(app, verified=LATER)
-    assert alice.post(REAUTHENTICATE, data={"code": totp_code(secret, 1)}).status_code == 200
+    assert auth.post(REAUTHENTICATE, data={"code": totp_code(secret, 1)}).status_code == 200
 
 
-def test_two_verifications_at_once_finish_one_login(app, alice_totp, alice):
-    secret, _codes = alice_totp
-    waiting(alice)
+def test_two_verifications_at_once_finish_one_login(app, user_with_totp, auth, client):
+    secret = user_with_totp.secret
+    waiting(auth)
     name = app.config["SESSION_COOKIE_NAME"]
     clients = [app.test_client() for _ in range(2)]
-    for client in clients:
-        client.set_cookie(name, alice._client.get_cookie(name).value)
+    for other in clients:
+        other.set_cookie(name, client.get_cookie(name).value)
     code = totp_code(secret)
     barrier = threading.Barrier(len(clients))
     statuses = []
 
-    def attempt(client):
+    def attempt(other):
         barrier.wait()
-        response = client.post(VERIFY, data={"code": code}, headers={"X-CSRFToken": alice.token})
+        response = other.post(VERIFY, data={"code": code}, headers={"X-CSRFToken": auth.token})
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=attempt, args=(client,)) for client in clients]
+    threads = [threading.Thread(target=attempt, args=(other,)) for other in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -521,11 +519,11 @@ def test_two_verifications_at_once_finish_one_login(app, alice_totp, alice):
     assert sorted(statuses) == [200, 401]
 
 
-def test_remember_me_carries_over_to_the_session(app, alice_totp, alice, client):
-    secret, _codes = alice_totp
-    response = alice.login(remember_me=True)
+def test_remember_me_carries_over_to_the_session(app, user_with_totp, auth, client):
+    secret = user_with_totp.secret
+    response = auth.login(remember_me=True)
     assert response.status_code == 202
-    alice.post(VERIFY, data={"code": totp_code(secret)})
+    auth.post(VERIFY, data={"code": totp_code(secret)})
     sessions = client.get("/api/auth/sessions").get_json()["data"]
     assert [session["remember"] for session in sessions] == [True]
 
@@ -533,75 +531,75 @@ def test_remember_me_carries_over_to_the_session(app, alice_totp, alice, client)
 # Turning it off
 
 
-def test_disable_with_the_password(app, alice_totp, alice):
-    secret, _codes = alice_totp
-    waiting(alice)
-    alice.post(VERIFY, data={"code": totp_code(secret)})
+def test_disable_with_the_password(app, user_with_totp, auth):
+    secret = user_with_totp.secret
+    waiting(auth)
+    auth.post(VERIFY, data={"code": totp_code(secret)})
     before = notices(app)
-    response = alice.post(DISABLE, data={"password": PASSWORD})
+    response = auth.post(DISABLE, data={"password": PASSWORD})
     assert response.status_code == 200
     assert response.get_json() == {"success": True, "message": messages.TOTP_DISABLED}
-    assert state(alice) == {
+    assert state(auth) == {
         "totp": False,
         "webauthn": False,
         "recovery_codes_left": 0,
         "methods": [],
     }
     assert notices(app) == before + 1
-    alice.logout()
-    assert alice.login().status_code == 200
+    auth.logout()
+    assert auth.login().status_code == 200
 
 
-def test_disable_with_a_code(alice_totp, alice):
-    secret, _codes = alice_totp
-    waiting(alice)
-    alice.post(VERIFY, data={"code": totp_code(secret)})
-    assert alice.post(DISABLE, data={"code": totp_code(secret, 1)}).status_code == 200
+def test_disable_with_a_code(user_with_totp, auth):
+    secret = user_with_totp.secret
+    waiting(auth)
+    auth.post(VERIFY, data={"code": totp_code(secret)})
+    assert auth.post(DISABLE, data={"code": totp_code(secret, 1)}).status_code == 200
 
 
 @pytest.mark.parametrize("fields", [{"password": "wrong"}, {"code": "000000"}])
-def test_disable_with_a_wrong_proof_is_refused_and_changes_nothing(alice_totp, alice, fields):
-    secret, _codes = alice_totp
-    waiting(alice)
-    alice.post(VERIFY, data={"code": totp_code(secret)})
-    assert_error(alice.post(DISABLE, data=fields), 403, messages.WRONG_CODE_OR_PASSWORD)
-    assert state(alice)["totp"] is True
+def test_disable_with_a_wrong_proof_is_refused_and_changes_nothing(user_with_totp, auth, fields):
+    secret = user_with_totp.secret
+    waiting(auth)
+    auth.post(VERIFY, data={"code": totp_code(secret)})
+    assert_error(auth.post(DISABLE, data=fields), 403, messages.WRONG_CODE_OR_PASSWORD)
+    assert state(auth)["totp"] is True
 
 
-def test_disable_while_off_is_a_conflict(alice):
-    assert_error(alice.post(DISABLE, data={"password": PASSWORD}), 409, messages.TOTP_NOT_ON)
+def test_disable_while_off_is_a_conflict(auth, logged_in_client):
+    assert_error(auth.post(DISABLE, data={"password": PASSWORD}), 409, messages.TOTP_NOT_ON)
 
 
-def test_new_codes_while_off_is_a_conflict(alice):
-    assert_error(alice.post(NEW_CODES), 409, messages.TOTP_NOT_ON)
+def test_new_codes_while_off_is_a_conflict(auth, logged_in_client):
+    assert_error(auth.post(NEW_CODES), 409, messages.TOTP_NOT_ON)
 
 
 # Re-authentication with a code
 
 
-def test_reauthenticate_with_a_code_once(app, alice_totp, alice):
-    secret, _codes = alice_totp
-    waiting(alice)
-    alice.post(VERIFY, data={"code": totp_code(secret)})
+def test_reauthenticate_with_a_code_once(app, user_with_totp, auth):
+    secret = user_with_totp.secret
+    waiting(auth)
+    auth.post(VERIFY, data={"code": totp_code(secret)})
     age(app, verified=LATER)
     code = totp_code(secret, 1)
-    assert alice.post(REAUTHENTICATE, json={"code": code}).status_code == 200
-    assert_error(alice.post(REAUTHENTICATE, json={"code": code}), 403, messages.MFA_CODE_WRONG)
+    assert auth.post(REAUTHENTICATE, json={"code": code}).status_code == 200
+    assert_error(auth.post(REAUTHENTICATE, json={"code": code}), 403, messages.MFA_CODE_WRONG)
 
 
-def test_a_code_is_no_proof_for_a_user_without_totp(alice):
-    assert_error(alice.post(REAUTHENTICATE, json={"code": "123456"}), 403, messages.MFA_CODE_WRONG)
+def test_a_code_is_no_proof_for_a_user_without_totp(auth, logged_in_client):
+    assert_error(auth.post(REAUTHENTICATE, json={"code": "123456"}), 403, messages.MFA_CODE_WRONG)
 
 
-def test_reauthenticate_takes_a_password_or_a_code_not_both(alice):
-    response = alice.post(REAUTHENTICATE, json={"code": "123456", "password": PASSWORD})
+def test_reauthenticate_takes_a_password_or_a_code_not_both(auth, logged_in_client):
+    response = auth.post(REAUTHENTICATE, json={"code": "123456", "password": PASSWORD})
     assert_error(
         response, 422, messages.VALIDATION_FAILED, {"password": [messages.MFA_CODE_OR_PASSWORD]}
     )
 
 
-def test_the_secret_of_a_user_is_unreadable_under_another_key(app, alice):
-    set_up(alice)
+def test_the_secret_of_a_user_is_unreadable_under_another_key(app, auth, logged_in_client):
+    set_up(auth)
     app.config["MFA_KEY"] = "a-brand-new-key-" + "z" * 32
     with app.app_context():
         stored = db.session.scalar(select(TotpCredential.secret))

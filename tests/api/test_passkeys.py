@@ -24,6 +24,7 @@ from tests.helpers import (
     confirm_email,
     count_rows,
 )
+from tests.plugins.accounts import add_passkey, add_user, log_in
 from tests.plugins.authenticator import SoftAuthenticator
 
 BEGIN = "/api/auth/passkeys/register/begin"
@@ -55,23 +56,11 @@ def assert_refused(response):
 
 
 @pytest.fixture
-def alice(app, auth):
-    assert auth.signup().status_code == 201
-    confirm_email(app)
-    return auth
-
-
-@pytest.fixture
-def key():
-    return SoftAuthenticator()
-
-
-@pytest.fixture
-def alice_key(alice, key):
-    """Alice with a passkey on ``key``, logged out."""
-    assert register(alice, key).status_code == 201
-    assert alice.logout().status_code == 200
-    return key
+def user(app):
+    """Alice, her address confirmed: a passkey is only added to a confirmed address
+    (``logged_in_client`` logs her in; the tests of signing in start from
+    ``user_with_passkey``)."""
+    return add_user(app, confirmed=True)
 
 
 def sign_counts(app):
@@ -82,8 +71,10 @@ def sign_counts(app):
 # Registration
 
 
-def test_the_creation_options_ask_for_a_discoverable_verified_credential(app, alice):
-    response = alice.post(BEGIN)
+def test_the_creation_options_ask_for_a_discoverable_verified_credential(
+    app, auth, logged_in_client
+):
+    response = auth.post(BEGIN)
     assert response.status_code == 200
     options = response.get_json()["data"]
     assert options["rp"] == {"id": "localhost", "name": "Flask auth"}
@@ -96,37 +87,45 @@ def test_the_creation_options_ask_for_a_discoverable_verified_credential(app, al
     assert len(options["user"]["id"]) == 43
 
 
-def test_the_rp_id_and_origin_come_from_public_url_never_from_host(app, alice, key):
+def test_the_rp_id_and_origin_come_from_public_url_never_from_host(
+    app, auth, logged_in_client, authenticator
+):
     app.config["PUBLIC_URL"] = "https://auth.example.com"
-    options = alice.post(BEGIN).get_json()["data"]
+    options = auth.post(BEGIN).get_json()["data"]
     assert options["rp"]["id"] == "auth.example.com"
     # An answer made for the Host the request named (localhost) is refused.
-    assert_refused(alice.post(FINISH, json={"credential": key.create(options, rp_id="localhost")}))
-    options = alice.post(BEGIN).get_json()["data"]
-    answer = key.create(options, origin="https://auth.example.com", rp_id="auth.example.com")
-    assert alice.post(FINISH, json={"credential": answer}).status_code == 201
+    assert_refused(
+        auth.post(FINISH, json={"credential": authenticator.create(options, rp_id="localhost")})
+    )
+    options = auth.post(BEGIN).get_json()["data"]
+    answer = authenticator.create(
+        options, origin="https://auth.example.com", rp_id="auth.example.com"
+    )
+    assert auth.post(FINISH, json={"credential": answer}).status_code == 201
 
 
-def test_registering_stores_the_passkey_and_answers_the_first_recovery_codes(app, alice, key):
-    response = register(alice, key)
+def test_registering_stores_the_passkey_and_answers_the_first_recovery_codes(
+    app, auth, logged_in_client, authenticator
+):
+    response = register(auth, authenticator)
     assert response.status_code == 201
     data = response.get_json()["data"]
     assert data["passkey"]["name"] == "Laptop"
     assert data["passkey"]["last_used_at"] is None
     assert data["passkey"]["transports"] == ["internal"]
     assert len(data["recovery_codes"]) == 10
-    listed = alice._client.get("/api/auth/passkeys").get_json()["data"]
+    listed = logged_in_client.get("/api/auth/passkeys").get_json()["data"]
     assert listed == [data["passkey"]]
     assert "public_key" not in json.dumps(listed)
-    second = register(alice, SoftAuthenticator(), name="")
+    second = register(auth, SoftAuthenticator(), name="")
     assert "recovery_codes" not in second.get_json()["data"]
     assert second.get_json()["data"]["passkey"]["name"] == "Passkey"
 
 
-def test_the_same_authenticator_is_not_registered_twice(alice, key):
-    assert register(alice, key).status_code == 201
-    options = alice.post(BEGIN).get_json()["data"]
-    assert [c["id"] for c in options["excludeCredentials"]] == key.credential_ids()
+def test_the_same_authenticator_is_not_registered_twice(auth, logged_in_client, authenticator):
+    assert register(auth, authenticator).status_code == 201
+    options = auth.post(BEGIN).get_json()["data"]
+    assert [c["id"] for c in options["excludeCredentials"]] == authenticator.credential_ids()
 
 
 @pytest.mark.parametrize(
@@ -134,22 +133,24 @@ def test_the_same_authenticator_is_not_registered_twice(alice, key):
     [{"origin": "http://evil.example"}, {"rp_id": "evil.example"}, {"challenge": b"x" * 32}],
     ids=["origin", "rp id", "challenge"],
 )
-def test_a_bad_registration_is_refused_and_stores_nothing(app, alice, key, overrides):
-    assert_refused(register(alice, key, **overrides))
+def test_a_bad_registration_is_refused_and_stores_nothing(
+    app, auth, logged_in_client, authenticator, overrides
+):
+    assert_refused(register(auth, authenticator, **overrides))
     assert count_rows(app, Passkey) == 0
 
 
-def test_a_registration_answer_works_once(app, alice, key):
-    options = alice.post(BEGIN).get_json()["data"]
-    answer = key.create(options)
-    assert alice.post(FINISH, json={"credential": answer}).status_code == 201
-    assert_refused(alice.post(FINISH, json={"credential": answer}))
+def test_a_registration_answer_works_once(app, auth, logged_in_client, authenticator):
+    options = auth.post(BEGIN).get_json()["data"]
+    answer = authenticator.create(options)
+    assert auth.post(FINISH, json={"credential": answer}).status_code == 201
+    assert_refused(auth.post(FINISH, json={"credential": answer}))
     assert count_rows(app, Passkey) == 1
 
 
-def test_registering_needs_a_recent_proof_of_identity(app, alice, key):
+def test_registering_needs_a_recent_proof_of_identity(app, auth, logged_in_client, authenticator):
     age(app, verified=LATER)
-    response = alice.post(BEGIN)
+    response = auth.post(BEGIN)
     assert_reauthentication_required(response)
 
 
@@ -165,34 +166,38 @@ def test_registering_needs_a_recent_proof_of_identity(app, alice, key):
         ),
     ],
 )
-def test_a_malformed_registration_is_a_field_error(alice, body, errors):
-    alice.post(BEGIN)
-    assert_error(alice.post(FINISH, json=body), 422, messages.VALIDATION_FAILED, errors)
+def test_a_malformed_registration_is_a_field_error(auth, logged_in_client, body, errors):
+    auth.post(BEGIN)
+    assert_error(auth.post(FINISH, json=body), 422, messages.VALIDATION_FAILED, errors)
 
 
 @pytest.mark.parametrize("credential", [{"id": 1}, {"rawId": "AA", "response": "x"}, {"type": 5}])
-def test_a_nonsense_answer_is_refused(alice, credential):
-    alice.post(BEGIN)
-    assert_refused(alice.post(FINISH, json={"credential": credential}))
+def test_a_nonsense_answer_is_refused(auth, logged_in_client, credential):
+    auth.post(BEGIN)
+    assert_refused(auth.post(FINISH, json={"credential": credential}))
 
 
-def test_a_form_body_carries_the_answer_as_json_text(alice, key):
-    options = alice.post(BEGIN).get_json()["data"]
-    answer = json.dumps(key.create(options))
-    assert alice.post(FINISH, data={"credential": answer, "name": "Phone"}).status_code == 201
+def test_a_form_body_carries_the_answer_as_json_text(auth, logged_in_client, authenticator):
+    options = auth.post(BEGIN).get_json()["data"]
+    answer = json.dumps(authenticator.create(options))
+    assert auth.post(FINISH, data={"credential": answer, "name": "Phone"}).status_code == 201
 
 
-def test_a_credential_id_of_1023_bytes_is_stored_and_signs_in(app, alice, key):
-    assert register(alice, key, credential_id_length=1023).status_code == 201
-    alice.logout()
-    assert sign_in(alice, key).status_code == 200
+def test_a_credential_id_of_1023_bytes_is_stored_and_signs_in(
+    app, auth, logged_in_client, authenticator
+):
+    assert register(auth, authenticator, credential_id_length=1023).status_code == 201
+    auth.logout()
+    assert sign_in(auth, authenticator).status_code == 200
 
 
 @pytest.mark.parametrize("length", [1024, 1100, 12_000])
-def test_a_credential_id_over_1023_bytes_is_refused_and_stores_nothing(app, alice, key, length):
+def test_a_credential_id_over_1023_bytes_is_refused_and_stores_nothing(
+    app, auth, logged_in_client, authenticator, length
+):
     """py_webauthn takes any length: 1,100 bytes was a 500 on PostgreSQL (too long for the
     column), and on SQLite a row was stored that could never sign in."""
-    assert_refused(register(alice, key, credential_id_length=length))
+    assert_refused(register(auth, authenticator, credential_id_length=length))
     assert count_rows(app, Passkey) == 0
 
 
@@ -213,58 +218,58 @@ def add_passkeys(app, count, user_name="alice"):
         db.session.commit()
 
 
-def test_an_account_holds_at_most_20_passkeys(app, alice, key):
+def test_an_account_holds_at_most_20_passkeys(app, auth, logged_in_client, authenticator):
     assert app.config["PASSKEY_MAX_PER_ACCOUNT"] == 20
     add_passkeys(app, 19)
-    assert register(alice, key).status_code == 201
-    assert_error(alice.post(BEGIN), 409, messages.PASSKEY_LIMIT_REACHED)
+    assert register(auth, authenticator).status_code == 201
+    assert_error(auth.post(BEGIN), 409, messages.PASSKEY_LIMIT_REACHED)
     assert count_rows(app, Passkey) == 20
 
 
-def test_the_cap_is_checked_again_when_the_registration_finishes(app, alice):
+def test_the_cap_is_checked_again_when_the_registration_finishes(app, auth, logged_in_client):
     """Two registrations begun below the cap (two sessions of one account): the second to
     finish finds the cap reached."""
     other = AuthActions(app.test_client())
     assert other.login().status_code == 200
     add_passkeys(app, 19)
     answers = [
-        SoftAuthenticator().create(auth.post(BEGIN).get_json()["data"]) for auth in (alice, other)
+        SoftAuthenticator().create(actions.post(BEGIN).get_json()["data"])
+        for actions in (auth, other)
     ]
-    assert alice.post(FINISH, json={"credential": answers[0]}).status_code == 201
+    assert auth.post(FINISH, json={"credential": answers[0]}).status_code == 201
     response = other.post(FINISH, json={"credential": answers[1]})
     assert_error(response, 409, messages.PASSKEY_LIMIT_REACHED)
     assert count_rows(app, Passkey) == 20
 
 
-def test_registrations_are_rate_limited_per_user(app, alice):
+def test_registrations_are_rate_limited_per_user(app, auth, logged_in_client):
     app.config["PASSKEY_REGISTER_RATE_LIMIT"] = "2 per hour"
     for _ in range(2):
-        assert alice.post(BEGIN).status_code == 200
-    response = alice.post(BEGIN)
+        assert auth.post(BEGIN).status_code == 200
+    response = auth.post(BEGIN)
     assert_error(response, 429, messages.TOO_MANY_REQUESTS)
     assert int(response.headers["Retry-After"]) <= 3600
     bob = AuthActions(app.test_client())
-    assert bob.signup("bobby", "bobby@example.com").status_code == 201
-    confirm_email(app, "bobby")
+    log_in(bob, add_user(app, "bobby", confirmed=True))
     assert bob.post(BEGIN).status_code == 200
 
 
-def test_no_passkey_is_added_before_the_address_is_confirmed(app, auth, key):
-    assert auth.signup().status_code == 201
+def test_no_passkey_is_added_before_the_address_is_confirmed(app, auth, authenticator):
+    log_in(auth, add_user(app))
     assert_confirm_email_first(auth.post(BEGIN))
     assert_confirm_email_first(auth.post(FINISH, json={"credential": {"id": "AA"}}))
     with app.app_context():
         assert db.session.scalar(select(User.passkey_handle)) is None
     confirm_email(app)
-    assert register(auth, key).status_code == 201
+    assert register(auth, authenticator).status_code == 201
 
 
 # Signing in without a password
 
 
-def test_a_passkey_alone_logs_in(app, alice_key, alice, client):
-    before = alice.token
-    response = sign_in(alice, alice_key)
+def test_a_passkey_alone_logs_in(app, user_with_passkey, authenticator, auth, client):
+    before = auth.token
+    response = sign_in(auth, authenticator)
     assert response.status_code == 200
     body = response.get_json()
     assert body["message"] == messages.LOGGED_IN
@@ -277,8 +282,8 @@ def test_a_passkey_alone_logs_in(app, alice_key, alice, client):
     assert sign_counts(app) == [1]
 
 
-def test_the_sign_in_options_name_no_user_and_want_verification(alice):
-    options = alice.post(LOGIN_BEGIN).get_json()["data"]
+def test_the_sign_in_options_name_no_user_and_want_verification(auth, logged_in_client):
+    options = auth.post(LOGIN_BEGIN).get_json()["data"]
     assert options["allowCredentials"] == []
     assert options["userVerification"] == "required"
     assert options["rpId"] == "localhost"
@@ -296,64 +301,70 @@ def test_the_sign_in_options_name_no_user_and_want_verification(alice):
     ],
     ids=["origin", "rp id", "challenge", "no verification", "other handle", "no handle"],
 )
-def test_a_bad_sign_in_is_refused_and_changes_nothing(app, alice_key, alice, client, overrides):
-    assert_refused(sign_in(alice, alice_key, **overrides))
+def test_a_bad_sign_in_is_refused_and_changes_nothing(
+    app, user_with_passkey, authenticator, auth, client, overrides
+):
+    assert_refused(sign_in(auth, authenticator, **overrides))
     assert client.get("/api/auth/verify_auth").status_code == 401
     assert sign_counts(app) == [0]
 
 
-def test_a_replayed_sign_in_is_refused(app, alice_key, alice):
-    options = alice.post(LOGIN_BEGIN).get_json()["data"]
-    answer = alice_key.get(options)
-    assert alice.post(LOGIN_FINISH, json={"credential": answer}).status_code == 200
-    alice.logout()
-    assert_refused(alice.post(LOGIN_FINISH, json={"credential": answer}))
-    alice.post(LOGIN_BEGIN)
-    assert_refused(alice.post(LOGIN_FINISH, json={"credential": answer}))
+def test_a_replayed_sign_in_is_refused(app, user_with_passkey, authenticator, auth):
+    options = auth.post(LOGIN_BEGIN).get_json()["data"]
+    answer = authenticator.get(options)
+    assert auth.post(LOGIN_FINISH, json={"credential": answer}).status_code == 200
+    auth.logout()
+    assert_refused(auth.post(LOGIN_FINISH, json={"credential": answer}))
+    auth.post(LOGIN_BEGIN)
+    assert_refused(auth.post(LOGIN_FINISH, json={"credential": answer}))
 
 
-def test_a_challenge_of_another_browser_is_refused(app, alice_key, alice):
-    options = alice.post(LOGIN_BEGIN).get_json()["data"]
-    answer = alice_key.get(options)
+def test_a_challenge_of_another_browser_is_refused(app, user_with_passkey, authenticator, auth):
+    options = auth.post(LOGIN_BEGIN).get_json()["data"]
+    answer = authenticator.get(options)
     thief = AuthActions(app.test_client())
     thief.post(LOGIN_BEGIN)
     assert_refused(thief.post(LOGIN_FINISH, json={"credential": answer}))
-    assert alice.post(LOGIN_FINISH, json={"credential": answer}).status_code == 200
+    assert auth.post(LOGIN_FINISH, json={"credential": answer}).status_code == 200
 
 
-def test_a_cloned_authenticator_is_caught_by_its_counter(app, alice_key, alice):
-    clone = alice_key.clone()
-    assert sign_in(alice, clone).status_code == 200
-    alice.logout()
+def test_a_cloned_authenticator_is_caught_by_its_counter(
+    app, user_with_passkey, authenticator, auth
+):
+    clone = authenticator.clone()
+    assert sign_in(auth, clone).status_code == 200
+    auth.logout()
     # The original's counter is behind the clone's now: it cannot be the same device.
-    assert_refused(sign_in(alice, alice_key))
-    assert_refused(sign_in(alice, alice_key, sign_count=1))
+    assert_refused(sign_in(auth, authenticator))
+    assert_refused(sign_in(auth, authenticator, sign_count=1))
     assert sign_counts(app) == [1]
 
 
-def test_an_unknown_passkey_is_refused(alice, key):
-    key.create(alice.post(BEGIN).get_json()["data"])  # made, but never sent to the server
-    alice.logout()
-    assert_refused(sign_in(alice, key))
+def test_an_unknown_passkey_is_refused(auth, logged_in_client, authenticator):
+    authenticator.create(auth.post(BEGIN).get_json()["data"])  # made, but never sent to the server
+    auth.logout()
+    assert_refused(sign_in(auth, authenticator))
 
 
-def test_sign_ins_have_a_rate_limit_of_their_own(app, alice_key, alice):
+def test_sign_ins_have_a_rate_limit_of_their_own(app, user_with_passkey, authenticator, auth):
     """Per client, apart from the password logins': neither uses up the other."""
     app.config.update(LOGIN_RATE_LIMIT="1 per minute", PASSKEY_LOGIN_RATE_LIMIT="2 per minute")
-    assert alice.login().status_code == 202
-    assert_error(alice.login(), 429, messages.TOO_MANY_REQUESTS)
-    assert sign_in(alice, alice_key).status_code == 200
-    assert sign_in(alice, alice_key).status_code == 200
-    assert_error(alice.post(LOGIN_BEGIN), 429, messages.TOO_MANY_REQUESTS)
+    assert auth.login().status_code == 202
+    assert_error(auth.login(), 429, messages.TOO_MANY_REQUESTS)
+    assert sign_in(auth, authenticator).status_code == 200
+    assert sign_in(auth, authenticator).status_code == 200
+    assert_error(auth.post(LOGIN_BEGIN), 429, messages.TOO_MANY_REQUESTS)
 
 
-def test_an_unconfirmed_address_is_refused_after_the_passkey_where_required(app, alice_key, alice):
+def test_an_unconfirmed_address_is_refused_after_the_passkey_where_required(
+    app, user_with_passkey, authenticator, auth
+):
     # An account that got its passkey before one needed a confirmed address.
     with app.app_context():
         db.session.execute(update(User).values(email_confirmed_at=None))
         db.session.commit()
     app.config["REQUIRE_CONFIRMED_EMAIL"] = True
-    response = sign_in(alice, alice_key)
+    response = sign_in(auth, authenticator)
     assert response.status_code == 403
     assert response.get_json()["errors"]["type"] == messages.EMAIL_NOT_CONFIRMED_TYPE
 
@@ -361,57 +372,59 @@ def test_an_unconfirmed_address_is_refused_after_the_passkey_where_required(app,
 # As a second factor
 
 
-def test_a_passkey_is_a_second_factor_after_the_password(app, alice_key, alice, client):
-    response = alice.login()
+def test_a_passkey_is_a_second_factor_after_the_password(
+    app, user_with_passkey, authenticator, auth, client
+):
+    response = auth.login()
     assert response.status_code == 202
     assert response.get_json()["data"]["methods"] == ["webauthn", "recovery_code"]
-    options = alice.post(MFA_BEGIN).get_json()["data"]
-    assert [c["id"] for c in options["allowCredentials"]] == alice_key.credential_ids()
-    response = alice.post(MFA_FINISH, json={"credential": alice_key.get(options)})
+    options = auth.post(MFA_BEGIN).get_json()["data"]
+    assert [c["id"] for c in options["allowCredentials"]] == authenticator.credential_ids()
+    response = auth.post(MFA_FINISH, json={"credential": authenticator.get(options)})
     assert response.status_code == 200
     assert client.get("/api/auth/verify_auth").status_code == 200
 
 
-def test_another_users_passkey_does_not_finish_the_login(app, alice_key, alice):
+def test_another_users_passkey_does_not_finish_the_login(
+    app, user_with_passkey, authenticator, auth
+):
     bob = AuthActions(app.test_client())
-    assert bob.signup("bobby", "bobby@example.com").status_code == 201
-    confirm_email(app, "bobby")
+    log_in(bob, add_user(app, "bobby", confirmed=True))
     bob_key = SoftAuthenticator()
-    assert register(bob, bob_key).status_code == 201
-    assert alice.login().status_code == 202
-    options = alice.post(MFA_BEGIN).get_json()["data"]
+    add_passkey(bob, bob_key)
+    assert auth.login().status_code == 202
+    options = auth.post(MFA_BEGIN).get_json()["data"]
     answer = bob_key.get(options, credential_id=bob_key.credential_ids()[0])
-    assert_refused(alice.post(MFA_FINISH, json={"credential": answer}))
+    assert_refused(auth.post(MFA_FINISH, json={"credential": answer}))
 
 
-def test_a_second_factor_without_a_waiting_login_ends(alice_key, alice):
-    response = alice.post(MFA_BEGIN)
+def test_a_second_factor_without_a_waiting_login_ends(user_with_passkey, authenticator, auth):
+    response = auth.post(MFA_BEGIN)
     assert_error(response, 401, messages.MFA_NOT_PENDING, error_type=messages.LOGIN_ENDED_TYPE)
 
 
 # Re-authentication
 
 
-def test_reauthenticate_with_ones_own_passkey(app, alice_key, alice):
-    assert sign_in(alice, alice_key).status_code == 200
+def test_reauthenticate_with_ones_own_passkey(app, user_with_passkey, authenticator, auth):
+    assert sign_in(auth, authenticator).status_code == 200
     age(app, verified=LATER)
-    options = alice.post(REAUTH_BEGIN).get_json()["data"]
-    response = alice.post(REAUTH_FINISH, json={"credential": alice_key.get(options)})
+    options = auth.post(REAUTH_BEGIN).get_json()["data"]
+    response = auth.post(REAUTH_FINISH, json={"credential": authenticator.get(options)})
     assert response.status_code == 200
     assert response.get_json()["message"] == messages.REAUTHENTICATED
-    assert alice.post(BEGIN).status_code == 200
+    assert auth.post(BEGIN).status_code == 200
 
 
-def test_another_users_passkey_is_no_proof(app, alice_key, alice):
+def test_another_users_passkey_is_no_proof(app, user_with_passkey, authenticator, auth):
     """Flask-Security-Too's advisory: the passkey must be the session user's own."""
     bob = AuthActions(app.test_client())
-    assert bob.signup("bobby", "bobby@example.com").status_code == 201
-    confirm_email(app, "bobby")
+    log_in(bob, add_user(app, "bobby", confirmed=True))
     bob_key = SoftAuthenticator()
-    assert register(bob, bob_key).status_code == 201
+    add_passkey(bob, bob_key)
     age(app, verified=LATER)
     options = bob.post(REAUTH_BEGIN).get_json()["data"]
-    answer = alice_key.get(options, credential_id=alice_key.credential_ids()[0])
+    answer = authenticator.get(options, credential_id=authenticator.credential_ids()[0])
     assert_refused(bob.post(REAUTH_FINISH, json={"credential": answer}))
     assert bob.post(BEGIN).status_code == 403
 
@@ -419,11 +432,11 @@ def test_another_users_passkey_is_no_proof(app, alice_key, alice):
 # Managing
 
 
-def test_rename_a_passkey(alice, key):
-    passkey = register(alice, key).get_json()["data"]["passkey"]
+def test_rename_a_passkey(auth, logged_in_client, authenticator):
+    passkey = register(auth, authenticator).get_json()["data"]["passkey"]
     path = f"/api/auth/passkeys/{passkey['id']}"
-    response = alice._client.patch(
-        path, json={"name": " Work laptop "}, headers={"X-CSRFToken": alice.token}
+    response = logged_in_client.patch(
+        path, json={"name": " Work laptop "}, headers={"X-CSRFToken": auth.token}
     )
     assert response.status_code == 200
     assert response.get_json()["data"]["name"] == "Work laptop"
@@ -445,34 +458,43 @@ NAME_IDS = ["LF", "CR", "LS", "PS", "tab", "ESC", "RLO", "ZWSP", "NUL", "65 char
 
 
 @pytest.mark.parametrize(("name", "problem"), NAME_REFUSALS, ids=NAME_IDS)
-def test_a_passkey_name_is_one_line_of_plain_text_when_added(app, alice, key, name, problem):
-    options = alice.post(BEGIN).get_json()["data"]
-    response = alice.post(FINISH, json={"credential": key.create(options), "name": name})
+def test_a_passkey_name_is_one_line_of_plain_text_when_added(
+    app, auth, logged_in_client, authenticator, name, problem
+):
+    options = auth.post(BEGIN).get_json()["data"]
+    response = auth.post(FINISH, json={"credential": authenticator.create(options), "name": name})
     assert_error(response, 422, messages.VALIDATION_FAILED, {"name": [problem]})
     assert count_rows(app, Passkey) == 0
 
 
 @pytest.mark.parametrize(("name", "problem"), NAME_REFUSALS, ids=NAME_IDS)
-def test_a_passkey_name_is_one_line_of_plain_text_when_renamed(alice, key, name, problem):
-    passkey = register(alice, key).get_json()["data"]["passkey"]
+def test_a_passkey_name_is_one_line_of_plain_text_when_renamed(
+    auth, logged_in_client, authenticator, name, problem
+):
+    passkey = register(auth, authenticator).get_json()["data"]["passkey"]
     path = f"/api/auth/passkeys/{passkey['id']}"
-    headers = {"X-CSRFToken": alice.token}
-    response = alice._client.patch(path, json={"name": name}, headers=headers)
+    headers = {"X-CSRFToken": auth.token}
+    response = logged_in_client.patch(path, json={"name": name}, headers=headers)
     assert_error(response, 422, messages.VALIDATION_FAILED, {"name": [problem]})
-    assert alice._client.get("/api/auth/passkeys").get_json()["data"][0]["name"] == "Laptop"
+    assert logged_in_client.get("/api/auth/passkeys").get_json()["data"][0]["name"] == "Laptop"
 
 
 @pytest.mark.parametrize(
     "name", ["x" * 64, "Téléphone de Zoë", "Laptop \U0001f469\u200d\U0001f4bb", "YubiKey 5 NFC"]
 )
-def test_a_name_of_one_line_takes_any_letters_and_emoji(alice, key, name):
-    assert register(alice, key, name=f" {name} ").get_json()["data"]["passkey"]["name"] == name
+def test_a_name_of_one_line_takes_any_letters_and_emoji(
+    auth, logged_in_client, authenticator, name
+):
+    assert (
+        register(auth, authenticator, name=f" {name} ").get_json()["data"]["passkey"]["name"]
+        == name
+    )
 
 
-def test_another_users_passkey_is_not_found(app, alice, key):
-    passkey = register(alice, key).get_json()["data"]["passkey"]
+def test_another_users_passkey_is_not_found(app, auth, logged_in_client, authenticator):
+    passkey = register(auth, authenticator).get_json()["data"]["passkey"]
     bob = AuthActions(app.test_client())
-    assert bob.signup("bobby", "bobby@example.com").status_code == 201
+    log_in(bob, add_user(app, "bobby"))
     path = f"/api/auth/passkeys/{passkey['id']}"
     response = bob._client.patch(path, json={"name": "mine"}, headers={"X-CSRFToken": bob.token})
     assert_error(response, 404, messages.PASSKEY_NOT_FOUND)
@@ -481,39 +503,43 @@ def test_another_users_passkey_is_not_found(app, alice, key):
     assert count_rows(app, Passkey) == 1
 
 
-def test_removing_needs_a_recent_proof_and_takes_the_recovery_codes_with_the_last(app, alice, key):
-    passkey = register(alice, key).get_json()["data"]["passkey"]
+def test_removing_needs_a_recent_proof_and_takes_the_recovery_codes_with_the_last(
+    app, auth, logged_in_client, authenticator
+):
+    passkey = register(auth, authenticator).get_json()["data"]["passkey"]
     path = f"/api/auth/passkeys/{passkey['id']}"
     age(app, verified=LATER)
-    response = alice._client.delete(path, headers={"X-CSRFToken": alice.token})
+    response = logged_in_client.delete(path, headers={"X-CSRFToken": auth.token})
     assert response.status_code == 403
-    assert alice.post("/api/auth/reauthenticate", json={"password": PASSWORD}).status_code == 200
-    response = alice._client.delete(path, headers={"X-CSRFToken": alice.token})
+    assert auth.post("/api/auth/reauthenticate", json={"password": PASSWORD}).status_code == 200
+    response = logged_in_client.delete(path, headers={"X-CSRFToken": auth.token})
     assert response.status_code == 200
-    state = alice._client.get("/api/auth/mfa").get_json()["data"]
+    state = logged_in_client.get("/api/auth/mfa").get_json()["data"]
     assert state == {"totp": False, "webauthn": False, "recovery_codes_left": 0, "methods": []}
-    assert alice.login().status_code == 200
+    assert auth.login().status_code == 200
 
 
-def test_the_last_passkey_of_an_account_without_a_password_stays(app, alice, key):
-    passkey = register(alice, key).get_json()["data"]["passkey"]
+def test_the_last_passkey_of_an_account_without_a_password_stays(
+    app, auth, logged_in_client, authenticator
+):
+    passkey = register(auth, authenticator).get_json()["data"]["passkey"]
     with app.app_context():
         db.session.execute(update(User).values(_password=""))
         db.session.commit()
     path = f"/api/auth/passkeys/{passkey['id']}"
-    response = alice._client.delete(path, headers={"X-CSRFToken": alice.token})
+    response = logged_in_client.delete(path, headers={"X-CSRFToken": auth.token})
     assert_error(response, 409, messages.PASSKEY_LAST_FACTOR)
     assert count_rows(app, Passkey) == 1
 
 
-def test_passkey_rp_id_may_name_a_parent_domain(app, alice):
+def test_passkey_rp_id_may_name_a_parent_domain(app, auth, logged_in_client):
     app.config.update(PUBLIC_URL="https://auth.example.com", PASSKEY_RP_ID="example.com")
-    assert alice.post(BEGIN).get_json()["data"]["rp"]["id"] == "example.com"
+    assert auth.post(BEGIN).get_json()["data"]["rp"]["id"] == "example.com"
 
 
-def test_a_passkey_alone_is_enough_for_new_recovery_codes(alice, key):
-    old = register(alice, key).get_json()["data"]["recovery_codes"]
-    response = alice.post("/api/auth/mfa/recovery_codes")
+def test_a_passkey_alone_is_enough_for_new_recovery_codes(auth, logged_in_client, authenticator):
+    old = register(auth, authenticator).get_json()["data"]["recovery_codes"]
+    response = auth.post("/api/auth/mfa/recovery_codes")
     assert response.status_code == 200
     assert not set(response.get_json()["data"]["recovery_codes"]) & set(old)
 

@@ -17,7 +17,8 @@ from app.mail.notices import MAX_LISTED
 from app.mail.outbox import PENDING, SENDING, SENT, OutboxMessage
 from app.security import events
 from app.users.models import User
-from tests.plugins.mail import add_account, release_held, text_of
+from tests.plugins.accounts import add_user
+from tests.plugins.mail import release_held, text_of
 
 INTERVAL = timedelta(minutes=10)
 RACERS = 6
@@ -30,8 +31,9 @@ def app(mail_app):
 
 
 @pytest.fixture
-def alice(app):
-    add_account(app, "alice")
+def user(app):
+    """Alice, her address confirmed: only a confirmed address is sent notices."""
+    return add_user(app, confirmed=True)
 
 
 def notify(app, change=events.TOTP_ENABLED, user_name="alice", **details):
@@ -52,7 +54,7 @@ def notices(app):
     return [(row, json.loads(row.details)["changes"] if row.details else None) for row in rows]
 
 
-def test_the_first_goes_at_once_and_a_burst_after_it_waits_in_one(app, alice, mailbox):
+def test_the_first_goes_at_once_and_a_burst_after_it_waits_in_one(app, user, mailbox):
     notify(app)
     (first,) = mailbox.deliver()
     assert first["Subject"] == SUBJECTS["mfa_changed"]
@@ -84,7 +86,7 @@ def test_the_first_goes_at_once_and_a_burst_after_it_waits_in_one(app, alice, ma
     assert not [line for line in text.splitlines() if line.startswith(">")]
 
 
-def test_after_a_held_notice_went_the_next_waits_an_interval_after_it(app, alice, mailbox):
+def test_after_a_held_notice_went_the_next_waits_an_interval_after_it(app, user, mailbox):
     notify(app)
     mailbox.deliver()
     notify(app)
@@ -103,7 +105,7 @@ def test_after_a_held_notice_went_the_next_waits_an_interval_after_it(app, alice
     assert len(mailbox.deliver()) == 4
 
 
-def test_a_notice_not_yet_sent_takes_in_the_changes_after_it(app, alice, mailbox):
+def test_a_notice_not_yet_sent_takes_in_the_changes_after_it(app, user, mailbox):
     notify(app)
     ((row, _changes),) = notices(app)
     notify(app, events.TOTP_DISABLED)
@@ -118,8 +120,8 @@ def test_a_notice_not_yet_sent_takes_in_the_changes_after_it(app, alice, mailbox
     assert mailings.MFA_CHANGES[events.TOTP_DISABLED] in text_of(message)
 
 
-def test_another_address_or_account_has_a_limit_of_its_own(app, alice, mailbox):
-    add_account(app, "bob")
+def test_another_address_or_account_has_a_limit_of_its_own(app, user, mailbox):
+    add_user(app, "bob", confirmed=True)
     notify(app)
     mailbox.deliver()
     notify(app, user_name="bob")
@@ -139,7 +141,7 @@ def test_another_address_or_account_has_a_limit_of_its_own(app, alice, mailbox):
     ]
 
 
-def test_a_held_notice_a_sender_took_meanwhile_is_left_as_it_was(app, alice, mailbox):
+def test_a_held_notice_a_sender_took_meanwhile_is_left_as_it_was(app, user, mailbox):
     notify(app)
     mailbox.deliver()
     notify(app)
@@ -154,7 +156,7 @@ def test_a_held_notice_a_sender_took_meanwhile_is_left_as_it_was(app, alice, mai
     assert as_utc(held.send_after) >= utcnow() + INTERVAL - timedelta(minutes=1)
 
 
-def test_notices_at_once_merge_into_one(app, alice, mailbox):
+def test_notices_at_once_merge_into_one(app, user, mailbox):
     notify(app)
     mailbox.deliver()
     barrier = threading.Barrier(RACERS)
@@ -178,7 +180,7 @@ def test_notices_at_once_merge_into_one(app, alice, mailbox):
     assert len(changes) == RACERS
 
 
-def test_a_long_burst_lists_its_first_changes_and_counts_the_rest(app, alice, mailbox):
+def test_a_long_burst_lists_its_first_changes_and_counts_the_rest(app, user, mailbox):
     for _ in range(MAX_LISTED + 5):
         notify(app)
     (message,) = mailbox.deliver()

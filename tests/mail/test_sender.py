@@ -73,6 +73,8 @@ def test_a_rolled_back_change_sends_nothing(app, smtp_server):
 
 
 def test_a_message_of_a_failed_signup_is_never_sent(app, auth, smtp_server):
+    """Both sign up through the API: the first signup's confirmation is the one message, and
+    the one that failed adds none."""
     assert auth.signup().status_code == 201
     other = AuthActions(app.test_client())
     assert other.signup(email="ALICE@example.com", user_name="alice2").status_code == 409
@@ -300,6 +302,8 @@ def test_the_testing_config_sends_for_real(app, smtp_server):
 def test_the_in_process_sender_starts_with_the_first_request_and_wakes_on_commit(
     database_url, smtp_server, monkeypatch
 ):
+    """A signup through the API queues the message: its confirmation, whose commit wakes the
+    sender."""
     monkeypatch.delenv("FLASK_MAIL_SEND_IN_PROCESS")
     app = make_app(
         database_url, MAIL_URL=smtp_server.url, MAIL_SEND_IN_PROCESS=True, MAIL_POLL_INTERVAL=60
@@ -315,6 +319,7 @@ def test_the_in_process_sender_starts_with_the_first_request_and_wakes_on_commit
 
 
 def test_no_thread_without_the_switch(app, auth):
+    """A signup through the API, which queues its confirmation, starts no sender thread."""
     assert app.config["MAIL_SEND_IN_PROCESS"] is False
     assert auth.signup().status_code == 201
     assert app.extensions["mail_sender"].pid is None

@@ -10,35 +10,20 @@ from app.common import messages
 from app.extensions import db
 from app.log import SECURITY_LOGGER
 from app.mfa.models import TotpCredential
-from tests.api.test_mfa import turn_on
-from tests.helpers import PASSWORD, AuthActions, confirm_email, count_rows, steady_step, totp_code
+from tests.helpers import PASSWORD, AuthActions, count_rows, totp_code
+from tests.plugins.accounts import add_user, turn_on_totp
 from tests.plugins.databases import make_app
 
 VERIFY = "/api/auth/mfa/verify"
-
-
-def alice_with_totp(app):
-    alice = AuthActions(app.test_client())
-    assert alice.signup().status_code == 201
-    confirm_email(app)
-    steady_step()
-    secret = alice.post("/api/auth/mfa/totp/setup").get_json()["data"]["secret"]
-    assert (
-        alice.post("/api/auth/mfa/totp/confirm", data={"code": totp_code(secret)}).status_code
-        == 200
-    )
-    alice.logout()
-    return alice, secret
 
 
 def security_events(caplog):
     return [json.loads(r.getMessage()) for r in caplog.records if r.name == SECURITY_LOGGER]
 
 
-def test_mfa_reset_turns_the_second_factor_off(app, runner, caplog):
+def test_mfa_reset_turns_the_second_factor_off(app, runner, user_with_totp, auth, caplog):
     caplog.set_level(logging.INFO, logger=SECURITY_LOGGER)
-    alice, _secret = alice_with_totp(app)
-    assert alice.login().status_code == 202
+    assert auth.login().status_code == 202
     result = runner.invoke(args=["mfa-reset", "ALICE@example.com"])
     assert result.exit_code == 0
     assert result.output == "Turned off two-factor authentication for alice.\n"
@@ -55,12 +40,11 @@ def test_mfa_reset_turns_the_second_factor_off(app, runner, caplog):
         }
     ]
     # The waiting login ended with it; a new login needs only the password.
-    assert alice.post("/api/auth/mfa/verify", data={"code": "123456"}).status_code == 401
-    assert alice.login().status_code == 200
+    assert auth.post("/api/auth/mfa/verify", data={"code": "123456"}).status_code == 401
+    assert auth.login().status_code == 200
 
 
-def test_mfa_reset_of_a_user_without_one_changes_nothing(app, runner, auth):
-    assert auth.signup().status_code == 201
+def test_mfa_reset_of_a_user_without_one_changes_nothing(app, runner, user):
     result = runner.invoke(args=["mfa-reset", "alice"])
     assert result.exit_code == 0
     assert result.output == "alice had no second factor: nothing changed.\n"
@@ -76,7 +60,7 @@ def test_mfa_reset_of_an_unknown_user_fails_as_the_users_commands_do(runner):
 def test_rotate_mfa_key_reseals_under_the_newest_key(database_url):
     old, new = secrets.token_hex(32), secrets.token_hex(32)
     app = make_app(database_url, MFA_KEY=old)
-    _alice, secret = alice_with_totp(app)
+    secret = turn_on_totp(app, add_user(app, confirmed=True)).secret
     rotating = make_app(database_url, MFA_KEY=f"{new},{old}")
     result = rotating.test_cli_runner().invoke(args=["rotate-mfa-key"])
     assert result.exit_code == 0
@@ -88,7 +72,6 @@ def test_rotate_mfa_key_reseals_under_the_newest_key(database_url):
         assert encryption.unseal(db.session.scalar(select(TotpCredential.secret))) == secret
     alice = AuthActions(rotated.test_client())
     assert alice.login(password=PASSWORD).status_code == 202
-    steady_step()
     response = alice.post("/api/auth/mfa/verify", data={"code": totp_code(secret, 1)})
     assert response.status_code == 200
 
@@ -96,7 +79,7 @@ def test_rotate_mfa_key_reseals_under_the_newest_key(database_url):
 def test_rotating_without_the_old_key_listed_says_so_and_changes_nothing(database_url):
     old, new = secrets.token_hex(32), secrets.token_hex(32)
     app = make_app(database_url, MFA_KEY=old)
-    alice_with_totp(app)
+    turn_on_totp(app, add_user(app, confirmed=True))
     with app.app_context():
         before = db.session.scalar(select(TotpCredential.secret))
     result = make_app(database_url, MFA_KEY=new).test_cli_runner().invoke(args=["rotate-mfa-key"])
@@ -108,7 +91,8 @@ def test_rotating_without_the_old_key_listed_says_so_and_changes_nothing(databas
 
 def test_a_secret_under_a_key_no_longer_listed_refuses_codes_not_500(database_url, caplog):
     old, new = secrets.token_hex(32), secrets.token_hex(32)
-    _alice, secret = alice_with_totp(make_app(database_url, MFA_KEY=old))
+    first = make_app(database_url, MFA_KEY=old)
+    secret = turn_on_totp(first, add_user(first, confirmed=True)).secret
     alice = AuthActions(make_app(database_url, MFA_KEY=new).test_client())
     assert alice.login().status_code == 202
     response = alice.post("/api/auth/mfa/verify", data={"code": totp_code(secret, 1)})
@@ -127,29 +111,15 @@ def rotate(database_url, mfa_key, **config):
 def test_the_documented_rotation_keeps_totp_and_every_recovery_code(database_url):
     old, new = secrets.token_hex(32), secrets.token_hex(32)
     app = make_app(database_url, MFA_KEY=old)
-    alice = AuthActions(app.test_client())
-    assert alice.signup().status_code == 201
-    confirm_email(app)
-    secret, codes = turn_on(alice)
-    alice.logout()
+    on = turn_on_totp(app, add_user(app, confirmed=True))
+    secret, codes = on.secret, on.recovery_codes
     rotate(database_url, f"{new},{old}")
     alice = AuthActions(make_app(database_url, MFA_KEY=new).test_client())
     assert alice.login().status_code == 202
     assert alice.post(VERIFY, data={"recovery_code": codes[0]}).status_code == 200
     alice.logout()
     assert alice.login().status_code == 202
-    steady_step()
     assert alice.post(VERIFY, data={"code": totp_code(secret, 1)}).status_code == 200
-
-
-def signed_up_with_totp(app, user_name):
-    """A new account with TOTP on, logged out: ``(secret, recovery codes)``."""
-    auth = AuthActions(app.test_client())
-    assert auth.signup(user_name, f"{user_name}@example.com").status_code == 201
-    confirm_email(app, user_name)
-    on = turn_on(auth)
-    auth.logout()
-    return on
 
 
 def second_step(app, user_name, **proof):
@@ -165,15 +135,14 @@ def test_a_new_secret_key_with_the_old_one_as_fallback_keeps_every_totp_user_in(
     since a TOTP code is good once per step."""
     old, new = secrets.token_hex(32), secrets.token_hex(32)
     first = make_app(database_url, SECRET_KEY=old)
-    users = {name: signed_up_with_totp(first, name) for name in ("alice", "bobby")}
-    (alice_secret, alice_codes), (bobby_secret, bobby_codes) = users.values()
+    alice, bobby = (
+        turn_on_totp(first, add_user(first, name, confirmed=True)) for name in ("alice", "bobby")
+    )
     both = {"SECRET_KEY": new, "SECRET_KEY_FALLBACKS": [old]}
     falling_back = make_app(database_url, **both)
-    steady_step()
-    assert second_step(falling_back, "alice", code=totp_code(alice_secret, 1)) == 200
-    assert second_step(falling_back, "bobby", recovery_code=bobby_codes[0]) == 200
+    assert second_step(falling_back, "alice", code=totp_code(alice.secret, 1)) == 200
+    assert second_step(falling_back, "bobby", recovery_code=bobby.recovery_codes[0]) == 200
     rotate(database_url, None, **both)
     rotated = make_app(database_url, SECRET_KEY=new)
-    steady_step()
-    assert second_step(rotated, "bobby", code=totp_code(bobby_secret, 1)) == 200
-    assert second_step(rotated, "alice", recovery_code=alice_codes[0]) == 200
+    assert second_step(rotated, "bobby", code=totp_code(bobby.secret, 1)) == 200
+    assert second_step(rotated, "alice", recovery_code=alice.recovery_codes[0]) == 200

@@ -10,15 +10,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.mfa import encryption, recovery_codes
 from app.mfa.models import RecoveryCode
-from tests.api.test_admin import add_user as add_account
+from tests.plugins.accounts import add_user
 from tests.plugins.databases import make_app
 
 OLD, NEW = secrets.token_hex(32), secrets.token_hex(32)
 CODE = "abcdefghjk"
-
-
-def add_user(app):
-    return add_account(app, "alice")
 
 
 def test_a_code_has_fifty_bits():
@@ -64,7 +60,7 @@ def test_a_code_hashed_before_the_keys_were_kept_still_works(database_url, mfa_k
     """A code made by an earlier version, its hash keyed straight from MFA_KEY (or from the
     key before it, mid-rotation): the first need makes the row from those very keys."""
     app = make_app(database_url, MFA_KEY=mfa_key)
-    user_id = add_user(app)
+    user_id = add_user(app).id
     with app.app_context():
         old_key = encryption.derived_keys(encryption.CODE_HASH)[-1]
     stored_code(app, user_id, hmac.new(old_key, CODE.encode(), hashlib.sha256).hexdigest())
@@ -73,7 +69,7 @@ def test_a_code_hashed_before_the_keys_were_kept_still_works(database_url, mfa_k
 
 
 def test_new_codes_are_hashed_under_the_first_kept_key(app):
-    user_id = add_user(app)
+    user_id = add_user(app).id
     with app.app_context():
         codes = recovery_codes.replace_all(user_id)
         db.session.commit()
@@ -97,7 +93,7 @@ def test_the_keys_do_not_follow_mfa_key_once_kept(database_url):
 
 def test_keys_no_key_of_mfa_key_opens_refuse_every_code_and_say_so(database_url, caplog):
     app = make_app(database_url, MFA_KEY=OLD)
-    user_id = add_user(app)
+    user_id = add_user(app).id
     with app.app_context():
         [code, *_] = recovery_codes.replace_all(user_id)
         db.session.commit()

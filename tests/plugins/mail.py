@@ -18,9 +18,7 @@ from app.common.time import utcnow
 from app.extensions import db
 from app.mail.outbox import PENDING, OutboxMessage
 from app.mail.sender import deliver_due
-from app.users.models import User
 from devtools.processes import HOST, free_port
-from tests.helpers import PASSWORD
 from tests.plugins.databases import make_app
 
 LINK_TOKEN = re.compile(r"(/[a-z-]+)#token=([A-Za-z0-9_-]+)")
@@ -99,23 +97,6 @@ def link_of(message) -> tuple[str, str]:
 
 def token_of(message) -> str:
     return link_of(message)[1]
-
-
-def add_account(app, user_name="alice", confirmed=True):
-    """An account made in the database, ``<user_name>@example.com``, its address confirmed
-    unless told otherwise: for the tests of what it is mailed, not of signing up."""
-    with app.app_context():
-        db.session.add(
-            User(
-                user_name=user_name,
-                email=f"{user_name}@example.com",
-                first_name="A",
-                last_name="B",
-                password=PASSWORD,
-                email_confirmed_at=utcnow() if confirmed else None,
-            )
-        )
-        db.session.commit()
 
 
 def release_held(app):

@@ -70,12 +70,6 @@ def change_password(auth, current=PASSWORD, confirm=NEW_PASSWORD):
     return auth.post("/api/auth/change_password", data=fields)
 
 
-@pytest.fixture
-def alice(auth):
-    assert auth.signup().status_code == 201
-    return auth
-
-
 # One event per action
 
 
@@ -87,27 +81,24 @@ def test_signup_is_logged(app, auth, events):
 
 
 @pytest.mark.parametrize("remember", [False, True])
-def test_login_ok_is_logged(app, alice, events, remember):
-    alice.logout()
-    response = alice.login("ALICE", remember_me=remember)
+def test_login_ok_is_logged(app, user, auth, events, remember):
+    response = auth.login("ALICE", remember_me=remember)
     event = event_of(events, response, "login_ok")
     assert event.items() >= {**alice_fields(app), "remember": remember}.items()
 
 
 @pytest.mark.parametrize("login", ["ALICE", "alice@example.com", "nobody"])
-def test_login_failed_is_logged_with_the_attempted_login(alice, events, login):
-    alice.logout()
-    response = alice.login(login, "wrong password")
+def test_login_failed_is_logged_with_the_attempted_login(user, auth, events, login):
+    response = auth.login(login, "wrong password")
     event = event_of(events, response, "login_failed")
     assert event["login"] == login
     assert "user_id" not in event
 
 
-def test_account_throttle_is_logged_with_the_attempted_login(alice, events):
-    alice.logout()
+def test_account_throttle_is_logged_with_the_attempted_login(user, auth, events):
     for _ in range(5):
-        alice.login("Alice", "wrong password")
-    response = alice.login("Alice")
+        auth.login("Alice", "wrong password")
+    response = auth.login("Alice")
     assert response.status_code == 429
     event = event_of(events, response, "throttled")
     assert event["login"] == "Alice"
@@ -124,59 +115,59 @@ def test_login_route_throttle_is_logged(auth, events):
     assert event["limit"] == "30 per 1 minute"
 
 
-def test_change_password_throttle_is_logged_with_the_user(app, alice, events):
+def test_change_password_throttle_is_logged_with_the_user(app, auth, logged_in_client, events):
     for _ in range(5):
-        assert change_password(alice, confirm="something else entirely").status_code == 422
-    response = change_password(alice)
+        assert change_password(auth, confirm="something else entirely").status_code == 422
+    response = change_password(auth)
     assert response.status_code == 429
     event = event_of(events, response, "throttled")
     assert event.items() >= {**alice_fields(app), "path": "/api/auth/change_password"}.items()
 
 
-def test_logout_is_logged(app, alice, events):
-    response = alice.logout()
+def test_logout_is_logged(app, auth, logged_in_client, events):
+    response = auth.logout()
     assert event_of(events, response, "logout").items() >= alice_fields(app).items()
 
 
-def test_password_change_is_logged(app, alice, events):
-    response = change_password(alice)
+def test_password_change_is_logged(app, auth, logged_in_client, events):
+    response = change_password(auth)
     assert response.status_code == 200
     assert event_of(events, response, "password_changed").items() >= alice_fields(app).items()
 
 
-def test_wrong_current_password_is_logged(app, alice, events):
-    response = change_password(alice, current="wrong password")
+def test_wrong_current_password_is_logged(app, auth, logged_in_client, events):
+    response = change_password(auth, current="wrong password")
     assert_error(response, 403, messages.WRONG_CURRENT_PASSWORD)
     event = event_of(events, response, "password_change_failed")
     assert event.items() >= alice_fields(app).items()
 
 
-def test_ending_another_session_is_logged(app, alice, client, events):
+def test_ending_another_session_is_logged(app, auth, logged_in_client, events):
     other_device(app)
-    (other,) = [s for s in client.get(SESSIONS).get_json()["data"] if not s["current"]]
-    response = delete(client, alice, f"{SESSIONS}/{other['id']}")
+    (other,) = [s for s in logged_in_client.get(SESSIONS).get_json()["data"] if not s["current"]]
+    response = delete(logged_in_client, auth, f"{SESSIONS}/{other['id']}")
     assert response.status_code == 200
     event = event_of(events, response, "session_revoked")
     assert event.items() >= {**alice_fields(app), "session": other["id"]}.items()
 
 
-def test_ending_the_current_session_is_a_logged_logout(app, alice, client, events):
-    (current,) = client.get(SESSIONS).get_json()["data"]
-    response = delete(client, alice, f"{SESSIONS}/{current['id']}")
+def test_ending_the_current_session_is_a_logged_logout(app, auth, logged_in_client, events):
+    (current,) = logged_in_client.get(SESSIONS).get_json()["data"]
+    response = delete(logged_in_client, auth, f"{SESSIONS}/{current['id']}")
     assert response.status_code == 200
     assert event_of(events, response, "logout").items() >= alice_fields(app).items()
 
 
-def test_logout_all_is_logged(app, alice, events):
+def test_logout_all_is_logged(app, auth, logged_in_client, events):
     other_device(app)
-    response = alice.post("/api/auth/logout_all")
+    response = auth.post("/api/auth/logout_all")
     assert response.status_code == 200
     event = event_of(events, response, "session_revoked")
     assert event.items() >= {**alice_fields(app), "session": "all-others"}.items()
 
 
-def test_failed_requests_log_nothing_else(alice, events):
-    response = alice.post("/api/auth/logout", headers={"X-CSRFToken": "forged"})
+def test_failed_requests_log_nothing_else(auth, logged_in_client, events):
+    response = auth.post("/api/auth/logout", headers={"X-CSRFToken": "forged"})
     assert response.status_code == 403
     request_id = response.headers["X-Request-ID"]
     assert [e for e in events() if e["request_id"] == request_id] == []
@@ -358,11 +349,10 @@ def trail(app):
     return user.last_login_at, user.last_login_ip, user.login_count
 
 
-def test_each_successful_login_updates_the_trail(app, alice):
-    alice.logout()
+def test_each_successful_login_updates_the_trail(app, user, auth):
     _, _, count = trail(app)
     before = datetime.now(UTC)
-    assert alice.login().status_code == 200
+    assert auth.login().status_code == 200
     at, ip, after_first = trail(app)
     assert as_utc(at).tzinfo == UTC
     assert before <= as_utc(at) <= datetime.now(UTC)
@@ -376,18 +366,18 @@ def test_each_successful_login_updates_the_trail(app, alice):
     assert (ip, after_second) == ("198.51.100.7", count + 2)
 
 
-def test_signup_counts_as_the_first_login(app, alice):
+def test_signup_counts_as_the_first_login(app, auth):
+    assert auth.signup().status_code == 201
     at, ip, count = trail(app)
     assert (ip, count) == (SOCKET_ADDRESS, 1)
     assert as_utc(at) <= datetime.now(UTC)
 
 
-def test_failed_and_throttled_logins_leave_the_trail_alone(app, alice):
-    alice.logout()
-    assert alice.login().status_code == 200
-    alice.logout()
+def test_failed_and_throttled_logins_leave_the_trail_alone(app, user, auth):
+    assert auth.login().status_code == 200
+    auth.logout()
     unchanged = trail(app)
     for _ in range(5):
-        assert_error(alice.login("alice", "wrong password"), 401, messages.INVALID_CREDENTIALS)
-    assert_error(alice.login(), 429, messages.TOO_MANY_ATTEMPTS)
+        assert_error(auth.login("alice", "wrong password"), 401, messages.INVALID_CREDENTIALS)
+    assert_error(auth.login(), 429, messages.TOO_MANY_ATTEMPTS)
     assert trail(app) == unchanged

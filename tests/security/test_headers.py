@@ -8,6 +8,7 @@ import pytest
 
 from app.extensions import db
 from tests.helpers import PASSWORD, PRODUCTION_NEEDS, SIGNUP_FIELDS, AuthActions
+from tests.plugins.accounts import add_user, log_in
 from tests.plugins.databases import make_app
 from tests.plugins.servers import start_server
 
@@ -86,22 +87,23 @@ def assert_security_headers(response, path):
         assert "no-store" in cache
 
 
-def signed_up(client):
+def logged_in(client):
+    """``client`` logged in as alice, from ``add_user``, on its app."""
     auth = AuthActions(client)
-    assert auth.signup().status_code == 201
+    log_in(auth, add_user(client.application))
     return auth
 
 
 def logged_in_get(path):
     def answer(client):
-        signed_up(client)
+        logged_in(client)
         return client.get(path)
 
     return answer
 
 
 def delete_unknown_session(client):
-    token = signed_up(client).token
+    token = logged_in(client).token
     return client.delete("/api/auth/sessions/nope", headers={"X-CSRFToken": token})
 
 
@@ -132,7 +134,7 @@ ANSWERS = [
     ("signup", "/api/auth/signup", 201, lambda c: AuthActions(c).signup()),
     ("verify", "/api/auth/verify_auth", 200, logged_in_get("/api/auth/verify_auth")),
     ("sessions", "/api/auth/sessions", 200, logged_in_get("/api/auth/sessions")),
-    ("logout", "/api/auth/logout", 200, lambda c: signed_up(c).logout()),
+    ("logout", "/api/auth/logout", 200, lambda c: logged_in(c).logout()),
     ("403 csrf", "/api/auth/logout", 403, lambda c: c.post("/api/auth/logout")),
     (
         "400 json",
@@ -146,7 +148,7 @@ ANSWERS = [
     ("404 auth", "/api/auth/nope", 404, lambda c: c.get("/api/auth/nope")),
     ("404 session", "/api/auth/sessions/nope", 404, delete_unknown_session),
     ("405", "/api/auth/login", 405, lambda c: c.get("/api/auth/login")),
-    ("409", "/api/auth/signup", 409, lambda c: signed_up(c).signup()),
+    ("409", "/api/auth/signup", 409, lambda c: logged_in(c).signup()),
     (
         "413",
         "/api/auth/login",
@@ -202,6 +204,7 @@ def hsts_max_age(headers):
 
 
 def production_answers(app):
+    """Answers of every kind, a signup through the API among them."""
     client = app.test_client()
     auth = AuthActions(client)
     with client.get("/static/js/main.js") as static:
@@ -256,7 +259,8 @@ def test_production_with_plain_cookies_from_the_argument_has_no_hsts(build):
     ],
 )
 def test_hsts_goes_with_the_secure_cookie(build, config_name, environment, secure):
-    """One switch, SESSION_COOKIE_SECURE as finally configured, decides both."""
+    """One switch, SESSION_COOKIE_SECURE as finally configured, decides both: on the answer
+    of a signup through the API, which sets the cookie."""
     app = build(config_name, **environment)
     response = AuthActions(app.test_client()).signup()
     assert response.status_code == 201
@@ -272,6 +276,7 @@ def test_hsts_goes_with_the_secure_cookie(build, config_name, environment, secur
 
 @pytest.mark.parametrize("proxies", ["0", "1"])
 def test_production_answers_plain_http_without_redirecting(build, proxies):
+    """Pages and API calls, a signup through the API among them."""
     app = build("production", FLASK_TRUSTED_PROXIES=proxies)
     client = app.test_client()
     auth = AuthActions(client)

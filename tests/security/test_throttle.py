@@ -18,6 +18,7 @@ from app.extensions import db, limiter
 from app.security import throttle
 from app.users.models import User
 from tests.helpers import PASSWORD, AuthActions, assert_error
+from tests.plugins.accounts import add_user
 from tests.plugins.databases import make_app
 
 NEW_PASSWORD = "a brand new passphrase 42"
@@ -50,14 +51,6 @@ def build(database_url):
     for app in apps:
         with app.app_context():
             db.engine.dispose()
-
-
-def add_user(app, user_name="alice", email="alice@example.com"):
-    with app.app_context():
-        db.session.add(
-            User(user_name=user_name, first_name="A", last_name="B", email=email, password=PASSWORD)
-        )
-        db.session.commit()
 
 
 def stored_user(app, user_name="alice"):
@@ -172,7 +165,7 @@ def pairing_probe(app, ip, name, email):
 
 def test_failures_on_a_name_and_an_email_do_not_tell_if_they_are_one_account(app):
     add_user(app)
-    add_user(app, "bob1", "bob@example.com")
+    add_user(app, "bob1", email="bob@example.com")
     same = pairing_probe(app, "198.51.100.1", "alice", "alice@example.com")
     different = pairing_probe(app, "198.51.100.2", "bob1", "nobody@example.com")
     unknown = pairing_probe(app, "198.51.100.3", "nobody", "ghost@example.com")
@@ -256,7 +249,7 @@ def test_a_success_below_the_limit_clears_the_count(app, auth):
 
 def test_the_count_is_per_login_not_per_ip(app, auth):
     add_user(app)
-    add_user(app, "bob1", "bob@example.com")
+    add_user(app, "bob1", email="bob@example.com")
     fail_logins(auth, ["alice"] * 5)
     assert_throttled(auth.login(), messages.TOO_MANY_ATTEMPTS)
     assert auth.login("bob1").status_code == 200
@@ -349,6 +342,7 @@ def limit_headers(response):
 
 
 def test_answers_of_limited_routes_carry_no_limit_headers(app, auth):
+    """Signup through the API is one of the limited routes."""
     answers = [auth.signup(), auth.logout(), auth.login(), auth.login(password="wrong password")]
     answers.append(
         auth.post(
@@ -411,7 +405,7 @@ def mismatched_changes(auth, count):
 
 
 def logged_in(app, user_name, ip=None):
-    add_user(app, user_name, f"{user_name}@example.com")
+    add_user(app, user_name)
     auth = client_of(app, ip)
     assert auth.login(user_name).status_code == 200
     return auth

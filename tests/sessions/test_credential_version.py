@@ -16,18 +16,12 @@ from app.sessions.models import AuthSession
 from app.users.models import User
 from app.users.passwords import passwords
 from tests.helpers import PASSWORD, AuthActions, assert_error, count_rows, purged
+from tests.plugins.accounts import add_user, log_in
 from tests.plugins.databases import make_app
 
 VERIFY = "/api/auth/verify_auth"
 NEW_PASSWORD = "Zq8#vT2!x-changed"
 OTHER_PASSWORD = "Zq8#vT2!x-meanwhile"
-
-
-@pytest.fixture
-def alice(auth):
-    """Alice, signed up and logged in on ``client``."""
-    assert auth.signup().status_code == 201
-    return auth
 
 
 def change_password_elsewhere(app, password=OTHER_PASSWORD):
@@ -91,12 +85,12 @@ def right_after_lookup(monkeypatch, action):
 # The lookup honours a session only at its user's credential version
 
 
-def test_a_session_of_an_older_version_is_not_honoured(app, alice, client):
+def test_a_session_of_an_older_version_is_not_honoured(app, logged_in_client):
     change_password_elsewhere(app)
-    assert_error(client.get(VERIFY), 401, messages.NOT_LOGGED_IN)
+    assert_error(logged_in_client.get(VERIFY), 401, messages.NOT_LOGGED_IN)
 
 
-def test_sessions_start_at_their_users_version(app, alice, client):
+def test_sessions_start_at_their_users_version(app, logged_in_client):
     change_password_elsewhere(app)
     fresh = AuthActions(app.test_client())
     assert fresh.login(password=OTHER_PASSWORD).status_code == 200
@@ -106,16 +100,16 @@ def test_sessions_start_at_their_users_version(app, alice, client):
     assert fresh._client.get(VERIFY).status_code == 200
 
 
-def test_a_password_change_moves_to_the_next_version(app, alice, client):
-    response = change_password(alice)
+def test_a_password_change_moves_to_the_next_version(app, auth, logged_in_client):
+    response = change_password(auth)
     assert response.status_code == 200
     assert stored_user(app).credential_version == 1
-    assert client.get(VERIFY).status_code == 200
+    assert logged_in_client.get(VERIFY).status_code == 200
 
 
 def test_a_login_rehash_keeps_the_version(database_url):
     app = make_app(database_url)
-    assert AuthActions(app.test_client()).signup().status_code == 201
+    add_user(app)
     raised = make_app(database_url, ARGON2_TIME_COST=2)
     assert AuthActions(raised.test_client()).login().status_code == 200
     user = stored_user(raised)
@@ -129,7 +123,7 @@ def test_a_login_rehash_keeps_the_version(database_url):
 @pytest.mark.parametrize("rehash", [False, True], ids=["same-parameters", "rehash"])
 def test_a_login_that_checked_the_old_password_loses_to_a_change(database_url, monkeypatch, rehash):
     app = make_app(database_url)
-    assert AuthActions(app.test_client()).signup().status_code == 201
+    log_in(AuthActions(app.test_client()), add_user(app))
     if rehash:
         app = make_app(database_url, ARGON2_TIME_COST=2)
     before = stored_user(app)
@@ -142,10 +136,10 @@ def test_a_login_that_checked_the_old_password_loses_to_a_change(database_url, m
     # The change stands (a rehash must not write the old password back) and no trail moved.
     assert stored_password_is(app, OTHER_PASSWORD)
     assert after.login_count == before.login_count
-    assert count_rows(app, AuthSession) == 1  # the signup's, at the old version
+    assert count_rows(app, AuthSession) == 1  # the first login's, at the old version
 
 
-def test_a_login_after_the_change_with_the_new_password_works(app, alice):
+def test_a_login_after_the_change_with_the_new_password_works(app, user):
     change_password_elsewhere(app)
     assert AuthActions(app.test_client()).login(password=OTHER_PASSWORD).status_code == 200
 
@@ -153,13 +147,13 @@ def test_a_login_after_the_change_with_the_new_password_works(app, alice):
 # A session starts from an existing one only by deleting it in the same transaction
 
 
-def test_logout_all_from_a_session_ended_meanwhile_is_401(app, alice, client, monkeypatch):
-    cookie_before = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+def test_logout_all_from_a_session_ended_meanwhile_is_401(app, auth, logged_in_client, monkeypatch):
+    cookie_before = logged_in_client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
     right_after_lookup(monkeypatch, lambda: end_every_session(app))
-    response = alice.post("/api/auth/logout_all")
+    response = auth.post("/api/auth/logout_all")
     assert_error(response, 401, messages.NOT_LOGGED_IN)
     assert count_rows(app, AuthSession) == 0
-    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie_before
+    assert logged_in_client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie_before
 
 
 def replace_with_a_stranger_at_the_same_id(app):
@@ -174,40 +168,44 @@ def replace_with_a_stranger_at_the_same_id(app):
 
 
 def test_logout_all_never_ends_a_new_session_that_took_the_current_ones_id(
-    app, alice, client, monkeypatch
+    app, auth, logged_in_client, monkeypatch
 ):
     right_after_lookup(monkeypatch, lambda: replace_with_a_stranger_at_the_same_id(app))
-    response = alice.post("/api/auth/logout_all")
+    response = auth.post("/api/auth/logout_all")
     assert_error(response, 401, messages.NOT_LOGGED_IN)
     with app.app_context():
         assert db.session.scalars(select(AuthSession.public_id)).all() == ["stranger"]
 
 
 def test_logout_all_racing_a_password_change_leaves_no_live_session(
-    app, alice, client, monkeypatch
+    app, auth, logged_in_client, monkeypatch
 ):
     """The change bumps the version after the lookup: the rotated session is of the old one."""
     right_after_lookup(monkeypatch, lambda: change_password_elsewhere(app))
-    response = alice.post("/api/auth/logout_all")
+    response = auth.post("/api/auth/logout_all")
     assert_error(response, 401, messages.NOT_LOGGED_IN)
-    assert client.get(VERIFY).status_code == 401
+    assert logged_in_client.get(VERIFY).status_code == 401
 
 
-def test_change_password_from_a_session_ended_meanwhile_is_401(app, alice, client, monkeypatch):
+def test_change_password_from_a_session_ended_meanwhile_is_401(
+    app, auth, logged_in_client, monkeypatch
+):
     while_checking(monkeypatch, lambda: end_every_session(app))
-    response = change_password(alice)
+    response = change_password(auth)
     assert_error(response, 401, messages.NOT_LOGGED_IN)
     assert stored_password_is(app, PASSWORD)
     assert stored_user(app).credential_version == 0
 
 
-def test_of_two_racing_password_changes_the_later_one_loses(app, alice, client, monkeypatch):
+def test_of_two_racing_password_changes_the_later_one_loses(
+    app, auth, logged_in_client, monkeypatch
+):
     while_checking(monkeypatch, lambda: change_password_elsewhere(app))
-    response = change_password(alice)
+    response = change_password(auth)
     assert_error(response, 401, messages.NOT_LOGGED_IN)
     assert stored_password_is(app, OTHER_PASSWORD)
     assert stored_user(app).credential_version == 1
-    assert client.get(VERIFY).status_code == 401
+    assert logged_in_client.get(VERIFY).status_code == 401
 
 
 def end_every_session(app):
@@ -227,7 +225,7 @@ def older_session(app, client):
     return public_id
 
 
-def test_listing_leaves_out_sessions_of_an_older_version(app, alice, client):
+def test_listing_leaves_out_sessions_of_an_older_version(app, logged_in_client):
     older = older_session(app, app.test_client())
     fresh = AuthActions(app.test_client())
     assert fresh.login(password=OTHER_PASSWORD).status_code == 200
@@ -236,7 +234,7 @@ def test_listing_leaves_out_sessions_of_an_older_version(app, alice, client):
     assert len(listed) == 1
 
 
-def test_deleting_a_session_of_an_older_version_is_404_and_it_goes(app, alice, client):
+def test_deleting_a_session_of_an_older_version_is_404_and_it_goes(app, logged_in_client):
     older = older_session(app, app.test_client())
     fresh = AuthActions(app.test_client())
     assert fresh.login(password=OTHER_PASSWORD).status_code == 200
@@ -248,7 +246,7 @@ def test_deleting_a_session_of_an_older_version_is_404_and_it_goes(app, alice, c
         assert db.session.scalar(select(AuthSession).filter_by(public_id=older)) is None
 
 
-def test_purge_deletes_sessions_of_an_older_version(app, alice, runner):
+def test_purge_deletes_sessions_of_an_older_version(app, logged_in_client, runner):
     change_password_elsewhere(app)
     fresh = AuthActions(app.test_client())
     assert fresh.login(password=OTHER_PASSWORD).status_code == 200

@@ -26,6 +26,7 @@ from tests.helpers import (
     session_cookie,
     use_production,
 )
+from tests.plugins.accounts import add_user, log_in
 from tests.plugins.databases import make_app
 
 VERIFY = "/api/auth/verify_auth"
@@ -61,85 +62,79 @@ def browser(app):
     return client, AuthActions(client)
 
 
-@pytest.fixture
-def alice(auth):
-    assert auth.signup().status_code == 201
-    return auth
-
-
 # Logout really ends the session
 
 
-def test_cookie_copy_works_while_logged_in(app, alice, client):
-    assert replay(app, cookie_value(app, client)).get(VERIFY).status_code == 200
+def test_cookie_copy_works_while_logged_in(app, logged_in_client):
+    assert replay(app, cookie_value(app, logged_in_client)).get(VERIFY).status_code == 200
 
 
-def test_logout_deletes_the_record(app, alice, client):
-    copy = cookie_value(app, client)
-    assert alice.logout().status_code == 200
+def test_logout_deletes_the_record(app, auth, logged_in_client):
+    copy = cookie_value(app, logged_in_client)
+    assert auth.logout().status_code == 200
     assert count_rows(app, AuthSession) == 0
     assert_error(replay(app, copy).get(VERIFY), 401, messages.NOT_LOGGED_IN)
 
 
-def test_cookie_copy_cannot_log_out_again(app, alice, client):
-    copy = cookie_value(app, client)
-    token = alice.token
-    alice.logout()
+def test_cookie_copy_cannot_log_out_again(app, auth, logged_in_client):
+    copy = cookie_value(app, logged_in_client)
+    token = auth.token
+    auth.logout()
     other = replay(app, copy)
     response = other.post("/api/auth/logout", headers={"X-CSRFToken": token})
     assert_error(response, 401, messages.NOT_LOGGED_IN)
 
 
-def test_logout_ends_only_this_session(app, alice, auth, client):
+def test_logout_ends_only_this_session(app, auth, logged_in_client):
     other, other_auth = browser(app)
     assert other_auth.login().status_code == 200
     assert count_rows(app, AuthSession) == 2
-    alice.logout()
-    assert client.get(VERIFY).status_code == 401
+    auth.logout()
+    assert logged_in_client.get(VERIFY).status_code == 401
     assert other.get(VERIFY).status_code == 200
     assert count_rows(app, AuthSession) == 1
 
 
-def test_deleting_the_user_deletes_the_sessions(app, alice, client):
+def test_deleting_the_user_deletes_the_sessions(app, logged_in_client):
     with app.app_context():
         db.session.execute(delete(User))
         db.session.commit()
     assert count_rows(app, AuthSession) == 0
-    assert client.get(VERIFY).status_code == 401
+    assert logged_in_client.get(VERIFY).status_code == 401
 
 
 # Every success replaces the session (no fixation)
 
 
-def test_login_replaces_the_session(app, alice, client):
-    before = session_cookie(app, client)["sid"]
-    copy = cookie_value(app, client)
-    assert alice.login().status_code == 200
-    after = session_cookie(app, client)["sid"]
+def test_login_replaces_the_session(app, auth, logged_in_client):
+    before = session_cookie(app, logged_in_client)["sid"]
+    copy = cookie_value(app, logged_in_client)
+    assert auth.login().status_code == 200
+    after = session_cookie(app, logged_in_client)["sid"]
     assert after != before
     assert count_rows(app, AuthSession) == 1
     assert replay(app, copy).get(VERIFY).status_code == 401
-    assert client.get(VERIFY).status_code == 200
+    assert logged_in_client.get(VERIFY).status_code == 200
 
 
-def test_pre_login_cookie_is_not_logged_in(app, alice, client):
-    alice.logout()
-    pre_login = cookie_value(app, client)
-    pre_login_token = alice.token
-    assert "sid" not in session_cookie(app, client)
-    assert alice.login().status_code == 200
+def test_pre_login_cookie_is_not_logged_in(app, auth, logged_in_client):
+    auth.logout()
+    pre_login = cookie_value(app, logged_in_client)
+    pre_login_token = auth.token
+    assert "sid" not in session_cookie(app, logged_in_client)
+    assert auth.login().status_code == 200
     stale = replay(app, pre_login)
     assert stale.get(VERIFY).status_code == 401
-    response = client.post("/api/auth/logout", headers={"X-CSRFToken": pre_login_token})
+    response = logged_in_client.post("/api/auth/logout", headers={"X-CSRFToken": pre_login_token})
     assert_csrf_failure(response, CSRF_MISMATCH)
 
 
-def test_login_as_someone_else_deletes_the_previous_record(app, alice, client):
+def test_login_as_someone_else_deletes_the_previous_record(app, auth, logged_in_client):
     _, bob = browser(app)
-    assert bob.signup(user_name="bobby", email="bob@example.com").status_code == 201
-    alice_copy = cookie_value(app, client)
-    assert alice.login(login="bobby").status_code == 200
-    assert client.get(VERIFY).get_json()["data"]["user_name"] == "bobby"
+    log_in(bob, add_user(app, "bobby", email="bob@example.com"))
+    alice_copy = cookie_value(app, logged_in_client)
+    assert auth.login(login="bobby").status_code == 200
+    assert logged_in_client.get(VERIFY).get_json()["data"]["user_name"] == "bobby"
     assert replay(app, alice_copy).get(VERIFY).status_code == 401
     with app.app_context():
         owners = db.session.scalars(select(AuthSession.user_id)).all()
@@ -147,11 +142,11 @@ def test_login_as_someone_else_deletes_the_previous_record(app, alice, client):
     assert owners == [bob.id, bob.id]
 
 
-def test_signup_while_logged_in_replaces_the_session(app, alice, client):
-    copy = cookie_value(app, client)
-    response = alice.signup(user_name="bobby", email="bob@example.com")
+def test_signup_while_logged_in_replaces_the_session(app, auth, logged_in_client):
+    copy = cookie_value(app, logged_in_client)
+    response = auth.signup(user_name="bobby", email="bob@example.com")
     assert response.status_code == 201
-    assert client.get(VERIFY).get_json()["data"]["user_name"] == "bobby"
+    assert logged_in_client.get(VERIFY).get_json()["data"]["user_name"] == "bobby"
     assert replay(app, copy).get(VERIFY).status_code == 401
     assert count_rows(app, AuthSession) == 1
 
@@ -170,22 +165,24 @@ def test_signup_while_logged_in_replaces_the_session(app, alice, client):
         ("/api/auth/signup", {"json": {**SIGNUP_FIELDS, "email": "Alice@Example.com"}}, 409),
     ],
 )
-def test_failure_leaves_the_session_and_token_alone(app, alice, client, path, kwargs, status):
-    cookie_before = cookie_value(app, client)
-    token = alice.token
-    response = alice.post(path, **kwargs)
+def test_failure_leaves_the_session_and_token_alone(
+    app, auth, logged_in_client, path, kwargs, status
+):
+    cookie_before = cookie_value(app, logged_in_client)
+    token = auth.token
+    response = auth.post(path, **kwargs)
     assert response.status_code == status
     assert response.headers.getlist("Set-Cookie") == []
-    assert cookie_value(app, client) == cookie_before
-    assert client.get(VERIFY).get_json()["data"]["user_name"] == "alice"
+    assert cookie_value(app, logged_in_client) == cookie_before
+    assert logged_in_client.get(VERIFY).get_json()["data"]["user_name"] == "alice"
     assert count_rows(app, AuthSession) == 1
-    assert alice.token == token
-    assert alice.logout().status_code == 200
+    assert auth.token == token
+    assert auth.logout().status_code == 200
 
 
-def test_failed_login_while_logged_out_sets_no_cookie(app, alice, client):
-    alice.logout()
-    response = alice.login(password="wrong")
+def test_failed_login_while_logged_out_sets_no_cookie(app, auth, logged_in_client):
+    auth.logout()
+    response = auth.login(password="wrong")
     assert response.status_code == 401
     assert response.headers.getlist("Set-Cookie") == []
     assert count_rows(app, AuthSession) == 0
@@ -194,10 +191,10 @@ def test_failed_login_while_logged_out_sets_no_cookie(app, alice, client):
 # The CSRF token that a success hands back is the one the next POST needs
 
 
-def test_token_from_login_is_accepted_by_logout(app, alice, client):
-    alice.logout()
-    token = alice.login().get_json()["csrf_token"]
-    response = client.post("/api/auth/logout", headers={"X-CSRFToken": token})
+def test_token_from_login_is_accepted_by_logout(app, auth, logged_in_client):
+    auth.logout()
+    token = auth.login().get_json()["csrf_token"]
+    response = logged_in_client.post("/api/auth/logout", headers={"X-CSRFToken": token})
     assert response.status_code == 200
 
 
@@ -207,9 +204,9 @@ def test_token_from_signup_is_accepted_by_logout(app, auth, client):
     assert response.status_code == 200
 
 
-def test_token_from_logout_is_accepted_by_login(app, alice, client):
-    token = alice.logout().get_json()["csrf_token"]
-    response = client.post(
+def test_token_from_logout_is_accepted_by_login(app, auth, logged_in_client):
+    token = auth.logout().get_json()["csrf_token"]
+    response = logged_in_client.post(
         "/api/auth/login",
         data={"login": "alice", "password": PASSWORD},
         headers={"X-CSRFToken": token},
@@ -218,6 +215,7 @@ def test_token_from_logout_is_accepted_by_login(app, alice, client):
 
 
 def test_each_success_rotates_the_token(app, auth, client):
+    """Every success, a signup through the API among them."""
     tokens = [auth.fetch_token()]
     for step in (auth.signup, auth.logout, auth.login, auth.login, auth.logout):
         tokens.append(step().get_json()["csrf_token"])
@@ -236,6 +234,7 @@ def test_each_success_rotates_the_token(app, auth, client):
 
 
 def test_cookie_holds_only_sid_and_csrf_token(app, auth, client):
+    """After each success, a signup through the API among them."""
     auth.signup()
     assert set(session_cookie(app, client)) == COOKIE_KEYS
     auth.login()
@@ -246,25 +245,24 @@ def test_cookie_holds_only_sid_and_csrf_token(app, auth, client):
     assert set(session_cookie(app, client)) == {"csrf_token"}
 
 
-def test_remembered_cookie_adds_only_the_permanent_flag(app, auth, client):
+def test_remembered_cookie_adds_only_the_permanent_flag(app, auth, logged_in_client):
     """Flask records a permanent session as ``_permanent``; Flask-Login adds nothing."""
-    auth.signup()
     auth.login(remember_me=True)
-    content = session_cookie(app, client)
+    content = session_cookie(app, logged_in_client)
     assert content.pop("_permanent") is True
     assert set(content) == COOKIE_KEYS
     auth.logout()
-    assert set(session_cookie(app, client)) == {"csrf_token"}
+    assert set(session_cookie(app, logged_in_client)) == {"csrf_token"}
 
 
-def test_cookie_token_is_random_and_long(app, auth, client):
-    auth.signup()
-    token = session_cookie(app, client)["sid"]
+def test_cookie_token_is_random_and_long(app, logged_in_client):
+    token = session_cookie(app, logged_in_client)["sid"]
     # 32 random bytes, URL-safe base64: 256 bits.
     assert len(token) >= 43
 
 
 def test_flask_login_remember_cookie_is_never_set(app, auth, client):
+    """Not by any answer that starts or ends a session, a signup through the API among them."""
     responses = [auth.signup(), auth.logout(), auth.login(remember_me=True)]
     for response in responses:
         for header in response.headers.getlist("Set-Cookie"):
@@ -272,18 +270,17 @@ def test_flask_login_remember_cookie_is_never_set(app, auth, client):
     assert client.get_cookie("remember_token") is None
 
 
-def test_stale_remember_cookie_does_not_hide_the_session(app, auth, client):
+def test_stale_remember_cookie_does_not_hide_the_session(app, logged_in_client):
     """A browser may still hold a ``remember_token`` (the tutorial set one for a year)."""
-    auth.signup()
-    client.set_cookie("remember_token", "1|" + "0" * 128)
-    assert client.get(VERIFY).status_code == 200
-    assert set(session_cookie(app, client)) == COOKIE_KEYS
+    logged_in_client.set_cookie("remember_token", "1|" + "0" * 128)
+    assert logged_in_client.get(VERIFY).status_code == 200
+    assert set(session_cookie(app, logged_in_client)) == COOKIE_KEYS
 
 
 @pytest.mark.parametrize("logged_in", [True, False])
 def test_stale_remember_cookie_is_deleted(app, auth, client, logged_in):
     if logged_in:
-        auth.signup()
+        log_in(auth, add_user(app))
     client.set_cookie("remember_token", "1|" + "0" * 128)
     response = client.get(VERIFY)
     assert response.status_code == (200 if logged_in else 401)
@@ -301,25 +298,24 @@ def test_stale_remember_cookie_is_deleted(app, auth, client, logged_in):
     )
 
 
-def test_tutorial_remember_cookie_logs_nobody_in(app, auth, client):
+def test_tutorial_remember_cookie_logs_nobody_in(app, auth, user, logged_in_client):
     """A validly signed Flask-Login cookie is not a session: only the record is."""
-    auth.signup()
     with app.test_request_context():
-        user_id = User.find_by_login("alice").id
-        remember = encode_cookie(str(user_id))
+        remember = encode_cookie(str(user.id))
     auth.logout()
-    client.set_cookie("remember_token", remember)
-    assert client.get(VERIFY).status_code == 401
-    assert set(session_cookie(app, client)) == {"csrf_token"}
+    logged_in_client.set_cookie("remember_token", remember)
+    assert logged_in_client.get(VERIFY).status_code == 401
+    assert set(session_cookie(app, logged_in_client)) == {"csrf_token"}
     assert auth.login().status_code == 200
-    assert client.get(VERIFY).status_code == 200
-    assert set(session_cookie(app, client)) == COOKIE_KEYS
+    assert logged_in_client.get(VERIFY).status_code == 200
+    assert set(session_cookie(app, logged_in_client)) == COOKIE_KEYS
 
 
 # Cookie lifetime and flags
 
 
 def test_cookie_without_remember_me_ends_with_the_browser(app, auth, client):
+    """The cookies of a signup through the API and of a login."""
     header = set_cookie_header(auth.signup())
     assert "Expires=" not in header
     assert "Max-Age=" not in header
@@ -329,9 +325,7 @@ def test_cookie_without_remember_me_ends_with_the_browser(app, auth, client):
     assert "Max-Age=" not in header
 
 
-def test_cookie_with_remember_me_lasts_30_days(app, auth, client):
-    auth.signup()
-    auth.logout()
+def test_cookie_with_remember_me_lasts_30_days(app, auth, user, client):
     header = set_cookie_header(auth.login(remember_me=True))
     assert "Expires=" in header
     expires = client.get_cookie("session").expires
@@ -340,15 +334,15 @@ def test_cookie_with_remember_me_lasts_30_days(app, auth, client):
     assert abs(expires - expected) < timedelta(minutes=1)
 
 
-def test_remember_me_then_plain_login_drops_the_expiry(app, auth, client):
-    auth.signup()
+def test_remember_me_then_plain_login_drops_the_expiry(app, auth, logged_in_client):
     auth.login(remember_me=True)
     header = set_cookie_header(auth.login())
     assert "Expires=" not in header
-    assert "_permanent" not in session_cookie(app, client)
+    assert "_permanent" not in session_cookie(app, logged_in_client)
 
 
 def test_cookie_flags(auth):
+    """The cookie a signup through the API sets."""
     header = set_cookie_header(auth.signup())
     assert "HttpOnly" in header
     assert "SameSite=Lax" in header
@@ -406,10 +400,11 @@ def test_the_tutorials_session_cookie_is_ignored_and_deleted(production_app):
 # The record
 
 
-def test_record_stores_only_the_token_hash(app, auth, client):
+def test_record_stores_only_the_token_hash(app, auth, user, client):
+    """The record of a login (signup starts its session the same way: ``cookie.start``)."""
     auth.post(
-        "/api/auth/signup",
-        data=SIGNUP_FIELDS,
+        "/api/auth/login",
+        data={"login": user.user_name, "password": user.password},
         headers={"User-Agent": "Mozilla/5.0 (test)"},
         environ_base={"REMOTE_ADDR": "203.0.113.7"},
     )
@@ -432,26 +427,24 @@ def test_record_stores_only_the_token_hash(app, auth, client):
     assert as_utc(record.last_seen_at) == as_utc(record.created_at)
 
 
-def test_record_remembers_remember_me(app, auth):
-    auth.signup()
+def test_record_remembers_remember_me(app, auth, logged_in_client):
     auth.login(remember_me=True)
     (record,) = records(app)
     assert record.remember is True
 
 
-def test_record_cuts_a_long_user_agent(app, auth):
+def test_record_cuts_a_long_user_agent(app, auth, user):
     auth.fetch_token()
     auth.post(
-        "/api/auth/signup",
-        data=SIGNUP_FIELDS,
+        "/api/auth/login",
+        data={"login": user.user_name, "password": user.password},
         headers={"User-Agent": "x" * 5000},
     )
     (record,) = records(app)
     assert record.user_agent == "x" * MAX_USER_AGENT_LEN
 
 
-def test_public_ids_and_hashes_are_unique(app, auth):
-    auth.signup()
+def test_public_ids_and_hashes_are_unique(app, auth, logged_in_client):
     for _ in range(3):
         auth.login()
     assert browser(app)[1].login().status_code == 200
@@ -462,18 +455,18 @@ def test_public_ids_and_hashes_are_unique(app, auth):
 
 
 @pytest.mark.parametrize("sid", ["not-a-token", "", 12345, None, ["x"], {"a": 1}])
-def test_cookie_with_unknown_or_odd_sid_is_logged_out(app, alice, client, sid):
+def test_cookie_with_unknown_or_odd_sid_is_logged_out(app, logged_in_client, sid):
     serializer = app.session_interface.get_signing_serializer(app)
-    client.set_cookie("session", serializer.dumps({"sid": sid}))
-    assert_error(client.get(VERIFY), 401, messages.NOT_LOGGED_IN)
+    logged_in_client.set_cookie("session", serializer.dumps({"sid": sid}))
+    assert_error(logged_in_client.get(VERIFY), 401, messages.NOT_LOGGED_IN)
 
 
-def test_cookie_signed_with_another_key_is_ignored(app, alice, client, database_url):
+def test_cookie_signed_with_another_key_is_ignored(app, logged_in_client, database_url):
     other_app = make_app(database_url)
-    content = session_cookie(app, client)
+    content = session_cookie(app, logged_in_client)
     forged = other_app.session_interface.get_signing_serializer(other_app).dumps(content)
-    client.set_cookie("session", forged)
-    assert client.get(VERIFY).status_code == 401
+    logged_in_client.set_cookie("session", forged)
+    assert logged_in_client.get(VERIFY).status_code == 401
     with other_app.app_context():
         db.engine.dispose()
 
@@ -495,20 +488,19 @@ def test_cookie_signed_with_another_key_is_ignored(app, alice, client, database_
         (True, timedelta(days=30, minutes=1), timedelta(0), False),
     ],
 )
-def test_expiry(app, auth, client, remember, ago_created, ago_seen, alive):
-    auth.signup()
+def test_expiry(app, auth, logged_in_client, remember, ago_created, ago_seen, alive):
     auth.login(remember_me=remember)
     age(app, created=ago_created, seen=ago_seen)
-    response = client.get(VERIFY)
+    response = logged_in_client.get(VERIFY)
     if alive:
         assert response.status_code == 200
     else:
         assert_error(response, 401, messages.NOT_LOGGED_IN)
 
 
-def test_expired_session_cannot_log_out(app, alice, client):
+def test_expired_session_cannot_log_out(app, auth, logged_in_client):
     age(app, seen=timedelta(hours=2))
-    assert_error(alice.logout(), 401, messages.NOT_LOGGED_IN)
+    assert_error(auth.logout(), 401, messages.NOT_LOGGED_IN)
 
 
 def test_durations_from_the_environment_are_seconds(database_url, monkeypatch):
@@ -516,7 +508,7 @@ def test_durations_from_the_environment_are_seconds(database_url, monkeypatch):
     app = make_app(database_url)
     assert app.config["SESSION_IDLE_TIMEOUT"] == 60
     client, auth = browser(app)
-    assert auth.signup().status_code == 201
+    log_in(auth, add_user(app))
     assert client.get(VERIFY).status_code == 200
     age(app, seen=timedelta(seconds=61))
     assert client.get(VERIFY).status_code == 401
@@ -524,22 +516,22 @@ def test_durations_from_the_environment_are_seconds(database_url, monkeypatch):
         db.engine.dispose()
 
 
-def test_last_seen_is_touched_at_most_once_per_interval(app, alice, client):
+def test_last_seen_is_touched_at_most_once_per_interval(app, logged_in_client):
     (record,) = records(app)
     first_seen = record.last_seen_at
     for _ in range(3):
-        assert client.get(VERIFY).status_code == 200
+        assert logged_in_client.get(VERIFY).status_code == 200
     assert records(app)[0].last_seen_at == first_seen
 
     age(app, seen=timedelta(seconds=50))
     (record,) = records(app)
     kept = record.last_seen_at
-    client.get(VERIFY)
+    logged_in_client.get(VERIFY)
     assert records(app)[0].last_seen_at == kept
 
     age(app, seen=timedelta(minutes=1, seconds=5))
     before = utcnow()
-    client.get(VERIFY)
+    logged_in_client.get(VERIFY)
     touched = as_utc(records(app)[0].last_seen_at)
     assert touched >= before - timedelta(seconds=1)
     assert as_utc(records(app)[0].created_at) == as_utc(record.created_at)
@@ -567,33 +559,33 @@ def test_is_expired_takes_naive_datetimes(app):
 
 
 @pytest.mark.sqlite
-def test_stored_datetimes_come_back_naive_and_still_work(app, alice, client):
+def test_stored_datetimes_come_back_naive_and_still_work(app, logged_in_client):
     (record,) = records(app)
     assert record.created_at.tzinfo is None
     age(app, seen=timedelta(minutes=5))
-    assert client.get(VERIFY).status_code == 200
+    assert logged_in_client.get(VERIFY).status_code == 200
 
 
 # The per-request lookup: one read, outside the ORM session
 
 
-def test_an_authenticated_request_is_one_select(app, alice, client, statements):
-    assert client.get(VERIFY).status_code == 200
+def test_an_authenticated_request_is_one_select(app, logged_in_client, statements):
+    assert logged_in_client.get(VERIFY).status_code == 200
     (statement,) = statements
     assert statement.startswith("SELECT ")
     assert "auth_session" in statement
 
 
-def test_the_lookup_never_reads_the_password_hash(app, alice, client, statements):
-    assert client.get(VERIFY).status_code == 200
+def test_the_lookup_never_reads_the_password_hash(app, logged_in_client, statements):
+    assert logged_in_client.get(VERIFY).status_code == 200
     (statement,) = statements
     columns = statement.split(" FROM ")[0]
     assert "password" not in columns
     assert "token_hash" not in columns
 
 
-def test_current_user_has_the_same_json_as_the_model(app, alice, client):
-    body = client.get(VERIFY).get_json()
+def test_current_user_has_the_same_json_as_the_model(app, logged_in_client):
+    body = logged_in_client.get(VERIFY).get_json()
     with app.app_context():
         user = db.session.scalar(select(User))
         assert body["data"] == user.to_json()
@@ -609,7 +601,9 @@ def test_current_user_has_the_same_json_as_the_model(app, alice, client):
         ("/api/auth/logout_all", {}),
     ],
 )
-def test_user_deleted_after_the_lookup_is_logged_out(app, alice, client, monkeypatch, path, body):
+def test_user_deleted_after_the_lookup_is_logged_out(
+    app, auth, logged_in_client, monkeypatch, path, body
+):
     """The account goes between reading the session and the view that changes it."""
     lookup = cookie.find_by_token_hash
 
@@ -622,7 +616,7 @@ def test_user_deleted_after_the_lookup_is_logged_out(app, alice, client, monkeyp
     monkeypatch.setattr(cookie, "find_by_token_hash", lookup_then_delete)
     if "password" in body:
         body["confirm"] = body["password"]
-    response = alice.post(path, json=body)
+    response = auth.post(path, json=body)
     assert_error(response, 401, messages.NOT_LOGGED_IN)
     assert count_rows(app, User) == 0
     assert count_rows(app, AuthSession) == 0

@@ -13,6 +13,7 @@ from app.users import passwords as password_module
 from app.users.models import User
 from app.users.passwords import normalize, passwords
 from tests.helpers import PASSWORD, AuthActions, use_production
+from tests.plugins.accounts import add_user
 from tests.plugins.databases import make_app
 
 # A strong password and its fullwidth form (U+FF01 to U+FF5E), which NFKC maps back to it.
@@ -136,8 +137,7 @@ def login_on(app, password=PASSWORD):
     return AuthActions(app.test_client()).login(password=password)
 
 
-def test_login_rehashes_when_parameters_changed(app, auth, database_url):
-    auth.signup()
+def test_login_rehashes_when_parameters_changed(app, user, database_url):
     old = stored_hash(app)
     stronger = make_app(database_url, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=128)
     assert login_on(stronger).status_code == 200
@@ -151,16 +151,13 @@ def test_login_rehashes_when_parameters_changed(app, auth, database_url):
     assert login_on(app).status_code == 200
 
 
-def test_login_does_not_rehash_when_parameters_are_the_same(app, auth):
-    auth.signup()
+def test_login_does_not_rehash_when_parameters_are_the_same(app, auth, user):
     old = stored_hash(app)
-    auth.logout()
     assert auth.login().status_code == 200
     assert stored_hash(app) == old
 
 
-def test_failed_login_does_not_rehash(app, auth, database_url):
-    auth.signup()
+def test_failed_login_does_not_rehash(app, user, database_url):
     old = stored_hash(app)
     stronger = make_app(database_url, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=128)
     assert login_on(stronger, password="wrong password").status_code == 401
@@ -172,7 +169,7 @@ def test_failed_login_does_not_rehash(app, auth, database_url):
 def test_login_rehashes_a_weaker_hash_downwards_too(app, database_url):
     """Any change of parameters counts, so an operator can also tune them down."""
     dear = make_app(database_url, ARGON2_TIME_COST=3, ARGON2_MEMORY_COST=256)
-    assert AuthActions(dear.test_client()).signup().status_code == 201
+    add_user(dear)
     assert login_on(app).status_code == 200
     assert extract_parameters(stored_hash(app)).time_cost == app.config["ARGON2_TIME_COST"]
     with dear.app_context():
