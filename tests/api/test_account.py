@@ -63,15 +63,15 @@ def app(mail_app):
 @pytest.fixture
 def bob(app):
     """Bob, logged in on a client of his own. His first and last names are not Alice's (which
-    ``add_user`` gives every account), so that no row of his holds one of hers."""
-    account = add_user(app, BOB["user_name"], email=BOB["email"])
-    with app.app_context():
-        db.session.execute(
-            update(User)
-            .where(User.id == account.id)
-            .values(first_name=BOB["first_name"], last_name=BOB["last_name"])
-        )
-        db.session.commit()
+    ``add_user`` gives an account unless told otherwise), so that no row of his holds one of
+    hers."""
+    account = add_user(
+        app,
+        BOB["user_name"],
+        email=BOB["email"],
+        first_name=BOB["first_name"],
+        last_name=BOB["last_name"],
+    )
     bob = AuthActions(app.test_client())
     log_in(bob, account)
     return bob

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.admin import directory
 from app.common import messages
@@ -53,19 +53,6 @@ ROUTES = [
 ]
 ALLOWED = {READ: {"staff", "admin"}, WRITE: {"admin"}}
 REFUSAL = {READ: messages.STAFF_ONLY, WRITE: messages.ADMIN_ONLY}
-
-
-def add_named(app, user_name, first_name, last_name, **fields):
-    """``add_user``'s account, with a first and a last name of its own for the search."""
-    account = add_user(app, user_name, **fields)
-    with app.app_context():
-        db.session.execute(
-            update(User)
-            .where(User.id == account.id)
-            .values(first_name=first_name, last_name=last_name)
-        )
-        db.session.commit()
-    return account
 
 
 def logged_in(app, user_name):
@@ -453,11 +440,11 @@ def test_of_two_admins_demoting_each_other_at_once_exactly_one_wins(live_server,
 @pytest.fixture
 def crowd(app, root):
     """Accounts that ``amber`` finds by each field, one it does not, in the order of their ids."""
-    add_named(app, "amber", "Ann", "Ames", email="a1@example.com")
-    add_named(app, "basil", "A", "B", role="staff", email="x.AMBER@example.com")
-    add_named(app, "cedar", "Amberlyn", "B", active=False)
-    add_named(app, "daisy", "A", "Vanamber", role="test")
-    add_named(app, "elmer", "Elm", "Tree")
+    add_user(app, "amber", first_name="Ann", last_name="Ames", email="a1@example.com")
+    add_user(app, "basil", first_name="A", last_name="B", role="staff", email="x.AMBER@example.com")
+    add_user(app, "cedar", first_name="Amberlyn", last_name="B", active=False)
+    add_user(app, "daisy", first_name="A", last_name="Vanamber", role="test")
+    add_user(app, "elmer", first_name="Elm", last_name="Tree")
     return root
 
 

@@ -69,15 +69,18 @@ def add_user(
     confirmed=False,
     role="user",
     active=True,
+    first_name=SIGNUP_FIELDS["first_name"],
+    last_name=SIGNUP_FIELDS["last_name"],
 ):
     """Write the account ``user_name`` (``<user_name>@example.com`` unless ``email`` is
-    given) straight into the app's database; its ``Account``."""
+    given; Alice Liddell unless named otherwise) straight into the app's database; its
+    ``Account``."""
     with app.app_context():
         user = User(
             user_name=user_name,
             email=email or f"{user_name.lower()}@example.com",
-            first_name=SIGNUP_FIELDS["first_name"],
-            last_name=SIGNUP_FIELDS["last_name"],
+            first_name=first_name,
+            last_name=last_name,
             role_code=constants.ROLE_BY_NAME[role],
             email_confirmed_at=utcnow() if confirmed else None,
             is_active=active,
