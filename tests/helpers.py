@@ -1,5 +1,6 @@
 """Constants and assertion helpers shared by the test modules."""
 
+import json
 import re
 import time
 from pathlib import Path
@@ -32,6 +33,22 @@ SIGNUP_FIELDS = {
     "password": PASSWORD,
     "confirm": PASSWORD,
 }
+
+
+def json_of_size(size, **fields):
+    """A JSON object of exactly ``size`` bytes: ``fields`` plus a ``pad`` field, which no form
+    declares."""
+    body = {**fields, "pad": ""}
+    missing = size - len(json.dumps(body).encode())
+    assert missing >= 0
+    return json.dumps({**body, "pad": "x" * missing}).encode()
+
+
+def form_of_size(size, **fields):
+    """An urlencoded form of exactly ``size`` bytes: ``fields`` plus a ``pad`` field."""
+    body = "&".join(f"{name}={value}" for name, value in {**fields, "pad": ""}.items())
+    assert len(body) <= size
+    return (body + "x" * (size - len(body))).encode()
 
 
 class AuthActions:
