@@ -1,7 +1,10 @@
 """manage.py's commands (initdb, shell, createuser, runserver, db upgrade) and run.py.
 
 Most run through ``app.test_cli_runner()``; where the real entry point matters (a piped
-shell, a server, Alembic's own command line) they run as ``python manage.py`` does.
+shell, a server, Alembic's own command line) they run as ``python manage.py`` does. Of the
+migration tests, the step that each is about (an upgrade from a given revision, a refusal, a
+downgrade) runs as ``python manage.py db`` once per scenario; the steps that only bring a
+database to a revision run the same ``db`` command in this process (``manage_in_process``).
 """
 
 import ipaddress
@@ -22,6 +25,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy import inspect, select, update
 from sqlalchemy.pool import NullPool
 
+from app import create_app
 from app.common import messages
 from app.common.time import utcnow
 from app.config import Config
@@ -95,6 +99,24 @@ def manage(database_url, *args, stdin=None, **extra):
         timeout=TIMEOUT,
         check=False,
     )
+
+
+def manage_in_process(database_url, *args):
+    """``python manage.py ARGS`` without the new interpreter: the same Click command, run in
+    this process on an app of its own made by ``create_app`` on ``database_url``, as manage.py
+    makes one. A CompletedProcess, as ``manage`` returns: the exit status, stdout and stderr
+    (Alembic's and Flask-Migrate's log lines included). An exception the command lets through
+    is raised, where manage.py would print its traceback and exit 1."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    try:
+        result = app.test_cli_runner().invoke(args=list(args))
+    finally:
+        app.extensions["mail_sender"].stop()
+        with app.app_context():
+            db.engine.dispose()
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def shell_output(stdout):
@@ -551,7 +573,7 @@ def test_db_upgrade_brings_empty_database_to_head(app, empty_database):
 
 
 def test_db_upgrade_from_first_revision_keeps_rows(app, empty_database):
-    assert manage(empty_database, "db", "upgrade", FIRST_REVISION).returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade", FIRST_REVISION).returncode == 0
     insert_tutorial_rows(empty_database)
 
     result = manage(empty_database, "db", "upgrade")
@@ -576,7 +598,7 @@ def test_db_upgrade_adopts_the_tutorials_own_database(app, empty_database):
     run_on(empty_database, TUTORIAL_METADATA.create_all)
     insert_tutorial_rows(empty_database)
 
-    result = manage(empty_database, "db", "upgrade")
+    result = manage_in_process(empty_database, "db", "upgrade")
     assert result.returncode == 0, result.stderr
     assert revision(empty_database) == HEAD
     assert schema_differences(app) == []
@@ -584,6 +606,7 @@ def test_db_upgrade_adopts_the_tutorials_own_database(app, empty_database):
 
 
 PRE_VERSIONS = "0003_account_trail"
+CREDENTIAL_VERSIONS = "0004_credential_version"
 SHARP_S_EMAIL = "Stra\u00dfe@example.com"
 
 
@@ -612,7 +635,7 @@ def user_row(database_url):
 
 
 def test_db_upgrade_to_credential_versions_rekeys_emails(app, empty_database):
-    assert manage(empty_database, "db", "upgrade", PRE_VERSIONS).returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade", PRE_VERSIONS).returncode == 0
     run_on(empty_database, insert_user_at_0003)
     result = manage(empty_database, "db", "upgrade")
     assert result.returncode == 0, result.stderr
@@ -626,9 +649,9 @@ def test_db_upgrade_to_credential_versions_rekeys_emails(app, empty_database):
 
 
 def test_db_downgrade_from_credential_versions_case_folds_again(app, empty_database):
-    assert manage(empty_database, "db", "upgrade", PRE_VERSIONS).returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade", PRE_VERSIONS).returncode == 0
     run_on(empty_database, insert_user_at_0003)
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
     result = manage(empty_database, "db", "downgrade", PRE_VERSIONS)
     assert result.returncode == 0, result.stderr
     query = sa.text('SELECT email_key FROM "user"')
@@ -637,30 +660,35 @@ def test_db_downgrade_from_credential_versions_case_folds_again(app, empty_datab
     )
 
 
+# The refusal runs as the operator runs it for one clash, in this process for the other.
 @pytest.mark.parametrize(
-    ("rows", "named"),
+    ("rows", "named", "upgrade"),
     [
-        (
+        pytest.param(
             [
                 (1, "Sam", "Chuang", "Sam", "sam1@example.com", "2015-01-01 00:00:00", 2),
                 (2, "Sam", "Other", "sam", "sam2@example.com", "2015-01-01 00:00:00", 2),
             ],
             "user_name: id 1 'Sam', id 2 'sam'",
+            manage,
+            id="user_name",
         ),
-        (
+        pytest.param(
             [
                 (1, "Sam", "Chuang", "sam1", "Sam@example.com", "2015-01-01 00:00:00", 2),
                 (2, "Sam", "Other", "sam2", "sam@Example.com", "2015-01-01 00:00:00", 2),
             ],
             "email: id 1 'Sam@example.com', id 2 'sam@Example.com'",
+            manage_in_process,
+            id="email",
         ),
     ],
 )
-def test_db_upgrade_refuses_duplicates_ignoring_case(app, empty_database, rows, named):
-    assert manage(empty_database, "db", "upgrade", FIRST_REVISION).returncode == 0
+def test_db_upgrade_refuses_duplicates_ignoring_case(app, empty_database, rows, named, upgrade):
+    assert manage_in_process(empty_database, "db", "upgrade", FIRST_REVISION).returncode == 0
     insert_tutorial_rows(empty_database, rows)
 
-    result = manage(empty_database, "db", "upgrade")
+    result = upgrade(empty_database, "db", "upgrade")
     assert result.returncode != 0
     assert named in result.stderr
     assert revision(empty_database) == FIRST_REVISION
@@ -844,7 +872,7 @@ def test_initdb_sends_the_sample_user_nothing(mail_app, smtp_server):
 def test_db_upgrade_to_reauthentication_dates_each_session_s_proof_at_its_start(
     app, empty_database
 ):
-    assert manage(empty_database, "db", "upgrade", "0004_credential_version").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade", CREDENTIAL_VERSIONS).returncode == 0
     run_on(empty_database, insert_user_at_0003)
     result = manage(empty_database, "db", "upgrade")
     assert result.returncode == 0, result.stderr
@@ -853,45 +881,45 @@ def test_db_upgrade_to_reauthentication_dates_each_session_s_proof_at_its_start(
         empty_database, lambda connection: connection.execute(query).all()
     )
     assert verified_at == created_at
-    result = manage(empty_database, "db", "downgrade", "0005_mail")
+    result = manage_in_process(empty_database, "db", "downgrade", "0005_mail")
     assert result.returncode == 0, result.stderr
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
 
 
 def test_db_upgrade_to_mail_leaves_every_account_unconfirmed_and_downgrades(app, empty_database):
-    assert manage(empty_database, "db", "upgrade", "0004_credential_version").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade", CREDENTIAL_VERSIONS).returncode == 0
     run_on(empty_database, insert_user_at_0003)
-    result = manage(empty_database, "db", "upgrade")
+    result = manage_in_process(empty_database, "db", "upgrade")
     assert result.returncode == 0, result.stderr
     query = sa.text('SELECT email_confirmed_at FROM "user"')
     assert run_on(empty_database, lambda connection: connection.execute(query).all()) == [(None,)]
     assert schema_differences(app) == []
-    result = manage(empty_database, "db", "downgrade", "0004_credential_version")
+    result = manage_in_process(empty_database, "db", "downgrade", CREDENTIAL_VERSIONS)
     assert result.returncode == 0, result.stderr
     mail_tables = {"account_token", "outbox"}
     later = mail_tables | SECOND_FACTOR_TABLES | PASSKEY_TABLES | SEALED_KEY_TABLES
     assert tables(empty_database) == HEAD_TABLES - later
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
 
 
 def test_db_upgrade_to_second_factor_matches_the_models_and_downgrades(app, empty_database):
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
     assert schema_differences(app) == []
-    result = manage(empty_database, "db", "downgrade", "0006_reauthentication")
+    result = manage_in_process(empty_database, "db", "downgrade", "0006_reauthentication")
     assert result.returncode == 0, result.stderr
     later = SECOND_FACTOR_TABLES | PASSKEY_TABLES | SEALED_KEY_TABLES
     assert tables(empty_database) == HEAD_TABLES - later
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
     assert tables(empty_database) == HEAD_TABLES
 
 
 def test_db_upgrade_to_passkeys_matches_the_models_and_downgrades(app, empty_database):
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
     assert schema_differences(app) == []
-    result = manage(empty_database, "db", "downgrade", "0007_second_factor")
+    result = manage_in_process(empty_database, "db", "downgrade", "0007_second_factor")
     assert result.returncode == 0, result.stderr
     assert tables(empty_database) == HEAD_TABLES - PASSKEY_TABLES - SEALED_KEY_TABLES
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
 
 
 def _user_ids(connection):
@@ -905,9 +933,9 @@ def _user_table_sql(connection):
 
 @pytest.mark.sqlite
 def test_db_upgrade_to_hardening_keeps_rows_and_never_reuses_a_user_id(app, empty_database):
-    assert manage(empty_database, "db", "upgrade", "0004_credential_version").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade", CREDENTIAL_VERSIONS).returncode == 0
     run_on(empty_database, insert_user_at_0003)
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
     assert schema_differences(app) == []
     assert "AUTOINCREMENT" in run_on(empty_database, _user_table_sql)
     # The session of the user survived the table's copy: no cascade ran.
@@ -932,23 +960,23 @@ def test_db_upgrade_to_hardening_keeps_rows_and_never_reuses_a_user_id(app, empt
     assert created.exit_code == 0, created.output
     assert run_on(empty_database, _user_ids) == [1, 2, 4]
 
-    result = manage(empty_database, "db", "downgrade", "0009_disabled_accounts")
+    result = manage_in_process(empty_database, "db", "downgrade", "0009_disabled_accounts")
     assert result.returncode == 0, result.stderr
     assert "AUTOINCREMENT" not in run_on(empty_database, _user_table_sql)
     assert tables(empty_database) == HEAD_TABLES - SEALED_KEY_TABLES
     assert run_on(empty_database, _user_ids) == [1, 2, 4]
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
 
 
 def test_db_upgrade_to_hardening_matches_the_models_and_downgrades(app, empty_database):
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
     assert schema_differences(app) == []
-    result = manage(empty_database, "db", "downgrade", "0009_disabled_accounts")
+    result = manage_in_process(empty_database, "db", "downgrade", "0009_disabled_accounts")
     assert result.returncode == 0, result.stderr
     assert tables(empty_database) == HEAD_TABLES - SEALED_KEY_TABLES
     outbox = run_on(empty_database, lambda connection: inspect(connection).get_columns("outbox"))
     assert "details" not in {column["name"] for column in outbox}
-    assert manage(empty_database, "db", "upgrade").returncode == 0
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
     assert tables(empty_database) == HEAD_TABLES
 
 

@@ -1,10 +1,16 @@
 """``db upgrade`` on the database the tutorial itself made, and its users' old passwords.
 
-Each test builds the database that the tutorial's ``initdb`` created, from
+The tests build the database that the tutorial's ``initdb`` created, from
 ``tests/fixtures/tutorial-schema.sql`` (the schema the tutorial's SQLite database holds, kept in
 the repository so that a clone anywhere can run the suite): on SQLite that file as it stands; with
 ``TEST_DATABASE=postgresql``, the same DDL translated, in a fresh database of the test's own on
-the server at ``TEST_DATABASE_URL``. The upgrade runs as an operator runs it.
+the server at ``TEST_DATABASE_URL``.
+
+The upgrade runs as an operator runs it, ``python manage.py db upgrade``, in the tests about the
+upgrade and once per scenario. The tests of the upgraded database (``upgraded_db``) each get a
+copy of one that the operator's command upgraded once per run (per pytest-xdist worker); the
+tests that only need an upgrade done run the same command in this process
+(``upgrade_in_process``).
 """
 
 import os
@@ -38,6 +44,7 @@ from tests.test_commands import (
     FIRST_REVISION,
     HEAD,
     TUTORIAL_HASH,
+    manage_in_process,
     schema_differences,
     shell_output,
 )
@@ -211,38 +218,26 @@ class SqliteDatabase(Database):
         with closing(sqlite3.connect(self.path)) as connection:
             return super().dump(), list(connection.iterdump())
 
-    def fill_from(self, other):
-        """Make this database a copy of ``other``, which nothing is connected to."""
-        shutil.copy(other.path, self.path)
-
     def drop(self):
         pass
 
 
 class PostgresqlDatabase(Database):
-    def __init__(self, server_url):
+    def __init__(self, server_url, template=None):
+        """A new database, empty or a copy of the database named ``template``."""
         self.name = f"tutorial_{secrets.token_hex(6)}"
         self._server = create_engine(
             database_url(server_url), isolation_level="AUTOCOMMIT", poolclass=NullPool
         )
-        self._create()
-        self.url = make_url(server_url).set(database=self.name).render_as_string(False)
-
-    def _create(self, template=None):
         copy = f' TEMPLATE "{template}"' if template else ""
         with self._server.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"{copy}')
             # Not UTC: the upgrade must read the tutorial's naive times as UTC all the same.
-            # (A setting of the database, which a copy does not inherit.)
+            # A copy does not inherit its template's settings: each database is given it.
             connection.exec_driver_sql(
                 f"ALTER DATABASE \"{self.name}\" SET timezone TO 'America/New_York'"
             )
-
-    def fill_from(self, other):
-        """Make this database a copy of ``other``, which nothing is connected to."""
-        with self._server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE "{self.name}" WITH (FORCE)')
-        self._create(template=other.name)
+        self.url = make_url(server_url).set(database=self.name).render_as_string(False)
 
     def create_tutorial_schema(self):
         with self.begin() as connection:
@@ -303,23 +298,43 @@ def manage(database, *args, stdin=None):
 
 
 def upgrade(database, *revision):
+    """``python manage.py db upgrade [REVISION]``, as an operator runs it."""
     return manage(database, "db", "upgrade", *revision)
 
 
-def empty_database(engine, folder):
-    """An empty database on ``engine``: a file in ``folder``, or one on the PostgreSQL server."""
+def upgrade_in_process(database, *revision):
+    """The same ``db upgrade`` command, run in this process (``manage_in_process``)."""
+    return manage_in_process(database.url, "db", "upgrade", *revision)
+
+
+def server_url():
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.fail("TEST_DATABASE=postgresql needs TEST_DATABASE_URL", pytrace=False)
+    return url
+
+
+def new_database(engine, path, template=None):
+    """An empty database on ``engine`` (a file at ``path`` on SQLite), or a copy of
+    ``template``."""
     if engine == "postgresql":
-        server_url = os.environ.get("TEST_DATABASE_URL")
-        if not server_url:
-            pytest.fail("TEST_DATABASE=postgresql needs TEST_DATABASE_URL", pytrace=False)
-        return PostgresqlDatabase(server_url)
-    return SqliteDatabase(folder / "tutorial.db")
+        return PostgresqlDatabase(server_url(), template and template.name)
+    database = SqliteDatabase(path)
+    if template is not None:
+        shutil.copy(template.path, path)
+    return database
+
+
+def fill_as_the_tutorial_did(database):
+    """The tutorial's schema, holding TUTORIAL_USERS, as the tutorial's initdb made them."""
+    database.create_tutorial_schema()
+    database.insert("user", user_rows(database, TUTORIAL_USERS))
 
 
 @pytest.fixture(params=[ENGINE])
 def fresh_db(request, tmp_path):
     """An empty database of its own on this run's engine, dropped afterwards."""
-    database = empty_database(request.param, tmp_path)
+    database = new_database(request.param, tmp_path / "tutorial.db")
     yield database
     database.drop()
 
@@ -327,43 +342,45 @@ def fresh_db(request, tmp_path):
 @pytest.fixture
 def tutorial_db(fresh_db):
     """The database the tutorial's initdb made, holding TUTORIAL_USERS."""
-    fill_with_tutorial_users(fresh_db)
+    fill_as_the_tutorial_did(fresh_db)
     return fresh_db
-
-
-def fill_with_tutorial_users(database):
-    """What the tutorial's initdb made: its schema, holding TUTORIAL_USERS."""
-    database.create_tutorial_schema()
-    database.insert("user", user_rows(database, TUTORIAL_USERS))
 
 
 @pytest.fixture(scope="session")
 def upgraded_template(tmp_path_factory):
-    """The tutorial's database upgraded by the operator's command, once per run (and worker):
-    the tests of what an upgraded database holds and does each start from a copy. The tests
-    of the command itself run it on a database of their own."""
-    database = empty_database(ENGINE, tmp_path_factory.mktemp("tutorial"))
-    fill_with_tutorial_users(database)
-    result = upgrade(database)
-    assert result.returncode == 0, result.stderr
+    """The database the tutorial's initdb made, upgraded by the operator's command: once per
+    run (per pytest-xdist worker), for ``upgraded_db`` to copy; dropped at the end."""
+    path = tmp_path_factory.mktemp("tutorial") / "upgraded.db"
+    database = new_database(ENGINE, path)
+    try:
+        fill_as_the_tutorial_did(database)
+        result = upgrade(database)
+        assert result.returncode == 0, result.stderr
+        yield database
+    finally:
+        database.drop()
+
+
+@pytest.fixture(params=[ENGINE])
+def upgraded_db(request, upgraded_template, tmp_path):
+    """The tutorial's database after ``db upgrade``: this test's own copy of
+    ``upgraded_template`` (a file copy, or ``CREATE DATABASE ... TEMPLATE``), dropped
+    afterwards."""
+    database = new_database(request.param, tmp_path / "tutorial.db", upgraded_template)
     yield database
     database.drop()
 
 
 @pytest.fixture
-def upgraded_db(fresh_db, upgraded_template):
-    """This test's database: a copy of the tutorial's, upgraded by the operator's command."""
-    fresh_db.fill_from(upgraded_template)
-    return fresh_db
-
-
-@pytest.fixture
-def app_on(fresh_db):
-    """``app_on(**overrides)``: an app on this test's database, throttling off."""
+def app_on(request):
+    """``app_on(**overrides)``: an app on this test's database (its ``upgraded_db``, or else
+    its ``fresh_db``), throttling off."""
+    name = "upgraded_db" if "upgraded_db" in request.fixturenames else "fresh_db"
+    database = request.getfixturevalue(name)
     apps = []
 
     def build(**overrides):
-        config = {"SQLALCHEMY_DATABASE_URI": fresh_db.url, "RATELIMIT_ENABLED": False}
+        config = {"SQLALCHEMY_DATABASE_URI": database.url, "RATELIMIT_ENABLED": False}
         apps.append(create_app({**config, **overrides}))
         return apps[-1]
 
@@ -502,7 +519,7 @@ def session_row(database):
 
 @pytest.mark.parametrize("start", [FIRST_REVISION, SECOND_REVISION])
 def test_upgrade_from_an_earlier_revision_keeps_the_data(fresh_db, app_on, start):
-    result = upgrade(fresh_db, start)
+    result = upgrade_in_process(fresh_db, start)
     assert result.returncode == 0, result.stderr
     at_second = start == SECOND_REVISION
     fresh_db.insert("user", user_rows(fresh_db, TUTORIAL_USERS, keys=at_second))
@@ -529,15 +546,19 @@ def clashing(id, user_name, email):
     )
 
 
+# Each clash with how its test runs the upgrade: as an operator does for the clash in both
+# columns, in this process for the others.
 CLASHES = [
     pytest.param(
         [clashing(10, "SPChuang", "sam.other@example.com")],
         ["  user_name: id 1 'spchuang', id 10 'SPChuang'"],
+        upgrade_in_process,
         id="user_name",
     ),
     pytest.param(
         [clashing(10, "samother", "TEST@gmail.com")],
         ["  email: id 1 'test@gmail.com', id 10 'TEST@gmail.com'"],
+        upgrade_in_process,
         id="email",
     ),
     pytest.param(
@@ -549,17 +570,20 @@ CLASHES = [
             "  user_name: id 7 'tester7', id 10 'Tester7', id 11 'TESTER7'",
             "  email: id 4 'BOB@EXAMPLE.ORG', id 11 'bob@example.org'",
         ],
+        upgrade,
         id="both",
     ),
 ]
 
 
-@pytest.mark.parametrize(("clash", "report"), CLASHES)
-def test_upgrade_refuses_values_equal_but_for_case_and_changes_nothing(tutorial_db, clash, report):
+@pytest.mark.parametrize(("clash", "report", "run_upgrade"), CLASHES)
+def test_upgrade_refuses_values_equal_but_for_case_and_changes_nothing(
+    tutorial_db, clash, report, run_upgrade
+):
     tutorial_db.insert("user", user_rows(tutorial_db, clash))
     before = tutorial_db.dump()
 
-    result = upgrade(tutorial_db)
+    result = run_upgrade(tutorial_db)
     assert result.returncode != 0
     assert "Nothing was changed. User names and emails must now be unique ignoring letter case" in (
         result.stderr
@@ -572,12 +596,12 @@ def test_upgrade_refuses_values_equal_but_for_case_and_changes_nothing(tutorial_
     assert tutorial_db.tables() == {"user"}
 
 
-@pytest.mark.parametrize(("clash", "report"), CLASHES)
+@pytest.mark.parametrize(("clash", "report", "run_upgrade"), CLASHES)
 def test_upgrade_succeeds_once_the_clash_is_resolved_as_the_report_says(
-    tutorial_db, app_on, clash, report
+    tutorial_db, app_on, clash, report, run_upgrade
 ):
     tutorial_db.insert("user", user_rows(tutorial_db, clash))
-    result = upgrade(tutorial_db)
+    result = run_upgrade(tutorial_db)
     fixes = re.findall(r'UPDATE "user" SET [^;]+;', result.stderr)
     # One statement for each row but the first of each group, and for no other row.
     later_rows = [int(id) for line in report for id in re.findall(r"id (\d+)", line)[1:]]
@@ -585,7 +609,7 @@ def test_upgrade_succeeds_once_the_clash_is_resolved_as_the_report_says(
     for fix in fixes:
         tutorial_db.execute(fix)
 
-    result = upgrade(tutorial_db)
+    result = run_upgrade(tutorial_db)
     assert result.returncode == 0, result.stderr
     assert tutorial_db.revision() == HEAD
     users = stored_users(app_on())
@@ -594,11 +618,14 @@ def test_upgrade_succeeds_once_the_clash_is_resolved_as_the_report_says(
     assert set(users) == set(BY_ID) | {user.id for user in clash}
 
 
+# Each table with how its test runs the upgrade: as an operator does for the first, in this
+# process for the others.
 OTHER_SHAPES = [
     pytest.param(
         'CREATE TABLE "user" (id INTEGER PRIMARY KEY, name VARCHAR(80), mail VARCHAR(120));'
         "INSERT INTO \"user\" VALUES (1, 'sam', 'sam@example.com');",
         "its columns are id, mail, name",
+        upgrade,
         id="other columns",
     ),
     pytest.param(
@@ -609,6 +636,7 @@ OTHER_SHAPES = [
         "'2015-01-01 00:00:00', 'x', 2, '555');",
         "its columns are created_on, email, first_name, id, last_name, password, phone, role_code,"
         " user_name",
+        upgrade_in_process,
         id="a column more",
     ),
     pytest.param(
@@ -618,18 +646,19 @@ OTHER_SHAPES = [
         "INSERT INTO \"user\" VALUES (1, 'Sam', 'C', 'sam', 's@example.com', "
         "'2015-01-01 00:00:00', 'x');",
         "its columns are created_on, email, first_name, id, last_name, password, user_name",
+        upgrade_in_process,
         id="a column less",
     ),
 ]
 
 
-@pytest.mark.parametrize(("script", "named"), OTHER_SHAPES)
-def test_upgrade_refuses_a_user_table_of_another_shape(fresh_db, script, named):
+@pytest.mark.parametrize(("script", "named", "run_upgrade"), OTHER_SHAPES)
+def test_upgrade_refuses_a_user_table_of_another_shape(fresh_db, script, named, run_upgrade):
     for statement in script.split(";")[:-1]:
         fresh_db.execute(statement)
     before = fresh_db.dump()
 
-    result = upgrade(fresh_db)
+    result = run_upgrade(fresh_db)
     assert result.returncode != 0
     assert 'Nothing was changed. The database has a table "user" that is not the tutorial\'s' in (
         result.stderr
@@ -735,7 +764,7 @@ def test_a_malformed_legacy_hash_is_a_wrong_password(fresh_db, app_on, stored):
     fresh_db.create_tutorial_schema()
     fresh_db.insert("user", user_rows(fresh_db, [SPCHUANG]))
     fresh_db.execute('UPDATE "user" SET password = :stored', {"stored": stored})
-    assert upgrade(fresh_db).returncode == 0
+    assert upgrade_in_process(fresh_db).returncode == 0
     app = app_on()
     response = AuthActions(app.test_client()).login("spchuang", "123456")
     assert_error(response, 401, messages.INVALID_CREDENTIALS)
