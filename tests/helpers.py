@@ -51,6 +51,18 @@ def form_of_size(size, **fields):
     return (body + "x" * (size - len(body))).encode()
 
 
+# A signup body with fields no form declares, some of them ones an attacker would want stored.
+SIGNUP_WITH_UNDECLARED_FIELDS = {
+    **SIGNUP_FIELDS,
+    "id": 999,
+    "role": "admin",
+    "role_code": 0,
+    "created_on": "2000-01-01T00:00:00Z",
+    "nested": {"deep": [1, 2, None]},
+    "csrf_token": None,
+}
+
+
 class AuthActions:
     """Signs up, logs in and out the way the page does: form posts with the CSRF header."""
 
