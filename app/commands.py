@@ -11,7 +11,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import MetaData
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 from werkzeug.serving import run_simple
 
 from app import models, schema
@@ -19,6 +18,7 @@ from app.accounts import service as accounts
 from app.accounts.checks import require_strong_password
 from app.admin import commands as admin_commands
 from app.common import messages
+from app.common.refusals import Refusal
 from app.extensions import db
 from app.mail import outbox
 from app.mail.sender import EXTENSION as MAIL_SENDER
@@ -115,8 +115,8 @@ def initdb(sample_password, drop, yes):
     form = _signup_form(SAMPLE_USER, sample_password or _random_sample_password())
     try:
         require_strong_password(form)
-    except HTTPException as refusal:
-        _fail(_field_lines(refusal.fields))
+    except Refusal as refusal:
+        _fail(_field_lines(refusal.fields) or refusal.message)
     if drop:
         _drop_everything()
         click.echo("Dropped every table.")
@@ -151,8 +151,8 @@ def createuser(user_name, email, first_name, last_name, role, password_stdin):
     form = _signup_form({**names, "email": email}, password)
     try:
         user = accounts.create_account(form, constants.ROLE_BY_NAME[role])
-    except HTTPException as refusal:
-        _fail(_field_lines(_taken_as_typed(getattr(refusal, "fields", {}), form)))
+    except Refusal as refusal:
+        _fail(_field_lines(_taken_as_typed(refusal.fields, form)) or refusal.message)
     click.echo(f"Created user {user.user_name} <{user.email}> with role {role}.")
 
 

@@ -7,8 +7,6 @@ used: only then, checked again for uniqueness, does the account take the new add
 
 from functools import partial
 
-from flask import abort
-
 from app.accounts import mailings, tokens
 from app.accounts.checks import (
     confirmed_by_token,
@@ -17,8 +15,8 @@ from app.accounts.checks import (
     redeemed_token,
     unique_keys,
 )
-from app.api.responses import FieldErrors, Refusal
 from app.common import messages
+from app.common.refusals import FieldErrors, Refusal
 from app.common.time import utcnow
 from app.extensions import db
 from app.security import throttle
@@ -53,7 +51,7 @@ def resend_confirmation(user):
     """Send ``user`` a new confirmation link; the older ones stop working."""
     if user.email_confirmed_at is not None:
         db.session.rollback()
-        abort(409, messages.EMAIL_ALREADY_CONFIRMED)
+        raise Refusal(409, messages.EMAIL_ALREADY_CONFIRMED)
     mailings.send_confirmation(user)
     db.session.commit()
     security_event(CONFIRMATION_SENT, user=user)
@@ -83,7 +81,7 @@ def request_email_change(user, form):
     # A wrong password is a failed login, counted for both names of the account.
     if not password_checked(throttle.account_keys(user), check, user=user):
         security_event(EMAIL_CHANGE_FAILED, user=user)
-        abort(403, messages.WRONG_CURRENT_PASSWORD)
+        raise Refusal(403, messages.WRONG_CURRENT_PASSWORD)
     if email_key(new_email) == user.email_key:
         raise FieldErrors({"email": [messages.EMAIL_UNCHANGED]})
     if User.is_email_taken(new_email):

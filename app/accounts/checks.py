@@ -3,13 +3,12 @@ their throttles, the password rule, tokens from links, and unique names and addr
 
 from contextlib import contextmanager
 
-from flask import abort
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import tokens
-from app.api.responses import FieldErrors
 from app.common import messages
+from app.common.refusals import FieldErrors, Refusal, taken
 from app.extensions import db
 from app.security import throttle
 from app.security.events import TOKEN_REFUSED, security_event
@@ -53,14 +52,14 @@ def require_strong_password(form):
 
 
 def email_conflict():
-    return FieldErrors({"email": [messages.EMAIL_TAKEN]}, messages.CONFLICT, code=409)
+    return taken({"email": [messages.EMAIL_TAKEN]})
 
 
 def conflict_from(exc: IntegrityError):
     """The 409 for a unique key that a racing insert won, or None for any other violation."""
     text = str(exc.orig)
     fields = {field: [msg] for key, (field, msg) in CONFLICT_FIELDS.items() if key in text}
-    return FieldErrors(fields, messages.CONFLICT, code=409) if fields else None
+    return taken(fields) if fields else None
 
 
 @contextmanager
@@ -80,7 +79,7 @@ def refuse_token(purpose):
     """The one 400 of every token that is not good, whatever is wrong with it."""
     db.session.rollback()
     security_event(TOKEN_REFUSED, purpose=purpose)
-    abort(400, messages.INVALID_TOKEN)
+    raise Refusal(400, messages.INVALID_TOKEN)
 
 
 def _session_user_id():

@@ -9,15 +9,14 @@ outbox forgets the address once it is sent (``app.mail.outbox``). An owner's
 own deletion (``delete_own``) needs their password too, and ends their cookie.
 """
 
-from flask import abort
 from sqlalchemy import delete, select
 
 from app.accounts import mailings
 from app.accounts.reauthentication import identity_proved
 from app.accounts.tokens import AccountToken
 from app.admin import guard
-from app.api.responses import FieldErrors, Refusal
 from app.common import messages
+from app.common.refusals import FieldErrors, Refusal, conflict
 from app.extensions import db
 from app.mail.outbox import OutboxMessage
 from app.mfa.models import PendingLogin, RecoveryCode, TotpCredential
@@ -86,10 +85,10 @@ def delete_own(user, password=None) -> str:
         # Counted like a login, for both names: a stolen cookie cannot guess its way through.
         if not identity_proved(user, password):
             security_event(REAUTHENTICATION_FAILED, user=user)
-            abort(403, messages.WRONG_CURRENT_PASSWORD)
+            raise Refusal(403, messages.WRONG_CURRENT_PASSWORD)
     user_id = user.id
     if not delete_account(user):
-        raise Refusal(409, messages.LAST_ADMIN, "Conflict")
+        raise conflict(messages.LAST_ADMIN)
     token = cookie.end()
     # Nothing personal outlives the account, not even in the log: the id alone.
     security_event(ACCOUNT_DELETED, user_id=user_id)

@@ -1,10 +1,10 @@
 """The end of every login, whatever proved who it is: the trail, the session, the event."""
 
-from flask import abort, current_app
+from flask import current_app
 
 from app.accounts import addresses
-from app.api.responses import Refusal
 from app.common import messages
+from app.common.refusals import Refusal
 from app.extensions import db
 from app.security.client import client_ip
 from app.security.events import LOGIN_DISABLED, LOGIN_FAILED, LOGIN_OK, security_event
@@ -33,7 +33,7 @@ def finish_login(user, remember, new_hash=None, method=PASSWORD) -> str:
     if not user.record_login(client_ip(), new_hash):
         db.session.rollback()
         security_event(LOGIN_FAILED, user=user, reason="password_changed")
-        abort(401, messages.INVALID_CREDENTIALS)
+        raise Refusal(401, messages.INVALID_CREDENTIALS)
     token = cookie.start(user, remember)
     details = {} if method == PASSWORD else {"method": method}
     security_event(LOGIN_OK, user=user, remember=remember, **details)

@@ -7,13 +7,11 @@ would still open the account (or lock its owner out) once the owner took it over
 password reset, which confirms the address (account pre-hijacking).
 """
 
-from flask import abort
-
 from app.accounts import mailings
 from app.accounts.reauthentication import identity_proved
 from app.accounts.second_factor import TOTP, WEBAUTHN, methods_of
-from app.api.responses import FieldErrors, Refusal
 from app.common import messages
+from app.common.refusals import FieldErrors, Refusal, conflict
 from app.extensions import db
 from app.mfa import pending, recovery_codes, totp
 from app.passkeys import store as passkey_store
@@ -52,7 +50,7 @@ def require_confirmed_address(user):
 def _refuse_unless(condition, message):
     if not condition:
         db.session.rollback()
-        raise Refusal(409, message, "Conflict")
+        raise conflict(message)
 
 
 def begin_totp_setup(user) -> dict:
@@ -85,7 +83,7 @@ def disable_totp(user, password=None, code=None):
     _refuse_unless(totp.enabled(user.id), messages.TOTP_NOT_ON)
     if not identity_proved(user, password, code):
         security_event(TOTP_DISABLE_FAILED, user=user)
-        abort(403, messages.WRONG_CODE_OR_PASSWORD)
+        raise Refusal(403, messages.WRONG_CODE_OR_PASSWORD)
     totp.remove(user.id)
     # The recovery codes stand in for the passkeys too, while there are any.
     if not methods_of(user):

@@ -10,14 +10,14 @@ counts: a passkey cannot be guessed, and someone who only knows a user name must
 to lock its owner out of them.
 """
 
-from flask import abort, current_app
+from flask import current_app
 
 from app.accounts import mailings, second_factor
 from app.accounts.logins import admit, finish_login
 from app.accounts.mfa import require_confirmed_address
 from app.accounts.reauthentication import proved_now
-from app.api.responses import Refusal
 from app.common import messages
+from app.common.refusals import Refusal, conflict, not_logged_in
 from app.extensions import db
 from app.mfa import recovery_codes
 from app.passkeys import challenges, relying_party, store
@@ -88,7 +88,7 @@ def _refuse_a_passkey_more(user):
     """The 409 of an account that holds ``PASSKEY_MAX_PER_ACCOUNT`` passkeys already."""
     if store.count(user.id) >= current_app.config["PASSKEY_MAX_PER_ACCOUNT"]:
         db.session.rollback()
-        raise Refusal(409, messages.PASSKEY_LIMIT_REACHED, "Conflict")
+        raise conflict(messages.PASSKEY_LIMIT_REACHED)
 
 
 def begin_registration(user) -> dict:
@@ -116,7 +116,7 @@ def finish_registration(user, credential, name) -> dict:
     # other, so neither can pass the cap on the other's count (SQLite: the one writer).
     if not user.hold_if_current():
         db.session.rollback()
-        abort(401, messages.NOT_LOGGED_IN)
+        raise not_logged_in()
     _refuse_a_passkey_more(user)
     first_factor = not second_factor.methods_of(user)
     if store.by_credential_id(new.credential_id) is not None:
@@ -135,7 +135,7 @@ def _found(user, public_id):
     passkey = store.find(user.id, public_id)
     if passkey is None:
         db.session.rollback()
-        abort(404, messages.PASSKEY_NOT_FOUND)
+        raise Refusal(404, messages.PASSKEY_NOT_FOUND)
     return passkey
 
 
@@ -153,10 +153,10 @@ def remove(user, public_id):
     passkey = _found(user, public_id)
     if not user.password and store.count(user.id) == 1:
         db.session.rollback()
-        raise Refusal(409, messages.PASSKEY_LAST_FACTOR, "Conflict")
+        raise conflict(messages.PASSKEY_LAST_FACTOR)
     if not store.remove(passkey):
         db.session.rollback()
-        abort(404, messages.PASSKEY_NOT_FOUND)
+        raise Refusal(404, messages.PASSKEY_NOT_FOUND)
     if not second_factor.methods_of(user):
         recovery_codes.remove_all(user.id)
     mailings.send_mfa_notice(user, PASSKEY_REMOVED, name=passkey.name)

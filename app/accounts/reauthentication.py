@@ -7,11 +7,9 @@ The time is kept on the server-side session record (``verified_at``), never in t
 
 from functools import partial
 
-from flask import abort
-
 from app.accounts.checks import code_checked, password_checked
-from app.api.responses import Refusal
 from app.common import messages
+from app.common.refusals import Refusal, not_logged_in
 from app.common.time import as_utc, utcnow
 from app.mfa import totp
 from app.security import throttle
@@ -47,7 +45,7 @@ def reauthenticate(user, password=None, code=None):
     session's proof of identity is now."""
     if not identity_proved(user, password, code):
         security_event(REAUTHENTICATION_FAILED, user=user)
-        abort(403, messages.MFA_CODE_WRONG if code else messages.WRONG_CURRENT_PASSWORD)
+        raise Refusal(403, messages.MFA_CODE_WRONG if code else messages.WRONG_CURRENT_PASSWORD)
     proved_now(user, method="code" if code else "password")
 
 
@@ -55,5 +53,5 @@ def proved_now(user, method):
     """Record, with the caller's changes, that the session's ``user`` just proved who they
     are by ``method``; a 401 when the session ended meanwhile."""
     if not store.mark_verified(cookie.current_record(), utcnow()):
-        abort(401, messages.NOT_LOGGED_IN)
+        raise not_logged_in()
     security_event(REAUTHENTICATED, user=user, method=method)

@@ -9,14 +9,13 @@ guessed, counts against neither. Too many wrong tries end the wait.
 
 from functools import partial
 
-from flask import abort
 from sqlalchemy import select
 
 from app.accounts import mailings
 from app.accounts.checks import code_checked
 from app.accounts.logins import finish_login
-from app.api.responses import Refusal
 from app.common import messages
+from app.common.refusals import Refusal
 from app.extensions import db
 from app.mfa import pending, recovery_codes, totp
 from app.passkeys import store as passkey_store
@@ -47,7 +46,7 @@ def begin(user, remember, new_hash=None) -> str:
     """Start ``user``'s login that waits for a second factor; the new CSRF token."""
     if new_hash is not None and not user.store_rehash(new_hash):
         db.session.rollback()
-        abort(401, messages.INVALID_CREDENTIALS)
+        raise Refusal(401, messages.INVALID_CREDENTIALS)
     token = pending.begin(user, remember)
     security_event(MFA_REQUIRED, user=user)
     return token
@@ -100,7 +99,7 @@ def finish(method, check_proof) -> tuple[User, str]:
             _end(messages.MFA_LOGIN_ENDED)
         if method == WEBAUTHN:
             raise Refusal(401, messages.PASSKEY_REFUSED, messages.PASSKEY_REFUSED_TYPE)
-        abort(401, messages.MFA_CODE_WRONG)
+        raise Refusal(401, messages.MFA_CODE_WRONG)
     # Only one request finishes a wait: a second one, racing with the same proof, finds it gone.
     if not pending.consume(record):
         db.session.rollback()

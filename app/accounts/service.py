@@ -10,13 +10,13 @@ messages a flow sends are queued in the transaction of the change they announce.
 from dataclasses import dataclass
 from functools import partial
 
-from flask import abort, current_app
+from flask import current_app
 
 from app.accounts import mailings, second_factor
 from app.accounts.checks import password_checked, require_strong_password, unique_keys
 from app.accounts.logins import admit, finish_login
-from app.api.responses import FieldErrors
 from app.common import messages
+from app.common.refusals import FieldErrors, Refusal, not_logged_in, taken
 from app.extensions import db
 from app.security import throttle
 from app.security.client import client_ip
@@ -54,7 +54,7 @@ def log_in(login, password, remember) -> Login:
     # count on a limit of their own (app.security.throttle), which bounds code guessing.
     if not password_checked(keys, check, login=login):
         security_event(LOGIN_FAILED, login=login)
-        abort(401, messages.INVALID_CREDENTIALS)
+        raise Refusal(401, messages.INVALID_CREDENTIALS)
     methods = second_factor.methods_of(user)
     admit(user)
     new_hash = passwords.hash(password) if passwords.needs_rehash(user.password) else None
@@ -89,12 +89,12 @@ def sign_up_to_confirm(form):
     """
     if User.is_user_name_taken(form.user_name.data):
         db.session.commit()
-        raise FieldErrors({"user_name": [messages.USER_NAME_TAKEN]}, messages.CONFLICT, code=409)
-    taken = User.is_email_taken(form.email.data)
+        raise taken({"user_name": [messages.USER_NAME_TAKEN]})
+    email_taken = User.is_email_taken(form.email.data)
     # End the read transaction: the password is scored next.
     db.session.commit()
     require_strong_password(form)
-    if taken:
+    if email_taken:
         # The hash a new account would cost.
         passwords.hash(form.password.data)
         _tell_owner(form.email.data)
@@ -146,15 +146,15 @@ def _register(user):
 def new_account(form, role=constants.USER) -> User:
     """The user of a validated signup form, added to the database session: refused first for a
     taken name or email (409), then for a weak password (422); hashed last."""
-    taken = {}
+    in_use = {}
     if User.is_user_name_taken(form.user_name.data):
-        taken["user_name"] = [messages.USER_NAME_TAKEN]
+        in_use["user_name"] = [messages.USER_NAME_TAKEN]
     if User.is_email_taken(form.email.data):
-        taken["email"] = [messages.EMAIL_TAKEN]
+        in_use["email"] = [messages.EMAIL_TAKEN]
     # End the read transaction: the password is scored next.
     db.session.commit()
-    if taken:
-        raise FieldErrors(taken, messages.CONFLICT, code=409)
+    if in_use:
+        raise taken(in_use)
     require_strong_password(form)
     return add_user(form.data, role)
 
@@ -179,14 +179,14 @@ def change_password(user, form) -> str:
     # A wrong current password is a failed login: it counts for both names of the account.
     if not password_checked(throttle.account_keys(user), check, user=user):
         security_event(PASSWORD_CHANGE_FAILED, user=user)
-        abort(403, messages.WRONG_CURRENT_PASSWORD)
+        raise Refusal(403, messages.WRONG_CURRENT_PASSWORD)
     # The two fields, compared as they are hashed: no hash needed to tell.
     if normalize(form.password.data) == normalize(form.current_password.data):
         raise FieldErrors({"password": [messages.PASSWORD_UNCHANGED]})
     require_strong_password(form)
     if not user.replace_password(passwords.hash(form.password.data)):
         db.session.rollback()
-        abort(401, messages.NOT_LOGGED_IN)
+        raise not_logged_in()
     mailings.send_password_changed(user)
     token = cookie.restart_alone(user, verified=True)
     security_event(PASSWORD_CHANGED, user=user)

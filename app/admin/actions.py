@@ -11,8 +11,8 @@ from sqlalchemy import update
 from app.accounts import mfa
 from app.accounts.deletion import delete_account
 from app.admin import guard
-from app.api.responses import Refusal
 from app.common import messages
+from app.common.refusals import conflict
 from app.extensions import db
 from app.mfa import pending
 from app.security import throttle
@@ -42,7 +42,7 @@ def actor_of(actor) -> dict:
 
 def _last_admin():
     db.session.rollback()
-    raise Refusal(409, messages.LAST_ADMIN, "Conflict")
+    raise conflict(messages.LAST_ADMIN)
 
 
 def _guarded_update(target, values) -> None:

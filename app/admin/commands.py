@@ -13,8 +13,8 @@ import click
 from flask.cli import AppGroup
 
 from app.admin import actions, directory
-from app.api.responses import Refusal
 from app.common import messages
+from app.common.refusals import Refusal
 from app.security import throttle
 from app.users import constants
 
@@ -66,7 +66,7 @@ def _change(login, action, said, *args, **words):
     try:
         action(user, *args, actor=None)
     except Refusal as refusal:
-        raise click.ClickException(refusal.description) from None
+        raise click.ClickException(refusal.message) from None
     click.echo(said.format(**before, **words))
 
 

@@ -8,10 +8,11 @@ kept in the cookie: a demoted admin's very next request is refused.
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user, login_required
 
 from app.common import messages
+from app.common.refusals import Refusal
 from app.security.events import ADMIN_REFUSED, security_event
 from app.users.constants import ADMIN, STAFF
 
@@ -44,7 +45,7 @@ def requires(access: Access):
                 security_event(
                     ADMIN_REFUSED, user=current_user, method=request.method, path=request.path
                 )
-                abort(403, access.refusal)
+                raise Refusal(403, access.refusal)
             return view(*args, **kwargs)
 
         return login_required(checked)

@@ -6,7 +6,7 @@ re-authentication window changes no one, and any other role hears of its role fi
 import re
 from functools import partial
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 from flask_login import current_user
 
 from app.admin import actions, directory
@@ -15,8 +15,9 @@ from app.admin.policy import READ, WRITE, requires
 from app.api import API_PREFIX
 from app.api.access import reauthenticated
 from app.api.payload import validated
-from app.api.responses import FieldErrors, success
+from app.api.responses import success
 from app.common import messages
+from app.common.refusals import FieldErrors, Refusal
 from app.extensions import db
 from app.users.models import User
 
@@ -49,7 +50,7 @@ def _target(user_id: str) -> User:
     number = int(user_id) if ID.fullmatch(user_id) else 0
     user = db.session.get(User, number) if 0 < number <= MAX_USER_ID else None
     if user is None:
-        abort(404, messages.USER_NOT_FOUND)
+        raise Refusal(404, messages.USER_NOT_FOUND)
     return user
 
 

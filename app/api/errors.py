@@ -5,11 +5,12 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, ServiceUnavailable, default_exceptions
 
 from app.api import is_api_path
-from app.api.responses import Refusal, from_http_exception
+from app.api.responses import from_http_exception, from_refusal
 from app.common import messages
+from app.common.refusals import Refusal
 from app.common.time import seconds_until
 from app.extensions import db, limiter
 
@@ -51,6 +52,14 @@ def handle_http_exception(exc: HTTPException):
     return exc
 
 
+def handle_refusal(refusal: Refusal):
+    """A flow's refusal: the error envelope under ``/api/``, Flask's page of its status
+    elsewhere."""
+    if is_api_path(request.path):
+        return from_refusal(refusal)
+    return default_exceptions[refusal.status](refusal.message)
+
+
 def handle_csrf_failure(exc: CSRFError):
     """A 403 of type "CSRF failed", as Django answers, where Flask-WTF says 400.
 
@@ -59,7 +68,7 @@ def handle_csrf_failure(exc: CSRFError):
     reason (missing, invalid, not this session's) stays at the start of the message.
     """
     message = messages.CSRF_FAILED.format(reason=exc.description)
-    return handle_http_exception(Refusal(403, message, messages.CSRF_FAILED_TYPE))
+    return handle_refusal(Refusal(403, message, messages.CSRF_FAILED_TYPE))
 
 
 def handle_route_limit(exc: RateLimitExceeded):
@@ -88,6 +97,7 @@ def handle_rate_limit_store_error(_exc):
 
 def register(app):
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Refusal, handle_refusal)
     app.register_error_handler(CSRFError, handle_csrf_failure)
     app.register_error_handler(RateLimitExceeded, handle_route_limit)
     app.register_error_handler(SQLAlchemyError, handle_database_error)

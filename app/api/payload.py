@@ -7,13 +7,13 @@ every field is checked against the form's declared type here first.
 import json
 from collections import Counter
 
-from flask import abort, request
+from flask import request
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
 
-from app.api.responses import FieldErrors
 from app.common import messages
+from app.common.refusals import FieldErrors, Refusal
 from app.passkeys.forms import JsonObjectField
 from app.users.forms import TokenField
 
@@ -86,9 +86,9 @@ def _json_body():
         # so is a repeated JSON key (``_read``).
         body = json.loads(data, object_pairs_hook=JsonObject)
     except (ValueError, RecursionError):
-        abort(400, messages.BODY_MALFORMED)
+        raise Refusal(400, messages.BODY_MALFORMED) from None
     if not isinstance(body, JsonObject):
-        abort(400, messages.BODY_NOT_OBJECT)
+        raise Refusal(400, messages.BODY_NOT_OBJECT)
     return body
 
 
@@ -138,7 +138,7 @@ def _read(kinds):
             elif values:
                 yield name, *_check(values[0], kind)
     else:
-        abort(415, messages.UNSUPPORTED_MEDIA_TYPE)
+        raise Refusal(415, messages.UNSUPPORTED_MEDIA_TYPE)
 
 
 def validated(form_class, **form_args):

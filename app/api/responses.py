@@ -4,6 +4,7 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.common import messages
+from app.common.refusals import Refusal
 
 # The ``errors.type`` of an answer, by status; any other status uses Werkzeug's name.
 ERROR_TYPES = {
@@ -27,28 +28,6 @@ DEFAULT_MESSAGES = {
     500: messages.SERVER_ERROR,
     503: messages.SERVICE_UNAVAILABLE,
 }
-
-
-class FieldErrors(HTTPException):
-    """A 422 (or 409) that names each offending field and what is wrong with it."""
-
-    code = 422
-    description = messages.VALIDATION_FAILED
-
-    def __init__(self, fields, description=None, code=None):
-        super().__init__(description=description)
-        if code is not None:
-            self.code = code
-        self.fields = {name: list(errors) for name, errors in fields.items()}
-
-
-class Refusal(HTTPException):
-    """An error answer whose ``errors.type`` is its own, not its status's."""
-
-    def __init__(self, code, description, error_type):
-        super().__init__(description=description)
-        self.code = code
-        self.error_type = error_type
 
 
 def success(message=None, data=None, status=200, csrf_token=None):
@@ -75,15 +54,23 @@ def error(status, message, fields=None, headers=None, error_type=None):
     return response
 
 
+def from_refusal(refusal: Refusal):
+    """The error envelope of a flow's refusal, with ``Retry-After`` where it says to wait."""
+    headers = None
+    if refusal.retry_after is not None:
+        headers = [("Retry-After", str(refusal.retry_after))]
+    return error(
+        refusal.status,
+        refusal.message,
+        fields=refusal.fields,
+        headers=headers,
+        error_type=refusal.error_type,
+    )
+
+
 def from_http_exception(exc: HTTPException):
     """The error envelope for a Werkzeug exception, keeping its headers (Allow, Retry-After)."""
     status = exc.code or 500
     message = DEFAULT_MESSAGES.get(status) or exc.description or exc.name
     headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
-    return error(
-        status,
-        message,
-        fields=getattr(exc, "fields", None),
-        headers=headers,
-        error_type=getattr(exc, "error_type", None),
-    )
+    return error(status, message, headers=headers)

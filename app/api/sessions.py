@@ -1,6 +1,6 @@
 """The user's own sessions: list them, end one, end all the others."""
 
-from flask import Blueprint, abort
+from flask import Blueprint
 from flask_login import login_required
 
 from app.accounts.sessions import end_other_sessions, end_session
@@ -8,6 +8,7 @@ from app.api import API_PREFIX
 from app.api.limits import per_user
 from app.api.responses import success
 from app.common import messages
+from app.common.refusals import Refusal
 from app.sessions import cookie, store
 
 sessions_api = Blueprint("sessions", __name__, url_prefix=f"{API_PREFIX}/auth")
@@ -32,7 +33,7 @@ def delete_session(public_id):
     """End one of the user's sessions; ending the current one is a logout."""
     found, token = end_session(public_id)
     if not found:
-        abort(404, messages.SESSION_NOT_FOUND)
+        raise Refusal(404, messages.SESSION_NOT_FOUND)
     if token is not None:
         return success(messages.LOGGED_OUT, csrf_token=token)
     return success(messages.SESSION_ENDED)

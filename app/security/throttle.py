@@ -18,10 +18,11 @@ outcome of the password check, so the view drives it by hand. Every call honours
 ``RATELIMIT_ENABLED``: with it off, the limiter's storage must not be touched at all.
 """
 
-from flask import abort, current_app
+from flask import current_app
 from limits import parse_many
 
 from app.common import messages
+from app.common.refusals import Refusal
 from app.common.time import seconds_until
 from app.extensions import limiter
 from app.security.events import THROTTLED, security_event
@@ -78,7 +79,7 @@ def count_attempt(
         return
     security_event(THROTTLED, user=user, login=login, counter=scope, limit=str(over[0][0]))
     reset_time = max(strategy.get_window_stats(w, scope, key).reset_time for w, key in over)
-    abort(429, description=message, retry_after=seconds_until(reset_time))
+    raise Refusal(429, message, retry_after=seconds_until(reset_time))
 
 
 def clear(keys, scope=SCOPE, limit=LIMIT) -> None:

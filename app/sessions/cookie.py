@@ -9,11 +9,11 @@ once the record's commit succeeded, so a failure leaves the old session as it wa
 import secrets
 from dataclasses import replace
 
-from flask import abort, current_app, g, request, session
+from flask import current_app, g, request, session
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from app.common import messages
+from app.common.refusals import not_logged_in
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.security.client import client_ip
@@ -57,7 +57,7 @@ def current_account():
     if user is None or user.credential_version != record.credential_version:
         # Deleted, or its password changed, since the session was read: the session ended.
         db.session.rollback()
-        abort(401, messages.NOT_LOGGED_IN)
+        raise not_logged_in()
     return user
 
 
@@ -89,7 +89,7 @@ def restart_alone(user, verified=False) -> str:
     current = current_record()
     if not user.hold_if_current() or not store.end_all_from(current, user):
         db.session.rollback()
-        abort(401, messages.NOT_LOGGED_IN)
+        raise not_logged_in()
     return _issue(
         user,
         current.remember,

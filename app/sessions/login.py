@@ -1,10 +1,10 @@
 """Flask-Login, asked only about the server-side session record."""
 
-from flask import abort, current_app, request
+from flask import current_app, request
 from flask_login import LoginManager
 from flask_login.config import COOKIE_NAME
 
-from app.common import messages
+from app.common.refusals import not_logged_in
 from app.config import PLAIN_COOKIE_NAME
 from app.sessions.cookie import current_record
 
@@ -40,10 +40,14 @@ def load_user(_request):
     return record.user if record is not None else None
 
 
+def _refuse_anonymous():
+    raise not_logged_in()
+
+
 def register(app):
     """Attach Flask-Login. The record is the session's identity: Flask-Login's own session
     keys, remember cookie and session protection stay unused."""
     login_manager.init_app(app)
     login_manager.session_protection = None
     login_manager.request_loader(load_user)
-    login_manager.unauthorized_handler(lambda: abort(401, messages.NOT_LOGGED_IN))
+    login_manager.unauthorized_handler(_refuse_anonymous)

@@ -497,7 +497,7 @@ def test_conflict_from_integrity_error(driver_message, fields):
     if fields is None:
         assert conflict is None
     else:
-        assert (conflict.code, conflict.description, conflict.fields) == (
+        assert (conflict.status, conflict.message, conflict.fields) == (
             409,
             messages.CONFLICT,
             fields,

@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import create_app
 from app.api.payload import BOOLEAN, OBJECT, TEXT, TOKEN, _field_kinds, validated
-from app.api.responses import FieldErrors
 from app.common import messages
+from app.common.refusals import FieldErrors, Refusal
 from app.passkeys.forms import CredentialForm, NewPasskeyForm
 from app.users.forms import (
     ChangePasswordForm,
@@ -84,18 +84,21 @@ def refusal(app, form_class, **request):
     """The fields of the 422 that ``validated`` raises for this request."""
     with pytest.raises(FieldErrors) as raised:
         read(app, form_class, **request)
-    assert raised.value.code == 422
-    assert raised.value.description == messages.VALIDATION_FAILED
+    assert raised.value.status == 422
+    assert raised.value.message == messages.VALIDATION_FAILED
     return raised.value.fields
 
 
 def aborted(app, form_class, **request):
     """``(status, message)`` of the error, other than a field error, that ``validated``
     raises for this request."""
-    with pytest.raises(HTTPException) as raised:
+    with pytest.raises((Refusal, HTTPException)) as raised:
         read(app, form_class, **request)
-    assert not isinstance(raised.value, FieldErrors)
-    return raised.value.code, raised.value.description
+    refused = raised.value
+    if isinstance(refused, HTTPException):
+        return refused.code, refused.description
+    assert not isinstance(refused, FieldErrors)
+    return refused.status, refused.message
 
 
 # Bodies that are not a JSON object
@@ -643,5 +646,5 @@ def test_validated_raises_field_errors(bare_app):
         pytest.raises(FieldErrors) as raised,
     ):
         validated(LoginForm)
-    assert raised.value.code == 422
+    assert raised.value.status == 422
     assert raised.value.fields == {"login": NOT_STRING}

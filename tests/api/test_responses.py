@@ -13,8 +13,9 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
-from app.api.responses import ERROR_TYPES, FieldErrors, error, from_http_exception, success
+from app.api.responses import ERROR_TYPES, error, from_http_exception, from_refusal, success
 from app.common import messages
+from app.common.refusals import FieldErrors, Refusal, taken
 
 
 @pytest.fixture
@@ -94,22 +95,35 @@ def test_error_types(status, kind):
 
 def test_field_errors_is_a_422():
     exc = FieldErrors({"login": ("a", "b")})
-    assert exc.code == 422
-    assert exc.description == messages.VALIDATION_FAILED
+    assert exc.status == 422
+    assert exc.message == messages.VALIDATION_FAILED
     assert exc.fields == {"login": ["a", "b"]}
 
 
 def test_field_errors_as_conflict():
-    exc = FieldErrors({"email": [messages.EMAIL_TAKEN]}, messages.CONFLICT, code=409)
-    assert exc.code == 409
-    assert exc.description == messages.CONFLICT
-    assert FieldErrors.code == 422
+    exc = taken({"email": [messages.EMAIL_TAKEN]})
+    assert exc.status == 409
+    assert exc.message == messages.CONFLICT
+    assert FieldErrors({}).status == 422
 
 
 def test_from_field_errors(ctx):
-    response = from_http_exception(FieldErrors({"login": [messages.FIELD_REQUIRED]}))
+    response = from_refusal(FieldErrors({"login": [messages.FIELD_REQUIRED]}))
     assert response.status_code == 422
     assert response.get_json()["errors"]["fields"] == {"login": [messages.FIELD_REQUIRED]}
+
+
+def test_from_refusal_keeps_its_type_and_retry_after(ctx):
+    response = from_refusal(Refusal(429, messages.TOO_MANY_ATTEMPTS, retry_after=7))
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "7"
+    assert response.get_json()["errors"] == {
+        "type": "Too many requests",
+        "message": messages.TOO_MANY_ATTEMPTS,
+    }
+    typed = from_refusal(Refusal(403, messages.ACCOUNT_DISABLED, messages.ACCOUNT_DISABLED_TYPE))
+    assert typed.get_json()["errors"]["type"] == messages.ACCOUNT_DISABLED_TYPE
+    assert "Retry-After" not in typed.headers
 
 
 def test_from_http_exception_uses_the_description(ctx):
