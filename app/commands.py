@@ -124,6 +124,8 @@ def initdb(sample_password, drop, yes):
     if User.find_by_login(SAMPLE_USER["user_name"]) or User.is_email_taken(SAMPLE_USER["email"]):
         click.echo(f"Sample user {SAMPLE_USER['user_name']} already exists; left as it is.")
         return
+    # End the reads: the password is hashed next.
+    db.session.commit()
     accounts.add_user(form.data)
     db.session.commit()
     click.echo(f"Created sample user {SAMPLE_USER['user_name']} <{SAMPLE_USER['email']}>.")
@@ -167,11 +169,11 @@ def runserver(host, port):
 
 
 @click.command(
-    "purge-sessions", short_help="Delete expired sessions and waiting logins (daily, by cron)."
+    "purge-sessions", short_help="Delete expired sessions and pending logins (daily, by cron)."
 )
 @with_appcontext
 def purge_sessions():
-    """Delete expired session records and waiting logins (they are never honoured anyway),
+    """Delete expired session records and pending logins (they are never honoured anyway),
     in batches of PURGE_BATCH_SIZE rows, each its own transaction."""
     started = time.perf_counter()
     sessions, waiting = store.purge_expired(), pending.purge_expired()
@@ -179,7 +181,7 @@ def purge_sessions():
     challenges.purge_expired()
     took = time.perf_counter() - started
     click.echo(
-        f"Deleted {sessions} expired session(s) and {waiting} waiting login(s) in {took:.2f} s."
+        f"Deleted {sessions} expired session(s) and {waiting} pending login(s) in {took:.2f} s."
     )
 
 

@@ -13,7 +13,7 @@ PROBE = """
 import json, statistics, sys, time
 from argon2 import PasswordHasher
 from app import create_app
-from app.accounts.second_factor import methods_of
+from app.mfa.login import methods_of
 from app.extensions import db
 from app.users.models import User
 

@@ -159,12 +159,12 @@ def assert_confirm_email_first(response):
 
 
 PURGED = re.compile(
-    r"Deleted (\d+) expired session\(s\) and (\d+) waiting login\(s\) in \d+\.\d\d s\.\n"
+    r"Deleted (\d+) expired session\(s\) and (\d+) pending login\(s\) in \d+\.\d\d s\.\n"
 )
 
 
 def purged(output) -> tuple[int, int]:
-    """The session records and waiting logins that ``purge-sessions`` says it deleted."""
+    """The session records and pending logins that ``purge-sessions`` says it deleted."""
     match = PURGED.fullmatch(output)
     assert match, output
     return int(match[1]), int(match[2])
@@ -269,3 +269,13 @@ def steady_step(margin=1.5):
     left = 30 - time.time() % 30
     if left < margin:
         time.sleep(left + 0.05)
+
+
+def stored_password_is(app, password, user_name="alice") -> bool:
+    """True when ``user_name``'s stored hash matches ``password``, checked straight: a login
+    attempt would itself count for the throttle. The read ends first: no hash runs inside a
+    transaction."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.user_name == user_name))
+        db.session.commit()
+        return user.check_password(password)

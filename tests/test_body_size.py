@@ -26,6 +26,7 @@ from tests.helpers import (
     assert_error,
     form_of_size,
     json_of_size,
+    stored_password_is,
 )
 
 LOGIN = "/api/auth/login"
@@ -76,8 +77,7 @@ def assert_untouched(app, client, before):
     her password as it was."""
     assert stored(app) == before
     assert client.get("/api/auth/verify_auth").get_json()["data"]["user_name"] == "alice"
-    with app.app_context():
-        assert db.session.scalar(select(User)).check_password(PASSWORD)
+    assert stored_password_is(app, PASSWORD)
 
 
 # Each endpoint reads its body through the reader

@@ -14,9 +14,9 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
-from app.api import is_api_path
 from app.api.errors import is_connection_error
 from app.common import messages
+from app.common.paths import is_api_path
 from app.extensions import db
 from app.users.models import User
 from devtools.processes import free_port

@@ -16,7 +16,7 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from app.extensions import db
 from app.mfa.models import PendingLogin
 from app.passkeys.models import Passkey
-from app.sessions.cookie import PENDING_KEY
+from app.sessions.cookie import PENDING_LOGIN_KEY
 from app.sessions.models import AuthSession, hash_token
 from app.users.models import User
 from tests.helpers import PASSWORD, AuthActions, confirm_email, session_cookie, set_role, totp_code
@@ -281,7 +281,7 @@ def prepare(app, session_state, token_state):
                 )
             )
             db.session.commit()
-        content = {**session_cookie(app, client), PENDING_KEY: waiting}
+        content = {**session_cookie(app, client), PENDING_LOGIN_KEY: waiting}
         serializer = app.session_interface.get_signing_serializer(app)
         client.set_cookie("session", serializer.dumps(content))
     elif session_state == "garbage cookie":

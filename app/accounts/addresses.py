@@ -5,13 +5,12 @@ sends a link to the new address and a notice to the old one, and happens when th
 used: only then, checked again for uniqueness, does the account take the new address.
 """
 
-from functools import partial
 
 from app.accounts import mailings, tokens
 from app.accounts.checks import (
+    account_password_checked,
     confirmed_by_token,
     email_conflict,
-    password_checked,
     redeemed_token,
     unique_keys,
 )
@@ -39,8 +38,10 @@ RESEND_SCOPE = "confirmation-resend"
 
 def refuse_unconfirmed(user):
     """The 403 of a login with the right password to an unconfirmed address; a new link goes
-    out with it, as often as the resend limit allows."""
+    out with it, as often as the resend limit allows. Nothing else of the refused login is
+    kept: the link commits alone."""
     if throttle.allow(RESEND_SCOPE, f"user:{user.id}", "CONFIRM_RESEND_RATE_LIMIT"):
+        db.session.rollback()
         mailings.send_confirmation(user)
         db.session.commit()
     security_event(LOGIN_UNCONFIRMED, user=user)
@@ -50,7 +51,6 @@ def refuse_unconfirmed(user):
 def resend_confirmation(user):
     """Send ``user`` a new confirmation link; the older ones stop working."""
     if user.email_confirmed_at is not None:
-        db.session.rollback()
         raise Refusal(409, messages.EMAIL_ALREADY_CONFIRMED)
     mailings.send_confirmation(user)
     db.session.commit()
@@ -62,7 +62,6 @@ def confirm_email(token) -> bool:
     before, whose address is still its account's and confirmed: nothing more to do."""
     owner = confirmed_by_token(token)
     if owner is not None:
-        db.session.rollback()
         security_event(TOKEN_REFUSED, user=owner, purpose=tokens.CONFIRM_EMAIL, reused=True)
         return False
     redeemed = redeemed_token(token, tokens.CONFIRM_EMAIL)
@@ -77,15 +76,15 @@ def confirm_email(token) -> bool:
 def request_email_change(user, form):
     """Check the password, then send the link to the new address and the notice to the old."""
     new_email = form.email.data
-    check = partial(user.check_password, form.password.data)
+    # End the reads: the password is checked next.
+    db.session.commit()
     # A wrong password is a failed login, counted for both names of the account.
-    if not password_checked(throttle.account_keys(user), check, user=user):
+    if not account_password_checked(user, form.password.data):
         security_event(EMAIL_CHANGE_FAILED, user=user)
         raise Refusal(403, messages.WRONG_CURRENT_PASSWORD)
     if email_key(new_email) == user.email_key:
         raise FieldErrors({"email": [messages.EMAIL_UNCHANGED]})
     if User.is_email_taken(new_email):
-        db.session.rollback()
         raise email_conflict()
     mailings.send_email_change(user, new_email)
     db.session.commit()
@@ -97,7 +96,6 @@ def change_email(token):
     redeemed = redeemed_token(token, tokens.CHANGE_EMAIL)
     user = db.session.get(User, redeemed.user_id)
     if User.is_email_taken(redeemed.email):
-        db.session.rollback()
         raise email_conflict()
     old_email = user.email
     user.email = redeemed.email

@@ -1,7 +1,12 @@
 """The checks every flow makes in the same way: the password and second-factor codes with
-their throttles, the password rule, tokens from links, and unique names and addresses."""
+their throttles, the password rule, tokens from links, and unique names and addresses.
+
+None of them commits or rolls back. A password check hashes, so the flow ends its transaction
+before it asks for one (``app.users.passwords`` refuses to hash inside one).
+"""
 
 from contextlib import contextmanager
+from functools import partial
 
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -21,10 +26,20 @@ CONFLICT_FIELDS = {
 }
 
 
-def password_checked(keys, check, **who) -> bool:
-    """Count one attempt against ``keys`` (a 429 over the limit), run the password ``check``,
-    and forget the attempts when it passes."""
+def password_checked(keys, user, password, login=None) -> bool:
+    """Count one attempt against the failed-login counts ``keys`` (a 429 over the limit), check
+    ``password`` for ``user`` (for None, the dummy check that costs the same), and forget the
+    attempts when it is right. The one place a password attempt is counted; a 429's event
+    names the ``login`` typed, or else the user."""
+    check = partial(User.password_matches, user, password)
+    who = {"login": login} if login is not None else {"user": user}
     return _counted(keys, check, throttle.SCOPE, throttle.LIMIT, **who)
+
+
+def account_password_checked(user, password) -> bool:
+    """``password_checked`` for a known account, whose failure counts for both its names: a
+    password change, an email change, a re-authentication, a deletion."""
+    return password_checked(throttle.account_keys(user), user, password)
 
 
 def code_checked(user, check) -> bool:
@@ -68,7 +83,6 @@ def unique_keys():
     try:
         yield
     except IntegrityError as exc:
-        db.session.rollback()
         conflict = conflict_from(exc)
         if conflict is None:
             raise
@@ -77,7 +91,6 @@ def unique_keys():
 
 def refuse_token(purpose):
     """The one 400 of every token that is not good, whatever is wrong with it."""
-    db.session.rollback()
     security_event(TOKEN_REFUSED, purpose=purpose)
     raise Refusal(400, messages.INVALID_TOKEN)
 

@@ -1,9 +1,9 @@
 """Deleting an account: the user and every row that names them, in one transaction, with a
 goodbye notice queued in it.
 
-What goes: the user, their sessions and waiting logins, the tokens of their links, their
+What goes: the user, their sessions and pending logins, the tokens of their links, their
 outbox messages (sent or not), their TOTP secret, recovery codes and passkeys, and the
-passkey challenges of their sessions and waiting logins. The goodbye (to a confirmed address
+passkey challenges of their sessions and pending logins. The goodbye (to a confirmed address
 only, like every notice: ``app.accounts.mailings``) is queued for no account, so that the
 outbox forgets the address once it is sent (``app.mail.outbox``). An owner's
 own deletion (``delete_own``) needs their password too, and ends their cookie.
@@ -82,6 +82,8 @@ def delete_own(user, password=None) -> str:
     if user._password:
         if not password:
             raise FieldErrors({"password": [messages.FIELD_REQUIRED]})
+        # End the reads: the password is checked next.
+        db.session.commit()
         # Counted like a login, for both names: a stolen cookie cannot guess its way through.
         if not identity_proved(user, password):
             security_event(REAUTHENTICATION_FAILED, user=user)
@@ -89,7 +91,9 @@ def delete_own(user, password=None) -> str:
     user_id = user.id
     if not delete_account(user):
         raise conflict(messages.LAST_ADMIN)
-    token = cookie.end()
+    change = cookie.end()
+    db.session.commit()
+    token = change.hand_over()
     # Nothing personal outlives the account, not even in the log: the id alone.
     security_event(ACCOUNT_DELETED, user_id=user_id)
     return token

@@ -1,8 +1,8 @@
 """Everything stored about an account, for its owner: the profile, the trail, the sessions,
 the second factors and the passkeys, never a secret, a hash or a token."""
 
-from app.accounts import mfa
 from app.common.time import isoformat, utcnow
+from app.mfa import flows as mfa
 from app.passkeys import store as passkeys
 from app.security.events import ACCOUNT_EXPORTED, security_event
 from app.sessions import cookie

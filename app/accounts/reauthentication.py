@@ -7,12 +7,12 @@ The time is kept on the server-side session record (``verified_at``), never in t
 
 from functools import partial
 
-from app.accounts.checks import code_checked, password_checked
+from app.accounts.checks import account_password_checked, code_checked
 from app.common import messages
 from app.common.refusals import Refusal, not_logged_in
 from app.common.time import as_utc, utcnow
+from app.extensions import db
 from app.mfa import totp
-from app.security import throttle
 from app.security.events import REAUTHENTICATED, REAUTHENTICATION_FAILED, security_event
 from app.sessions import cookie, store
 
@@ -33,16 +33,18 @@ def require_recent():
 def identity_proved(user, password=None, code=None) -> bool:
     """Check ``password``, or a TOTP ``code``, for ``user``. A password counts like a login,
     for both names of the account; a code on the account's code count, like a second step.
-    An accepted code is used up in the caller's transaction."""
+    An accepted code is used up in the caller's transaction. The caller has ended its
+    transaction: a password check hashes."""
     if code:
         return code_checked(user, partial(totp.accept, user.id, code))
-    check = partial(user.check_password, password)
-    return password_checked(throttle.account_keys(user), check, user=user)
+    return account_password_checked(user, password)
 
 
 def reauthenticate(user, password=None, code=None):
     """Check ``password`` (or a TOTP ``code``) for the session's ``user``; on success the
     session's proof of identity is now."""
+    # End the reads: a password is checked next.
+    db.session.commit()
     if not identity_proved(user, password, code):
         security_event(REAUTHENTICATION_FAILED, user=user)
         raise Refusal(403, messages.MFA_CODE_WRONG if code else messages.WRONG_CURRENT_PASSWORD)
@@ -50,8 +52,9 @@ def reauthenticate(user, password=None, code=None):
 
 
 def proved_now(user, method):
-    """Record, with the caller's changes, that the session's ``user`` just proved who they
-    are by ``method``; a 401 when the session ended meanwhile."""
+    """Record that the session's ``user`` just proved who they are by ``method``, committed
+    with the caller's changes; a 401 when the session ended meanwhile."""
     if not store.mark_verified(cookie.current_record(), utcnow()):
         raise not_logged_in()
+    db.session.commit()
     security_event(REAUTHENTICATED, user=user, method=method)

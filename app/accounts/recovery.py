@@ -97,6 +97,8 @@ def reset_password(form):
     require_strong_password(form)
     # Counted once the new password passes the rule: a weak choice is not a reset.
     _count_for_address(user.email, RESET_SCOPE, user=user)
+    # End the reads: the new password is hashed next.
+    db.session.commit()
     new_hash = passwords.hash(form.password.data)
     # The token is used up, the password replaced and every session ended in one transaction,
     # only while the token is still good and the password is the one it was made for: of two

@@ -1,23 +1,29 @@
 """Logging in, signing up and changing the password: each flow, in its one order.
 
 A flow counts the attempt (the failed-login throttle), checks the password, rehashes it,
-writes the account trail, starts the session and logs the event, in that order. Refusals are
-werkzeug HTTP exceptions: the API answers them as they are, the CLI prints them. No hash is
-computed inside a transaction: the hasher ends it first (``app.users.passwords``). The
-messages a flow sends are queued in the transaction of the change they announce.
+writes the account trail, starts the session and logs the event, in that order. Each says
+where its transactions end: it commits its reads before a hash (the hasher refuses to run
+inside a transaction, ``app.users.passwords``), and commits its writes once, with the
+messages that announce them. A refusal (``app.common.refusals``) leaves its writes
+uncommitted, for the request's end to throw away.
 """
 
 from dataclasses import dataclass
-from functools import partial
 
 from flask import current_app
 
-from app.accounts import mailings, second_factor
-from app.accounts.checks import password_checked, require_strong_password, unique_keys
+from app.accounts import mailings
+from app.accounts.checks import (
+    account_password_checked,
+    password_checked,
+    require_strong_password,
+    unique_keys,
+)
 from app.accounts.logins import admit, finish_login
 from app.common import messages
 from app.common.refusals import FieldErrors, Refusal, not_logged_in, taken
 from app.extensions import db
+from app.mfa import login as pending_login
 from app.security import throttle
 from app.security.client import client_ip
 from app.security.events import (
@@ -36,8 +42,8 @@ from app.users.passwords import normalize, passwords
 
 @dataclass(frozen=True)
 class Login:
-    """What a login answers: the user and the new CSRF token, and the second factors it waits
-    for (none: the session has begun)."""
+    """What a login answers: the user and the new CSRF token, and the second factors its
+    pending login waits for (none: the session has begun)."""
 
     user: User
     csrf_token: str
@@ -45,21 +51,21 @@ class Login:
 
 
 def log_in(login, password, remember) -> Login:
-    """Log ``login`` in with ``password``, or, for an account with a second factor, start
-    the login that waits for it."""
+    """Log ``login`` in with ``password``, or, for an account with a second factor, begin its
+    pending login."""
     user = User.find_by_login(login)
-    keys = [throttle.login_key(login)]
-    check = partial(User.password_matches, user, password)
+    # End the read: the password is checked next.
+    db.session.commit()
     # The right password clears its counts, second factor or not: the codes that follow
     # count on a limit of their own (app.security.throttle), which bounds code guessing.
-    if not password_checked(keys, check, login=login):
+    if not password_checked([throttle.login_key(login)], user, password, login=login):
         security_event(LOGIN_FAILED, login=login)
         raise Refusal(401, messages.INVALID_CREDENTIALS)
-    methods = second_factor.methods_of(user)
     admit(user)
     new_hash = passwords.hash(password) if passwords.needs_rehash(user.password) else None
+    methods = pending_login.methods_of(user)
     if methods:
-        return Login(user, second_factor.begin(user, remember, new_hash), tuple(methods))
+        return Login(user, pending_login.begin(user, remember, new_hash), tuple(methods))
     return Login(user, finish_login(user, remember, new_hash))
 
 
@@ -75,7 +81,9 @@ def sign_up(form) -> tuple[User, str] | None:
     user.start_trail(client_ip())
     with unique_keys():
         _register(user)
-        token = cookie.start(user, remember=False)
+        change = cookie.start(user, remember=False)
+        db.session.commit()
+    token = change.hand_over()
     security_event(SIGNUP, user=user)
     return user, token
 
@@ -88,7 +96,6 @@ def sign_up_to_confirm(form):
     a taken one is still its 409.
     """
     if User.is_user_name_taken(form.user_name.data):
-        db.session.commit()
         raise taken({"user_name": [messages.USER_NAME_TAKEN]})
     email_taken = User.is_email_taken(form.email.data)
     # End the read transaction: the password is scored next.
@@ -108,6 +115,7 @@ def sign_up_to_confirm(form):
         # A racing signup took the address after the check: its owner is told, as above.
         if "email" not in conflict.fields:
             raise
+        db.session.rollback()
         _tell_owner(form.email.data)
         return
     security_event(SIGNUP, user=user)
@@ -120,7 +128,6 @@ def _tell_owner(email):
     and chose the user name the notice would show."""
     owner = User.find_by_email(email)
     if owner is None:
-        db.session.rollback()
         return
     if owner.is_active:
         mailings.send_signup_attempt(owner)
@@ -175,9 +182,10 @@ def change_password(user, form) -> str:
     changed the password or ended the session first (a 401, and nothing changes). A notice
     goes to the account's address.
     """
-    check = partial(user.check_password, form.current_password.data)
+    # End the reads: the password is checked next.
+    db.session.commit()
     # A wrong current password is a failed login: it counts for both names of the account.
-    if not password_checked(throttle.account_keys(user), check, user=user):
+    if not account_password_checked(user, form.current_password.data):
         security_event(PASSWORD_CHANGE_FAILED, user=user)
         raise Refusal(403, messages.WRONG_CURRENT_PASSWORD)
     # The two fields, compared as they are hashed: no hash needed to tell.
@@ -185,9 +193,10 @@ def change_password(user, form) -> str:
         raise FieldErrors({"password": [messages.PASSWORD_UNCHANGED]})
     require_strong_password(form)
     if not user.replace_password(passwords.hash(form.password.data)):
-        db.session.rollback()
         raise not_logged_in()
     mailings.send_password_changed(user)
-    token = cookie.restart_alone(user, verified=True)
+    change = cookie.restart_alone(user, verified=True)
+    db.session.commit()
+    token = change.hand_over()
     security_event(PASSWORD_CHANGED, user=user)
     return token

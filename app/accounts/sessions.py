@@ -2,6 +2,7 @@
 
 from flask_login import current_user
 
+from app.extensions import db
 from app.security.events import LOGOUT, SESSION_REVOKED, security_event
 from app.sessions import cookie, store
 
@@ -9,7 +10,9 @@ from app.sessions import cookie, store
 def log_out() -> str:
     """End this request's session; the token of the new, anonymous one."""
     user = current_user._get_current_object()
-    token = cookie.end()
+    change = cookie.end()
+    db.session.commit()
+    token = change.hand_over()
     security_event(LOGOUT, user=user)
     return token
 
@@ -20,7 +23,10 @@ def end_session(public_id) -> tuple[bool, str | None]:
     current = cookie.current_record()
     if public_id == current.public_id:
         return True, log_out()
-    if not store.revoke(current, public_id):
+    found = store.revoke(current, public_id)
+    # A dead record found by its id is deleted all the same.
+    db.session.commit()
+    if not found:
         return False, None
     security_event(SESSION_REVOKED, user=current_user, session=public_id)
     return True, None
@@ -29,6 +35,8 @@ def end_session(public_id) -> tuple[bool, str | None]:
 def end_other_sessions() -> str:
     """End every other session of the user; this one goes on, rotated: its new token."""
     user = cookie.current_account()
-    token = cookie.restart_alone(user)
+    change = cookie.restart_alone(user)
+    db.session.commit()
+    token = change.hand_over()
     security_event(SESSION_REVOKED, user=user, session="all-others")
     return token

@@ -2,18 +2,18 @@
 the role, end every session, clear the failed-login count, turn the second factor off, delete.
 
 Each takes the target (an ORM ``User``) and the ``actor``: the admin's user, or None for the
-CLI. Each commits, logs one security event naming both, and raises a ``Refusal`` (409) where
-it would leave no active admin.
+CLI. Each is a flow: it commits once, logs one security event naming both, and raises a
+``Refusal`` (409), with nothing committed, where it would leave no active admin.
 """
 
 from sqlalchemy import update
 
-from app.accounts import mfa
 from app.accounts.deletion import delete_account
 from app.admin import guard
 from app.common import messages
 from app.common.refusals import conflict
 from app.extensions import db
+from app.mfa import flows as mfa
 from app.mfa import pending
 from app.security import throttle
 from app.security.events import (
@@ -41,7 +41,6 @@ def actor_of(actor) -> dict:
 
 
 def _last_admin():
-    db.session.rollback()
     raise conflict(messages.LAST_ADMIN)
 
 
@@ -64,7 +63,7 @@ def _end_sessions(target):
 
 
 def disable(target, actor=None) -> None:
-    """Disable ``target``: no login from now on, and every session and waiting login ends.
+    """Disable ``target``: no login from now on, and every session and pending login ends.
 
     The credential version moves on too, so that a login that checked the password before the
     disable cannot start a session after it.
@@ -98,7 +97,7 @@ def set_role(target, role_code, actor=None) -> None:
 
 
 def log_out(target, actor=None) -> None:
-    """End every session and waiting login of ``target``."""
+    """End every session and pending login of ``target``."""
     _end_sessions(target)
     db.session.commit()
     security_event(SESSIONS_ENDED, user=target, **actor_of(actor))

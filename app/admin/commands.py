@@ -209,7 +209,7 @@ def set_role(login, role):
 @users.command("logout")
 @click.argument("login", metavar="USER")
 def logout(login):
-    """End every session and waiting login of an account."""
+    """End every session and pending login of an account."""
     _change(login, actions.log_out, "Ended every session of {user_name}.")
 
 

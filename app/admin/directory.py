@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from app.accounts import mfa
 from app.accounts.export import trail
 from app.extensions import db
+from app.mfa import flows as mfa
 from app.security import throttle
 from app.sessions import store
 from app.users.keys import email_key, user_name_key
@@ -86,7 +86,6 @@ def search(filters: Filters, page=1, per_page=DEFAULT_PER_PAGE) -> Page:
         counted = select(func.count()).select_from(statement.subquery())
         total = db.session.scalar(counted)
         users = db.session.scalars(statement.offset(offset).limit(per_page)).all()
-    db.session.commit()
     return Page(users, total, page, per_page)
 
 

@@ -1,8 +1,2 @@
-"""The JSON API, under ``API_PREFIX``: its blueprints, request class, bodies, answers, errors."""
-
-API_PREFIX = "/api"
-
-
-def is_api_path(path: str) -> bool:
-    """True for ``/api`` and every path below it: the answers that must be JSON."""
-    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+"""The JSON API, under ``app.common.paths.API_PREFIX``: its blueprints, request class, bodies,
+answers and errors. The only package that speaks HTTP's error envelope."""

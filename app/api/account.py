@@ -4,11 +4,11 @@ from flask import Blueprint
 from flask_login import login_required
 
 from app.accounts import deletion, export
-from app.api import API_PREFIX
 from app.api.access import reauthenticated
 from app.api.payload import validated
 from app.api.responses import success
 from app.common import messages
+from app.common.paths import API_PREFIX
 from app.sessions.cookie import current_account
 from app.users.forms import DeleteAccountForm
 

@@ -12,11 +12,11 @@ from flask_login import current_user
 from app.admin import actions, directory
 from app.admin.forms import RoleForm, UserQueryForm
 from app.admin.policy import READ, WRITE, requires
-from app.api import API_PREFIX
 from app.api.access import reauthenticated
 from app.api.payload import validated
 from app.api.responses import success
 from app.common import messages
+from app.common.paths import API_PREFIX
 from app.common.refusals import FieldErrors, Refusal
 from app.extensions import db
 from app.users.models import User

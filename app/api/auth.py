@@ -8,11 +8,11 @@ from flask_wtf.csrf import generate_csrf
 from app.accounts import reauthentication
 from app.accounts import service as accounts
 from app.accounts.sessions import log_out
-from app.api import API_PREFIX
 from app.api.limits import per_client, per_user
 from app.api.payload import validated
 from app.api.responses import success
 from app.common import messages
+from app.common.paths import API_PREFIX
 from app.mfa.forms import ProofForm
 from app.sessions.cookie import current_account
 from app.users.forms import ChangePasswordForm, LoginForm, SignupForm

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app
 
-from app.api import API_PREFIX
+from app.common.paths import API_PREFIX
 
 DOCUMENT_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 

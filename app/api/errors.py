@@ -7,9 +7,9 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, default_exceptions
 
-from app.api import is_api_path
 from app.api.responses import from_http_exception, from_refusal
 from app.common import messages
+from app.common.paths import is_api_path
 from app.common.refusals import Refusal
 from app.common.time import seconds_until
 from app.extensions import db, limiter

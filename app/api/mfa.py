@@ -4,13 +4,14 @@ step of a login."""
 from flask import Blueprint
 from flask_login import login_required
 
-from app.accounts import mfa, second_factor
-from app.api import API_PREFIX
 from app.api.access import reauthenticated
 from app.api.limits import per_client
 from app.api.payload import validated
 from app.api.responses import success
 from app.common import messages
+from app.common.paths import API_PREFIX
+from app.mfa import flows as mfa
+from app.mfa import login as pending_login
 from app.mfa.forms import CodeForm, ProofForm, SecondFactorForm
 from app.sessions.cookie import current_account
 
@@ -60,7 +61,7 @@ def new_recovery_codes():
 @mfa_api.post("/verify")
 @per_client("MFA_VERIFY_RATE_LIMIT")
 def verify():
-    """Finish a login that waits for its second factor, with a code or a recovery code."""
+    """Finish a pending login with a code or a recovery code."""
     form = validated(SecondFactorForm)
-    user, token = second_factor.verify(form.code.data, form.recovery_code.data)
+    user, token = pending_login.verify(form.code.data, form.recovery_code.data)
     return success(messages.LOGGED_IN, data=user.to_json(), csrf_token=token)

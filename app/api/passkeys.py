@@ -1,16 +1,17 @@
 """The passkey views: list, add, rename and remove them, and use one to sign in without a
-password, as a login's second factor, or to re-authenticate."""
+password, as a pending login's second factor, or to re-authenticate."""
 
 from flask import Blueprint
 from flask_login import login_required
 
-from app.accounts import passkeys
-from app.api import API_PREFIX
 from app.api.access import reauthenticated
 from app.api.limits import per_client, per_user
 from app.api.payload import validated
 from app.api.responses import success
 from app.common import messages
+from app.common.paths import API_PREFIX
+from app.passkeys import flows as passkeys
+from app.passkeys import uses
 from app.passkeys.forms import CredentialForm, NameForm, NewPasskeyForm, SignInForm
 from app.sessions.cookie import current_account
 
@@ -62,7 +63,7 @@ def remove(public_id):
 @per_client("PASSKEY_LOGIN_RATE_LIMIT")
 def sign_in_begin():
     """Hand out the request options of a sign-in with a passkey and no password."""
-    return success(messages.PASSKEY_OPTIONS, data=passkeys.begin_sign_in())
+    return success(messages.PASSKEY_OPTIONS, data=uses.begin_sign_in())
 
 
 @passkeys_api.post("/passkeys/login/finish")
@@ -70,22 +71,22 @@ def sign_in_begin():
 def sign_in_finish():
     """Log in with a passkey alone, starting a new session."""
     form = validated(SignInForm)
-    user, token = passkeys.finish_sign_in(form.credential.data, form.remember_me.data)
+    user, token = uses.finish_sign_in(form.credential.data, form.remember_me.data)
     return success(messages.LOGGED_IN, data=user.to_json(), csrf_token=token)
 
 
 @passkeys_api.post("/mfa/webauthn/begin")
 @per_client("MFA_VERIFY_RATE_LIMIT")
 def second_factor_begin():
-    """Hand out the request options of a waiting login's second factor."""
-    return success(messages.PASSKEY_OPTIONS, data=passkeys.begin_second_factor())
+    """Hand out the request options of a pending login's second factor."""
+    return success(messages.PASSKEY_OPTIONS, data=uses.begin_second_factor())
 
 
 @passkeys_api.post("/mfa/webauthn/finish")
 @per_client("MFA_VERIFY_RATE_LIMIT")
 def second_factor_finish():
-    """Finish a waiting login with one of the user's passkeys."""
-    user, token = passkeys.finish_second_factor(validated(CredentialForm).credential.data)
+    """Finish a pending login with one of the user's passkeys."""
+    user, token = uses.finish_second_factor(validated(CredentialForm).credential.data)
     return success(messages.LOGGED_IN, data=user.to_json(), csrf_token=token)
 
 
@@ -93,9 +94,7 @@ def second_factor_finish():
 @login_required
 def reauthenticate_begin():
     """Hand out the request options of a re-authentication with a passkey."""
-    return success(
-        messages.PASSKEY_OPTIONS, data=passkeys.begin_reauthentication(current_account())
-    )
+    return success(messages.PASSKEY_OPTIONS, data=uses.begin_reauthentication(current_account()))
 
 
 @passkeys_api.post("/reauthenticate/webauthn/finish")
@@ -103,5 +102,5 @@ def reauthenticate_begin():
 def reauthenticate_finish():
     """Confirm it is still the user, with one of their own passkeys."""
     credential = validated(CredentialForm).credential.data
-    passkeys.finish_reauthentication(current_account(), credential)
+    uses.finish_reauthentication(current_account(), credential)
     return success(messages.REAUTHENTICATED)

@@ -3,11 +3,11 @@
 from flask import Blueprint
 
 from app.accounts import recovery
-from app.api import API_PREFIX
 from app.api.limits import per_client
 from app.api.payload import validated
 from app.api.responses import success
 from app.common import messages
+from app.common.paths import API_PREFIX
 from app.users.forms import EmailForm, ResetPasswordForm
 
 recovery_api = Blueprint("recovery", __name__, url_prefix=f"{API_PREFIX}/auth")

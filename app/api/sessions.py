@@ -4,10 +4,10 @@ from flask import Blueprint
 from flask_login import login_required
 
 from app.accounts.sessions import end_other_sessions, end_session
-from app.api import API_PREFIX
 from app.api.limits import per_user
 from app.api.responses import success
 from app.common import messages
+from app.common.paths import API_PREFIX
 from app.common.refusals import Refusal
 from app.sessions import cookie, store
 

@@ -5,7 +5,7 @@ from flask import Blueprint, make_response, render_template
 from werkzeug.routing import PathConverter
 
 from app.accounts.mailings import LINK_PATHS
-from app.api import API_PREFIX
+from app.common.paths import API_PREFIX
 
 frontend = Blueprint("frontend", __name__)
 # The paths that mailed links open, a token in their fragment.

@@ -1,6 +1,7 @@
-"""Logins waiting for their second factor: a record of their own, named by a token in the
-cookie under ``PENDING_KEY``. Such a record is no session: nothing that needs a login
-accepts it, and it lives ``MFA_PENDING_LIFETIME`` for at most ``MFA_MAX_FAILURES`` wrong codes.
+"""Pending logins: logins that wait for their second factor, each a record of its own, named
+by a token in the cookie under ``PENDING_LOGIN_KEY``. A pending login is no session: nothing
+that needs a login accepts it, and it lives ``MFA_PENDING_LIFETIME`` for at most
+``MFA_MAX_FAILURES`` wrong codes. Every function works in the caller's transaction.
 """
 
 import secrets
@@ -17,9 +18,9 @@ from app.sessions.models import TOKEN_BYTES, hash_token
 from app.sessions.store import duration
 
 
-def begin(user, remember) -> str:
-    """Replace this request's session, or earlier wait, with a login of ``user`` waiting for
-    its second factor, committed with the caller's changes; the new CSRF token."""
+def begin(user, remember) -> cookie.CookieChange:
+    """Replace this request's session, or earlier pending login, with a pending login of
+    ``user``; the cookie change to hand over once the flow commits."""
     discard_current()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     db.session.add(
@@ -30,7 +31,7 @@ def begin(user, remember) -> str:
             credential_version=user.credential_version,
         )
     )
-    return cookie.end(pending_token=token)
+    return cookie.end(pending_login_token=token)
 
 
 def _is_expired(record, now) -> bool:
@@ -38,8 +39,8 @@ def _is_expired(record, now) -> bool:
 
 
 def current() -> PendingLogin | None:
-    """The live waiting login of this request's cookie, or None."""
-    token = cookie.pending_token()
+    """The live pending login of this request's cookie, or None."""
+    token = cookie.pending_login_token()
     if token is None:
         return None
     record = db.session.scalar(
@@ -51,15 +52,14 @@ def current() -> PendingLogin | None:
 
 
 def discard_current():
-    """Delete the waiting login of this request's cookie, if any, in the caller's transaction."""
-    token = cookie.pending_token()
+    """Delete the pending login of this request's cookie, if any."""
+    token = cookie.pending_login_token()
     if token is not None:
         db.session.execute(delete(PendingLogin).where(PendingLogin.token_hash == hash_token(token)))
 
 
 def count_failure(record_id, token_hash) -> bool:
-    """Count one wrong code for the waiting login ``record_id``, and commit; True when that
-    ended the wait.
+    """Count one wrong code for the pending login ``record_id``; True when that ended it.
 
     One ``UPDATE``: parallel wrong codes each count, so a burst cannot overshoot.
     """
@@ -73,12 +73,11 @@ def count_failure(record_id, token_hash) -> bool:
     ended = failures is None or failures >= current_app.config["MFA_MAX_FAILURES"]
     if ended:
         db.session.execute(delete(PendingLogin).where(PendingLogin.id == record_id))
-    db.session.commit()
     return ended
 
 
 def consume(record) -> bool:
-    """Delete ``record`` in the caller's transaction; False when another request did first."""
+    """Delete ``record``; False when another request did first."""
     statement = delete(PendingLogin).where(
         PendingLogin.id == record.id, PendingLogin.token_hash == record.token_hash
     )
@@ -86,11 +85,11 @@ def consume(record) -> bool:
 
 
 def end_all(user_id):
-    """Delete every waiting login of the user, in the caller's transaction."""
+    """Delete every pending login of the user."""
     db.session.execute(delete(PendingLogin).where(PendingLogin.user_id == user_id))
 
 
 def purge_expired() -> int:
-    """Delete every waiting login past its lifetime, in batches; how many went."""
+    """Delete every pending login past its lifetime, in batches; how many went."""
     cutoff = utcnow() - duration("MFA_PENDING_LIFETIME")
     return delete_in_batches(PendingLogin, PendingLogin.created_at <= cutoff)

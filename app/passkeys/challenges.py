@@ -1,9 +1,10 @@
 """Challenges: random, single-use, for one owner and purpose, for ``PASSKEY_CHALLENGE_LIFETIME``.
 
-A challenge lives on the server beside what it belongs to (the session record, the waiting
+A challenge lives on the server beside what it belongs to (the session record, the pending
 login, or the anonymous browser's cookie nonce), never in the cookie. Taking one deletes it in
-the same statement that finds it, and commits: an answer is checked against it once, and
-whatever the verdict, no rollback of a refusal can bring it back.
+the same statement that finds it. Both work in the caller's transaction: the flow that takes a
+challenge commits before it checks the answer, so that an answer is checked against it once,
+and whatever the verdict, nothing can bring it back.
 """
 
 import secrets
@@ -27,31 +28,29 @@ def session_owner(public_id) -> str:
 
 
 def pending_owner(token_hash) -> str:
-    """The owner name of a waiting login's challenges."""
+    """The owner name of a pending login's challenges."""
     return f"pending:{token_hash}"
 
 
 def issue(owner, purpose) -> bytes:
-    """A new challenge for ``owner`` and ``purpose``, replacing any earlier one; committed."""
+    """A new challenge for ``owner`` and ``purpose``, replacing any earlier one."""
     challenge = secrets.token_bytes(CHALLENGE_BYTES)
     _discard(owner, purpose)
     db.session.add(
         PasskeyChallenge(owner=owner, purpose=purpose, challenge=bytes_to_base64url(challenge))
     )
-    db.session.commit()
     return challenge
 
 
 def take(owner, purpose) -> bytes | None:
-    """The live challenge of ``owner`` for ``purpose``, used up and committed, before anything
-    can refuse the answer; None when there is none (never issued, answered already, or
-    expired)."""
+    """The live challenge of ``owner`` for ``purpose``, used up; None when there is none
+    (never issued, answered already, or expired). The caller commits before it checks the
+    answer."""
     rows = db.session.execute(
         delete(PasskeyChallenge)
         .where(PasskeyChallenge.owner == owner, PasskeyChallenge.purpose == purpose)
         .returning(PasskeyChallenge.challenge, PasskeyChallenge.created_at)
     ).all()
-    db.session.commit()
     now = utcnow()
     for challenge, created_at in rows:
         if now - as_utc(created_at) < duration("PASSKEY_CHALLENGE_LIFETIME"):

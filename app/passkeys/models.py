@@ -49,7 +49,7 @@ class Passkey(db.Model):
 
 class PasskeyChallenge(db.Model):
     """A challenge handed to a browser, kept for its one answer: whose it is (``owner``, a
-    session record, a waiting login, or an anonymous browser) and what it is for."""
+    session record, a pending login, or an anonymous browser) and what it is for."""
 
     __tablename__ = "passkey_challenge"
 

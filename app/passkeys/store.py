@@ -1,4 +1,5 @@
-"""The passkey records: the user's handle, adding, listing, renaming, removing, using."""
+"""The passkey records: the user's handle, adding, listing, renaming, removing, using; each
+in the caller's transaction."""
 
 import secrets
 
@@ -26,7 +27,6 @@ def handle_of(user) -> bytes:
             .values(passkey_handle=handle)
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
         db.session.refresh(user, ["passkey_handle"])
     return base64url_to_bytes(user.passkey_handle)
 

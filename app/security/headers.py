@@ -7,7 +7,7 @@ follows ``SESSION_COOKIE_SECURE``; a dozen lines are easier to audit than switch
 
 from flask import request
 
-from app.api import is_api_path
+from app.common.paths import is_api_path
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -2,12 +2,20 @@
 
 The signed Flask cookie carries only the session token (under ``SESSION_KEY``) and the CSRF
 token; the record (``app.sessions.store``) decides whether the token is still good. A new
-session always comes with a fresh cookie and a new CSRF token, and the cookie is touched only
-once the record's commit succeeded, so a failure leaves the old session as it was.
+session always comes with a fresh cookie and a new CSRF token.
+
+Starting, rotating and ending a session take two steps, with the flow's commit between them:
+``start``, ``restart_alone`` and ``end`` change the records in the caller's transaction and
+return a ``CookieChange``; once the flow has committed, ``CookieChange.hand_over`` writes the
+cookie and gives the new CSRF token. So a failed commit leaves the old cookie, and the old
+session, as they were.
+
+Resolving the cookie (``current_record``) is the one write here that commits on its own: the
+last-seen time, at most once per ``SESSION_TOUCH_INTERVAL``, before the view's flow begins.
 """
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from flask import current_app, g, request, session
 from flask_login import current_user, logout_user
@@ -22,8 +30,8 @@ from app.sessions.lookup import find_by_token_hash
 from app.sessions.models import TOKEN_BYTES, hash_token
 
 SESSION_KEY = "sid"
-# A login that waits for its second factor (``app.mfa.pending``): no session yet.
-PENDING_KEY = "mfa"
+# A pending login, waiting for its second factor (``app.mfa.pending``): no session yet.
+PENDING_LOGIN_KEY = "pending_login"
 # A random name of this browser, for a passkey sign-in's challenge before any session.
 BROWSER_KEY = "pk"
 
@@ -46,6 +54,7 @@ def _resolve():
     if now - as_utc(record.last_seen_at) >= store.duration("SESSION_TOUCH_INTERVAL"):
         # Touch at most once per interval, so reads do not turn into writes.
         store.touch(record, now)
+        db.session.commit()
         record = replace(record, last_seen_at=now)
     return record
 
@@ -56,14 +65,42 @@ def current_account():
     user = current_user.load()
     if user is None or user.credential_version != record.credential_version:
         # Deleted, or its password changed, since the session was read: the session ended.
-        db.session.rollback()
         raise not_logged_in()
     return user
 
 
-def start(user, remember: bool) -> str:
-    """Replace this request's session with a new one for ``user`` (an ORM ``User``), with the
-    caller's pending changes in the same commit; the new CSRF token.
+@dataclass(frozen=True)
+class CookieChange:
+    """A session change whose records are written but not yet committed; ``hand_over``, once
+    the flow's commit succeeded, puts it in the cookie."""
+
+    token: str | None
+    remember: bool = False
+    record: object = None
+    pending_login_token: str | None = None
+
+    def hand_over(self) -> str:
+        """Start a fresh cookie session (no fixation) with this change's token and a new CSRF
+        token; the CSRF token."""
+        if self.token is None:
+            logout_user()
+        g.auth_session = self.record
+        session.clear()
+        # generate_csrf() caches the token in g for the request; drop it, or the old one returns.
+        g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+        if self.token is not None:
+            session[SESSION_KEY] = self.token
+        if self.pending_login_token is not None:
+            session[PENDING_LOGIN_KEY] = self.pending_login_token
+        if self.remember:
+            # Only then: ``permanent = False`` would put a ``_permanent`` key in the cookie.
+            session.permanent = True
+        return generate_csrf()
+
+
+def start(user, remember: bool) -> CookieChange:
+    """Replace this request's session with a new one for ``user`` (an ORM ``User``), in the
+    caller's transaction.
 
     The new record carries the credential version that ``user`` was loaded with: the version
     of the password that was just checked.
@@ -74,21 +111,20 @@ def start(user, remember: bool) -> str:
     return _issue(user, remember, user.credential_version)
 
 
-def restart_alone(user, verified=False) -> str:
-    """End every session of ``user`` (an ORM ``User``), then go on in a rotated one; the new
-    CSRF token.
+def restart_alone(user, verified=False) -> CookieChange:
+    """End every session of ``user`` (an ORM ``User``) and go on in a rotated one, in the
+    caller's transaction.
 
     The rotated record keeps the current one's remember-me flag and absolute lifetime, at the
     credential version ``user`` holds: the current one's, or the new one after a password
     change. It happens only while that version is still the stored one (``hold_if_current``
     locks the user's row for it), and only if this very transaction deletes the current
     record: when another request moved the version or ended the record first (a password
-    change, a logout), the answer is a 401 and nothing changes. ``verified``: the user just
-    proved who they are (a password change), else the current record's last proof carries over.
+    change, a logout), it is a 401. ``verified``: the user just proved who they are (a
+    password change), else the current record's last proof carries over.
     """
     current = current_record()
     if not user.hold_if_current() or not store.end_all_from(current, user):
-        db.session.rollback()
         raise not_logged_in()
     return _issue(
         user,
@@ -99,9 +135,9 @@ def restart_alone(user, verified=False) -> str:
     )
 
 
-def pending_token() -> str | None:
-    """The token of the login this cookie waits to finish with a second factor, if any."""
-    token = session.get(PENDING_KEY)
+def pending_login_token() -> str | None:
+    """The token of this cookie's pending login, if any."""
+    token = session.get(PENDING_LOGIN_KEY)
     return token if isinstance(token, str) else None
 
 
@@ -114,20 +150,16 @@ def browser_nonce() -> str:
     return nonce
 
 
-def end(pending_token=None) -> str:
-    """End this request's session on the server and in the cookie, committing the caller's
-    changes with it; the new CSRF token. The fresh cookie names ``pending_token``'s waiting
-    login, if given (``app.mfa.pending``)."""
+def end(pending_login_token=None) -> CookieChange:
+    """End this request's session, in the caller's transaction. The fresh cookie that
+    ``hand_over`` writes names ``pending_login_token``'s pending login, if given."""
     token = session.get(SESSION_KEY)
     if isinstance(token, str):
         store.delete_by_token(token)
-    db.session.commit()
-    logout_user()
-    g.auth_session = None
-    return _rotate_cookie(None, False, pending_token)
+    return CookieChange(None, pending_login_token=pending_login_token)
 
 
-def _issue(user, remember, credential_version, created_at=None, verified_at=None) -> str:
+def _issue(user, remember, credential_version, created_at=None, verified_at=None):
     record, token = store.add(
         user,
         remember,
@@ -137,21 +169,4 @@ def _issue(user, remember, credential_version, created_at=None, verified_at=None
         created_at,
         verified_at,
     )
-    g.auth_session = record
-    return _rotate_cookie(token, remember)
-
-
-def _rotate_cookie(token, remember: bool, pending_token=None) -> str:
-    """Start a fresh cookie session (no fixation) holding ``token`` (or ``pending_token``)
-    and a new CSRF token."""
-    session.clear()
-    # generate_csrf() caches the token in g for the request; drop it, or the old one returns.
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    if token is not None:
-        session[SESSION_KEY] = token
-    if pending_token is not None:
-        session[PENDING_KEY] = pending_token
-    if remember:
-        # Only then: ``permanent = False`` would put a ``_permanent`` key in the cookie.
-        session.permanent = True
-    return generate_csrf()
+    return CookieChange(token, remember, record)

@@ -1,7 +1,8 @@
 """The session records: their lifetimes, and adding, listing, revoking and purging them.
 
-Nothing here reads the request or the cookie (``app.sessions.cookie`` does); every function
-works on records and commits what it changes.
+Nothing here reads the request or the cookie (``app.sessions.cookie`` does). Every function
+works on records in the caller's transaction, and leaves the commit to the flow that calls
+it; only the purge commits, batch by batch (``app.database.delete_in_batches``).
 """
 
 import re
@@ -42,21 +43,18 @@ def is_live(record, credential_version, now) -> bool:
 
 
 def touch(record, now):
-    """Write ``now`` as the record's last-seen time, and commit."""
+    """Write ``now`` as the record's last-seen time."""
     db.session.execute(
         update(AuthSession).where(AuthSession.id == record.id).values(last_seen_at=now)
     )
-    db.session.commit()
 
 
 def add(user, remember, ip, user_agent, credential_version, created_at=None, verified_at=None):
-    """A new record for ``user``, committed with the caller's pending changes; ``(record,
-    token)``, the token to hand to the client."""
+    """A new record for ``user``; ``(record, token)``, the token to hand to the client."""
     record, token = AuthSession.issue(
         user, remember, ip, user_agent, credential_version, created_at, verified_at
     )
     db.session.add(record)
-    db.session.commit()
     return record, token
 
 
@@ -88,9 +86,7 @@ def mark_verified(record, now) -> bool:
         .where(AuthSession.id == record.id, AuthSession.public_id == record.public_id)
         .values(verified_at=now)
     )
-    done = db.session.execute(statement).rowcount == 1
-    db.session.commit()
-    return done
+    return db.session.execute(statement).rowcount == 1
 
 
 def end_all(user):
@@ -106,7 +102,6 @@ def live_of(user_id, credential_version):
         .where(AuthSession.user_id == user_id)
         .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
     ).all()
-    db.session.commit()
     now = utcnow()
     return [record for record in records if is_live(record, credential_version, now)]
 
@@ -136,10 +131,8 @@ def revoke(current, public_id: str) -> bool:
         )
     )
     if record is None:
-        db.session.commit()
         return False
     db.session.delete(record)
-    db.session.commit()
     return is_live(record, current.credential_version, utcnow())
 
 

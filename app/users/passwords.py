@@ -76,13 +76,17 @@ class _AppHasher:
         )
 
 
+class HashInTransaction(RuntimeError):
+    """A hash or check was asked for while the database session had a transaction open."""
+
+
 class PasswordHasher:
     """The extension: hashes and checks with the current app's argon2id parameters.
 
-    Every hash and check starts by ending the caller's database transaction (``_hasher``), the
-    only way to the hasher: argon2 takes tens of milliseconds of CPU, and no lock or pooled
-    connection may be held meanwhile (SQLite's writers would queue behind it). So the rule holds
-    in every flow without a word at the call sites.
+    It touches no database. argon2 takes tens of milliseconds of CPU, and no lock or pooled
+    connection may be held meanwhile (SQLite's writers would queue behind it), so every hash and
+    check refuses to start inside an open transaction (``_hasher``, the only way to the hasher):
+    the flow ends its transaction first, where a reader sees it.
     """
 
     def init_app(self, app):
@@ -90,7 +94,8 @@ class PasswordHasher:
 
     @staticmethod
     def _hasher() -> _AppHasher:
-        db.session.commit()
+        if db.session().in_transaction():
+            raise HashInTransaction("end the transaction before hashing a password")
         return current_app.extensions["passwords"]
 
     def hash(self, password: str) -> str:

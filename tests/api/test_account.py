@@ -124,7 +124,7 @@ def give_everything(app, auth, mailbox, key, user_name="alice"):
     """The account with all the app stores about anyone: a confirmation link and its mail (as
     a signup leaves them), a second session, a pending email change, a reset link, TOTP with
     recovery codes, a passkey, a login waiting for its second factor, and passkey challenges
-    of a session and of that waiting login.
+    of a session and of that pending login.
 
     Answers ``(other session, names, TOTP secret, recovery codes)``: ``names`` are the
     account's own and those of its sessions and waits, which no row may hold once it is gone.

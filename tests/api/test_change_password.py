@@ -14,7 +14,6 @@ from app.config import Config
 from app.extensions import db
 from app.sessions.models import AuthSession
 from app.users import constants
-from app.users.models import User
 from tests.helpers import (
     CSRF_INVALID,
     CSRF_MISMATCH,
@@ -25,6 +24,7 @@ from tests.helpers import (
     assert_csrf_failure,
     assert_error,
     count_rows,
+    stored_password_is,
 )
 from tests.plugins.accounts import add_user, log_in
 
@@ -72,12 +72,6 @@ def is_logged_in(actions):
 
 def can_log_in(app, password, login="alice"):
     return AuthActions(app.test_client()).login(login=login, password=password).status_code == 200
-
-
-def stored_password_is(app, password):
-    """Check the stored hash directly: a login attempt would itself count for the throttle."""
-    with app.app_context():
-        return db.session.get(User, 1).check_password(password)
 
 
 def failure_limit(app):

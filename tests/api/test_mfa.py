@@ -75,7 +75,7 @@ def assert_login_ended(response, message):
 
 
 def expire_waiting(app):
-    """Move every waiting login past its 5 minutes."""
+    """Move every pending login past its 5 minutes."""
     with app.app_context():
         db.session.execute(update(PendingLogin).values(created_at=utcnow() - LATER))
         db.session.commit()

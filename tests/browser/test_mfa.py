@@ -223,7 +223,7 @@ def test_a_login_no_longer_waiting_goes_back_to_the_password(
     logged_in(page, problems, confirmed_alice)
     totp, _ = set_up_totp(page)
     log_in_to_the_code_step(page, confirmed_alice)
-    # The waiting login's cookie gone, as once the wait has expired.
+    # The pending login's cookie gone, as once the wait has expired.
     context.clear_cookies()
     problems.expect_failed_load("/api/auth/mfa/verify", 403)
     problems.expect_failed_load("/api/auth/mfa/verify", 401)

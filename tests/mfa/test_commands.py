@@ -39,7 +39,7 @@ def test_mfa_reset_turns_the_second_factor_off(app, runner, user_with_totp, auth
             "was_on": True,
         }
     ]
-    # The waiting login ended with it; a new login needs only the password.
+    # The pending login ended with it; a new login needs only the password.
     assert auth.post("/api/auth/mfa/verify", data={"code": "123456"}).status_code == 401
     assert auth.login().status_code == 200
 

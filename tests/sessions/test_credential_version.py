@@ -15,7 +15,14 @@ from app.sessions import cookie
 from app.sessions.models import AuthSession
 from app.users.models import User
 from app.users.passwords import passwords
-from tests.helpers import PASSWORD, AuthActions, assert_error, count_rows, purged
+from tests.helpers import (
+    PASSWORD,
+    AuthActions,
+    assert_error,
+    count_rows,
+    purged,
+    stored_password_is,
+)
 from tests.plugins.accounts import add_user, log_in
 from tests.plugins.databases import make_app
 
@@ -47,11 +54,6 @@ def change_password(auth):
 def stored_user(app):
     with app.app_context():
         return db.session.scalar(select(User))
-
-
-def stored_password_is(app, password):
-    with app.app_context():
-        return db.session.scalar(select(User)).check_password(password)
 
 
 def while_checking(monkeypatch, action):

@@ -5,7 +5,7 @@ import secrets
 import pytest
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type, extract_parameters
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.config import Config, DevelopmentConfig, ProductionConfig, TestingConfig
 from app.extensions import db
@@ -122,6 +122,29 @@ def test_fullwidth_signup_ascii_login(app, auth):
     assert auth.login(password=ASCII_FORM).status_code == 200
     auth.logout()
     assert auth.login(password=FULLWIDTH).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda stored: passwords.hash(PASSWORD),
+        lambda stored: passwords.verify(stored, PASSWORD),
+        lambda stored: passwords.dummy_verify(PASSWORD),
+    ],
+    ids=["hash", "verify", "dummy_verify"],
+)
+def test_no_hash_runs_inside_an_open_transaction(app, ctx, use):
+    """The hasher touches no database: a flow that left its transaction open is told, and
+    nothing of it is committed behind its back."""
+    add_user(app, "bob")
+    stored = db.session.scalar(select(User._password).where(User.user_name == "bob"))
+    db.session.execute(update(User).values(first_name="Changed"))
+    with pytest.raises(password_module.HashInTransaction):
+        use(stored)
+    db.session.rollback()
+    assert db.session.scalar(select(User.first_name)) != "Changed"
+    db.session.commit()
+    use(stored)
 
 
 def test_model_hashes_the_normal_form(ctx):

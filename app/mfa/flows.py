@@ -9,11 +9,11 @@ password reset, which confirms the address (account pre-hijacking).
 
 from app.accounts import mailings
 from app.accounts.reauthentication import identity_proved
-from app.accounts.second_factor import TOTP, WEBAUTHN, methods_of
 from app.common import messages
 from app.common.refusals import FieldErrors, Refusal, conflict
 from app.extensions import db
 from app.mfa import pending, recovery_codes, totp
+from app.mfa.login import TOTP, WEBAUTHN, methods_of
 from app.passkeys import store as passkey_store
 from app.security.events import (
     MFA_RESET,
@@ -30,7 +30,6 @@ def state_of(user) -> dict:
     """What is on for ``user``, and how many recovery codes are left."""
     methods = methods_of(user)
     left = recovery_codes.left(user.id) if methods else 0
-    db.session.commit()
     return {
         "totp": TOTP in methods,
         "webauthn": WEBAUTHN in methods,
@@ -43,13 +42,11 @@ def require_confirmed_address(user):
     """A 403 of type "Email not confirmed" unless ``user``'s address is confirmed; nothing
     changes."""
     if user.email_confirmed_at is None:
-        db.session.rollback()
         raise Refusal(403, messages.CONFIRM_EMAIL_FIRST, messages.EMAIL_NOT_CONFIRMED_TYPE)
 
 
 def _refuse_unless(condition, message):
     if not condition:
-        db.session.rollback()
         raise conflict(message)
 
 
@@ -69,7 +66,6 @@ def confirm_totp(user, code) -> list[str]:
     _refuse_unless(not totp.enabled(user.id), messages.TOTP_ALREADY_ON)
     _refuse_unless(totp.has_pending_setup(user.id), messages.TOTP_NOT_SET_UP)
     if not totp.accept(user.id, code, confirmed=False):
-        db.session.rollback()
         raise FieldErrors({"code": [messages.MFA_CODE_WRONG]})
     codes = recovery_codes.replace_all(user.id)
     mailings.send_mfa_notice(user, TOTP_ENABLED)
@@ -81,6 +77,8 @@ def confirm_totp(user, code) -> list[str]:
 def disable_totp(user, password=None, code=None):
     """Turn TOTP off, with the password or a code as proof."""
     _refuse_unless(totp.enabled(user.id), messages.TOTP_NOT_ON)
+    # End the read: a password is checked next.
+    db.session.commit()
     if not identity_proved(user, password, code):
         security_event(TOTP_DISABLE_FAILED, user=user)
         raise Refusal(403, messages.WRONG_CODE_OR_PASSWORD)
@@ -107,7 +105,7 @@ def renew_recovery_codes(user) -> list[str]:
 
 def reset(user) -> bool:
     """An operator's reset for a user who lost the device: every second factor off (TOTP,
-    passkeys, recovery codes) and every waiting login ended. False when there was none. The
+    passkeys, recovery codes) and every pending login ended. False when there was none. The
     event, naming the operator, is ``app.admin.actions.reset_mfa``'s."""
     was_on = bool(methods_of(user))
     totp.remove(user.id)

@@ -1,10 +1,10 @@
-"""Logins with a second factor: begun by the right password, finished by a code.
+"""Pending logins: begun by the right password, finished by a second factor.
 
-The right password starts a waiting login (``app.mfa.pending``), never a session. A code,
-or a recovery code, finishes it through the same ending as a password login
+The right password begins a pending login (``app.mfa.pending``), never a session. A code, a
+recovery code or a passkey finishes it through the same ending as a password login
 (``app.accounts.logins``). Each code tried counts against the account's code limit
 (``MFA_FAILURE_LIMIT``), never against its password counts; a passkey, which cannot be
-guessed, counts against neither. Too many wrong tries end the wait.
+guessed, counts against neither. Too many wrong tries end the pending login.
 """
 
 from functools import partial
@@ -32,8 +32,8 @@ TOTP, WEBAUTHN, RECOVERY_CODE = "totp", "webauthn", "recovery_code"
 
 
 def methods_of(user) -> list[str]:
-    """The second factors that ``user`` (or None) can finish a login with; none: no wait.
-    Recovery codes stand in for any of them."""
+    """The second factors that ``user`` (or None) can finish a login with; none: no pending
+    login. Recovery codes stand in for any of them."""
     if user is None:
         return []
     # One read for both: after a login's hash, each round trip adds to its answer's time.
@@ -43,11 +43,13 @@ def methods_of(user) -> list[str]:
 
 
 def begin(user, remember, new_hash=None) -> str:
-    """Start ``user``'s login that waits for a second factor; the new CSRF token."""
+    """Begin ``user``'s pending login, with the rehash of the password just checked; the new
+    CSRF token."""
     if new_hash is not None and not user.store_rehash(new_hash):
-        db.session.rollback()
         raise Refusal(401, messages.INVALID_CREDENTIALS)
-    token = pending.begin(user, remember)
+    change = pending.begin(user, remember)
+    db.session.commit()
+    token = change.hand_over()
     security_event(MFA_REQUIRED, user=user)
     return token
 
@@ -59,23 +61,22 @@ def check(user, code=None, recovery_code=None) -> bool:
     return bool(recovery_code) and recovery_codes.use(user.id, recovery_code)
 
 
-def _end(message):
-    """The 401 of a second step with no login (any more) to finish: start again."""
-    raise Refusal(401, message, messages.LOGIN_ENDED_TYPE)
+def _ended(message) -> Refusal:
+    """The 401 of a second step with no pending login (any more) to finish: start again."""
+    return Refusal(401, message, messages.LOGIN_ENDED_TYPE)
 
 
-def waiting():
-    """The waiting login of this cookie and its user; a 401 when there is none (any more)."""
+def pending_with_user():
+    """This cookie's pending login and its user; a 401 when there is none (any more)."""
     record = pending.current()
     user = db.session.get(User, record.user_id) if record is not None else None
     if user is None or user.credential_version != record.credential_version:
-        db.session.rollback()
-        _end(messages.MFA_NOT_PENDING)
+        raise _ended(messages.MFA_NOT_PENDING)
     return record, user
 
 
 def verify(code=None, recovery_code=None) -> tuple[User, str]:
-    """Finish this cookie's waiting login with ``code`` or ``recovery_code``."""
+    """Finish this cookie's pending login with ``code`` or ``recovery_code``."""
     method = TOTP if code else RECOVERY_CODE
 
     def counted_check(_record, user):
@@ -85,25 +86,27 @@ def verify(code=None, recovery_code=None) -> tuple[User, str]:
 
 
 def finish(method, check_proof) -> tuple[User, str]:
-    """Finish this cookie's waiting login with the proof of ``method`` that ``check_proof``
-    checks (given the waiting record and its user, in the caller's transaction); the user and
+    """Finish this cookie's pending login with the proof of ``method`` that ``check_proof``
+    checks (given the pending login and its user, in the caller's transaction); the user and
     the new session's CSRF token."""
-    record, user = waiting()
+    record, user = pending_with_user()
     # A rollback expires the loaded objects, and the record may be gone by then.
     record_id, token_hash, remember = record.id, record.token_hash, record.remember
     if not check_proof(record, user):
+        # Nothing of the wrong proof stays; the failure counts, and commits alone.
         db.session.rollback()
         ended = pending.count_failure(record_id, token_hash)
+        db.session.commit()
         security_event(MFA_LOGIN_ENDED if ended else MFA_FAILED, user=user, method=method)
         if ended:
-            _end(messages.MFA_LOGIN_ENDED)
+            raise _ended(messages.MFA_LOGIN_ENDED)
         if method == WEBAUTHN:
             raise Refusal(401, messages.PASSKEY_REFUSED, messages.PASSKEY_REFUSED_TYPE)
         raise Refusal(401, messages.MFA_CODE_WRONG)
-    # Only one request finishes a wait: a second one, racing with the same proof, finds it gone.
+    # Only one request finishes a pending login: a second one, racing with the same proof,
+    # finds it gone.
     if not pending.consume(record):
-        db.session.rollback()
-        _end(messages.MFA_NOT_PENDING)
+        raise _ended(messages.MFA_NOT_PENDING)
     if method == RECOVERY_CODE:
         mailings.send_mfa_notice(user, RECOVERY_CODE_USED, left=recovery_codes.left(user.id))
     token = finish_login(user, remember, method=method)
