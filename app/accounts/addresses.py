@@ -5,7 +5,6 @@ sends a link to the new address and a notice to the old one, and happens when th
 used: only then, checked again for uniqueness, does the account take the new address.
 """
 
-
 from app.accounts import mailings, tokens
 from app.accounts.checks import (
     account_password_checked,
