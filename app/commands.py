@@ -20,7 +20,7 @@ from app.accounts.checks import require_strong_password
 from app.admin import commands as admin_commands
 from app.common import messages
 from app.extensions import db
-from app.mail import outbox
+from app.mail import delivery
 from app.mail.sender import EXTENSION as MAIL_SENDER
 from app.mail.sender import deliver_due
 from app.mfa import commands as mfa_commands
@@ -212,5 +212,5 @@ def deliver_mail(once):
 @with_appcontext
 def purge_outbox(days):
     """Delete the outbox's record of messages sent or given up on more than --days days ago."""
-    deleted = outbox.purge(timedelta(days=days))
+    deleted = delivery.purge(timedelta(days=days))
     click.echo(f"Deleted {deleted} outbox record(s) older than {days} day(s).")
