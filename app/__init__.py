@@ -3,8 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import commands, database, log, schema
-from app import config as app_config
+from app import commands, config_loading, database, log, schema
 from app.accounts import recovery
 from app.api import errors, limits
 from app.api.account import account_api
@@ -29,7 +28,7 @@ def create_app(config=None):
     """Build the app; ``config`` is a mapping or object of overrides."""
     app = Flask(__name__)
     app.request_class = ApiRequest
-    app_config.load(app, config)
+    config_loading.load(app, config)
     register_proxy(app)
     register_extensions(app)
     register_blueprints(app)

@@ -20,7 +20,7 @@ from app.admin import commands as admin_commands
 from app.common import messages
 from app.common.refusals import Refusal
 from app.extensions import db
-from app.mail import outbox
+from app.mail import delivery
 from app.mail.sender import EXTENSION as MAIL_SENDER
 from app.mail.sender import deliver_due
 from app.mfa import commands as mfa_commands
@@ -214,5 +214,5 @@ def deliver_mail(once):
 @with_appcontext
 def purge_outbox(days):
     """Delete the outbox's record of messages sent or given up on more than --days days ago."""
-    deleted = outbox.purge(timedelta(days=days))
+    deleted = delivery.purge(timedelta(days=days))
     click.echo(f"Deleted {deleted} outbox record(s) older than {days} day(s).")

@@ -29,7 +29,7 @@ from app import create_app
 from app.common import messages
 from app.common.time import utcnow
 from app.config import Config
-from app.config import database_url as driver_url
+from app.config_loading import database_url as driver_url
 from app.extensions import db
 from app.mail.outbox import FAILED, PENDING, SENT, OutboxMessage
 from app.sessions.models import AuthSession

@@ -13,8 +13,7 @@ import itsdangerous
 import pytest
 from argon2 import extract_parameters
 
-from app import config as app_config
-from app import create_app
+from app import config_loading, create_app
 from app.config import DevelopmentConfig, ProductionConfig, TestingConfig
 from app.extensions import db
 from app.secret_key import (
@@ -140,7 +139,7 @@ def test_environment_overrides_the_argument(build, database_url, monkeypatch, tm
         }
     )
     assert app.config["SECRET_KEY"] == "from the environment"
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == app_config.database_url(database_url)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == config_loading.database_url(database_url)
     assert app.config["REDIS_URL"] == "redis://127.0.0.1:6379/0"
 
 
@@ -350,7 +349,7 @@ def test_sqlite_connections_are_tuned(app):
     ],
 )
 def test_database_url(url, mapped):
-    assert app_config.database_url(url) == mapped
+    assert config_loading.database_url(url) == mapped
 
 
 def test_postgres_url_from_the_environment_uses_psycopg(build, monkeypatch):

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.config import ENVIRONMENT_KEYS, Config, ProductionConfig
+from app.config import Config, ProductionConfig
+from app.config_loading import ENVIRONMENT_KEYS
 from tests.helpers import ROOT
 
 CONFIGURATION = ROOT / "docs" / "configuration.md"

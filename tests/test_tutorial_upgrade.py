@@ -35,7 +35,8 @@ from werkzeug.security import generate_password_hash
 from app import create_app
 from app.common import messages
 from app.common.time import as_utc
-from app.config import ProductionConfig, database_url
+from app.config import ProductionConfig
+from app.config_loading import database_url
 from app.extensions import db
 from app.users.models import User
 from tests.helpers import HEAD_TABLES, ROOT, AuthActions, assert_error

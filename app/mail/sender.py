@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.log import MAIL_LOGGER, escaped
-from app.mail import outbox
+from app.mail import delivery
 from app.mail.transports import transport_for
 
 logger = logging.getLogger(MAIL_LOGGER)
@@ -77,12 +77,12 @@ def deliver_due() -> int:
     transport = transport_for(config["MAIL_URL"], config["MAIL_TIMEOUT"])
     name = sender_name()
     sent = 0
-    while (row := outbox.claim(name)) is not None:
-        if outbox.is_expired(row):
-            outbox.give_up(row, name, "expired before it was sent")
+    while (row := delivery.claim(name)) is not None:
+        if delivery.is_expired(row):
+            delivery.give_up(row, name, "expired before it was sent")
             continue
-        if outbox.is_spent(row):
-            outbox.give_up(row, name, f"claimed {row.attempts} times and never finished")
+        if delivery.is_spent(row):
+            delivery.give_up(row, name, f"claimed {row.attempts} times and never finished")
             logger.warning("Message %s given up: claimed %s times", row.id, row.attempts)
             continue
         try:
@@ -92,7 +92,7 @@ def deliver_due() -> int:
             # round ends there (see Sender.run).
             db.session.rollback()
             error = f"{type(exc).__name__}: {exc}"
-            status = outbox.mark_failed(row, name, error, permanent=is_permanent(exc))
+            status = delivery.mark_failed(row, name, error, permanent=is_permanent(exc))
             logger.warning(
                 "Message %s to %s not sent (%s): %s",
                 row.id,
@@ -105,7 +105,7 @@ def deliver_due() -> int:
             continue
         if was_message:
             # Outside the try: a message that went out is never retried.
-            outbox.mark_sent(row, name)
+            delivery.mark_sent(row, name)
             sent += 1
     return sent
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.accounts import mailings
 from app.common.time import as_utc, utcnow
 from app.extensions import db
-from app.mail import outbox
+from app.mail import delivery
 from app.mail.compose import SUBJECTS
 from app.mail.notices import MAX_LISTED
 from app.mail.outbox import PENDING, SENDING, SENT, OutboxMessage
@@ -147,7 +147,7 @@ def test_a_held_notice_a_sender_took_meanwhile_is_left_as_it_was(app, user, mail
     notify(app)
     release_held(app)
     with app.app_context():
-        taken = outbox.claim("a sender")
+        taken = delivery.claim("a sender")
     notify(app, events.TOTP_DISABLED)
     _sent, (claimed, claimed_changes), (held, changes) = notices(app)
     assert (claimed.id, claimed.status, claimed.content) == (taken.id, SENDING, taken.content)

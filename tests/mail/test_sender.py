@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from app.common.time import as_utc, utcnow
 from app.extensions import db
-from app.mail import outbox
+from app.mail import delivery, outbox
 from app.mail.compose import compose
 from app.mail.outbox import FAILED, PENDING, SENDING, SENT, OutboxMessage
 from app.mail.sender import JOBS, deliver_due
@@ -249,8 +249,8 @@ def test_a_message_claimed_more_times_than_the_limit_is_given_up(database_url, s
 def test_a_claim_that_outlived_its_sender_is_taken_again(app, smtp_server):
     queue(app)
     with app.app_context():
-        assert outbox.claim("a sender that dies") is not None
-        assert outbox.claim("another sender") is None
+        assert delivery.claim("a sender that dies") is not None
+        assert delivery.claim("another sender") is None
         db.session.execute(update(OutboxMessage).values(claimed_until=utcnow()))
         db.session.commit()
     assert deliver(app) == 1
@@ -261,12 +261,12 @@ def test_a_claim_that_outlived_its_sender_is_taken_again(app, smtp_server):
 def test_the_dead_sender_cannot_overwrite_the_outcome_of_the_new_one(app, smtp_server):
     queue(app)
     with app.app_context():
-        stale = outbox.claim("a sender that stalled")
+        stale = delivery.claim("a sender that stalled")
         db.session.execute(update(OutboxMessage).values(claimed_until=utcnow()))
         db.session.commit()
     assert deliver(app) == 1
     with app.app_context():
-        outbox.mark_failed(stale, "a sender that stalled", "it woke up late")
+        delivery.mark_failed(stale, "a sender that stalled", "it woke up late")
     [row] = rows(app)
     assert (row.status, row.last_error) == (SENT, None)
 
