@@ -364,6 +364,17 @@ def test_a_route_limit_429_carries_retry_after_within_its_window(build):
     assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
+def test_a_route_limit_429_waits_out_the_limit_it_breached(build):
+    """Retry-After is read from Flask-Limiter's ``current_limit`` and its window
+    (``app.api.errors``): an hour's limit asks for about an hour, not the 1 s that stands in
+    when no limit is known."""
+    auth = client_of(build(LOGIN_RATE_LIMIT="1 per hour"))
+    fail_logins(auth, ["nobody1"])
+    response = auth.login("nobody2")
+    assert_throttled(response, messages.TOO_MANY_REQUESTS)
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
+
+
 # Signup: 10 per hour per IP
 
 

@@ -2,16 +2,20 @@
 
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from flask_login.utils import encode_cookie
-from sqlalchemy import delete, select
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from sqlalchemy import bindparam, column, delete, event, literal_column, select, table
+from sqlalchemy.exc import DBAPIError
+from wtforms.validators import ValidationError
 
 from app.common import messages
 from app.common.time import as_utc, utcnow
 from app.extensions import db
-from app.sessions import cookie, store
+from app.sessions import cookie, lookup, store
 from app.sessions.models import MAX_USER_AGENT_LEN, AuthSession, hash_token
 from app.users.models import User
 from tests.helpers import (
@@ -228,6 +232,19 @@ def test_each_success_rotates_the_token(app, auth, client):
         headers={"X-CSRFToken": tokens[-1]},
     )
     assert response.status_code == 200
+
+
+def test_a_new_cookie_gets_a_new_token_though_the_request_made_one_before(app):
+    """Flask-WTF keeps a request's token in ``g``, under the field's name; the cookie's
+    rotation drops it there (``app.sessions.cookie``), or the token made earlier in the
+    request, of the old cookie, would come back for the new one."""
+    with app.test_request_context():
+        before = generate_csrf()
+        after = cookie.end()
+        assert after != before
+        validate_csrf(after)
+        with pytest.raises(ValidationError):
+            validate_csrf(before)
 
 
 # What the cookie holds
@@ -582,6 +599,25 @@ def test_the_lookup_never_reads_the_password_hash(app, logged_in_client, stateme
     columns = statement.split(" FROM ")[0]
     assert "password" not in columns
     assert "token_hash" not in columns
+
+
+def test_a_lost_connection_under_the_lookup_is_invalidated(app, monkeypatch):
+    """The lookup runs on the DB-API cursor, below SQLAlchemy's own handling of errors: it
+    raises SQLAlchemy's error itself, and invalidates the connection when the dialect says
+    that the error means it is lost, as a Core read would."""
+    missing_table = select(literal_column("1")).select_from(table("no_such_table"))
+    with app.app_context():
+        engine = db.engine
+        broken = missing_table.where(column("token_hash") == bindparam("token_hash"))
+        sql = str(broken.compile(dialect=engine.dialect))
+        monkeypatch.setitem(lookup._PREPARED, engine, replace(lookup._prepared(engine), sql=sql))
+        monkeypatch.setattr(engine.dialect, "is_disconnect", lambda *_: True)
+        invalidated = []
+        event.listen(engine, "invalidate", lambda _dbapi, _record, exc: invalidated.append(exc))
+        with pytest.raises(DBAPIError) as caught:
+            lookup.find_by_token_hash(hash_token("any"))
+    assert caught.value.connection_invalidated
+    assert invalidated == [caught.value.orig]
 
 
 def test_current_user_has_the_same_json_as_the_model(app, logged_in_client):
