@@ -1,6 +1,7 @@
 /*
  * Form helpers: read the fields, show errors where they belong, and the busy state of
- * the submit button. Text from the server or the user only ever goes in through .text().
+ * the submit button; and a timestamp as the lists of the account view show it. Text from
+ * the server or the user only ever goes in through .text().
  */
 (function ($, window) {
   'use strict';
@@ -95,6 +96,16 @@
     $form.data('busy', busy);
   }
 
+  // A readable local time for an ISO 8601 timestamp, in a <time> that keeps the original.
+  function timeOf(iso) {
+    var date = new Date(iso);
+    var $time = $('<time>').attr('datetime', iso);
+    if (isNaN(date.getTime())) {
+      return $time.text(iso);
+    }
+    return $time.text(date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
+  }
+
   // Submit handling shared by every form: one request at a time, errors shown, success
   // handed to onSuccess (or onFailure first, which returns true when it dealt with it).
   function handle($form, request, onSuccess, onFailure) {
@@ -126,6 +137,7 @@
     showAlert: showAlert,
     showStatus: showStatus,
     showErrors: showErrors,
-    handle: handle
+    handle: handle,
+    timeOf: timeOf
   };
 }(window.jQuery, window));

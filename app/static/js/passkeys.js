@@ -11,16 +11,6 @@
   var forms = window.AuthForms;
   var NAME_MAX = 64;
 
-  // A readable local time for an ISO 8601 timestamp, in a <time> that keeps the original.
-  function timeOf(iso) {
-    var date = new Date(iso);
-    var $time = $('<time>').attr('datetime', iso);
-    if (isNaN(date.getTime())) {
-      return $time.text(iso);
-    }
-    return $time.text(date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
-  }
-
   // A submit button as the page's macro makes it: a spinner, a label, a busy label.
   function submitButton(label, busyLabel, style) {
     return $('<button type="submit">').addClass('btn btn-sm ' + style)
@@ -129,11 +119,11 @@
           .appendTo($name);
       }
       $('<div class="small text-body-secondary" data-passkey="created">')
-        .append('Added ', timeOf(passkey.created_at))
+        .append('Added ', forms.timeOf(passkey.created_at))
         .appendTo($about);
       var $used = $('<div class="small text-body-secondary" data-passkey="used">').appendTo($about);
       if (passkey.last_used_at) {
-        $used.append('Last used ', timeOf(passkey.last_used_at));
+        $used.append('Last used ', forms.timeOf(passkey.last_used_at));
       } else {
         $used.text('Last used never');
       }

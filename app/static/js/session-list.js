@@ -9,16 +9,6 @@
   var forms = window.AuthForms;
   var devices = window.AuthDevices;
 
-  // A readable local time for an ISO 8601 timestamp, in a <time> that keeps the original.
-  function timeOf(iso) {
-    var date = new Date(iso);
-    var $time = $('<time>').attr('datetime', iso);
-    if (isNaN(date.getTime())) {
-      return $time.text(iso);
-    }
-    return $time.text(date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
-  }
-
   $(function () {
     var reauth = window.AuthReauth;
     var $form = $('#sessions-form');
@@ -46,7 +36,8 @@
         .text(record.ip ? 'IP address ' + record.ip : 'IP address unknown')
         .appendTo($about);
       $('<div class="small text-body-secondary" data-session=seen>')
-        .append('Last seen ', timeOf(record.last_seen_at), ', logged in ', timeOf(record.created_at))
+        .append('Last seen ', forms.timeOf(record.last_seen_at),
+          ', logged in ', forms.timeOf(record.created_at))
         .appendTo($about);
       var $end = $('<button type="button" class="btn btn-sm btn-outline-danger" data-end-session>')
         .attr('data-busy-label', 'Ending…')
