@@ -57,7 +57,7 @@
     var general = [];
     $.each(failure.fields || {}, function (name, problems) {
       var $input = fieldNamed($form, name);
-      var list = $.isArray(problems) ? problems : [String(problems)];
+      var list = Array.isArray(problems) ? problems : [String(problems)];
       if (!$input.length || $input.attr('type') === 'hidden') {
         $.each(list, function (_, problem) { general.push(name + ': ' + problem); });
         return;

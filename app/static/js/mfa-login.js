@@ -53,7 +53,7 @@
 
     function verify(fields) {
       return api.verifyMfa(usingRecovery
-        ? { recovery_code: $.trim(fields.recovery_code) }
+        ? { recovery_code: fields.recovery_code.trim() }
         : { code: fields.code.replace(/\s+/g, '') });
     }
 
@@ -104,7 +104,7 @@
       // The step after a password that wants a second factor, by the 202's ``methods``:
       // the code field has focus, or the passkey's button where there is no code to type.
       ask: function (offered) {
-        methods = $.isArray(offered) && offered.length ? offered : ['totp', 'recovery_code'];
+        methods = Array.isArray(offered) && offered.length ? offered : ['totp', 'recovery_code'];
         page.show('mfa', use(false));
       },
       loginAgain: loginAgain

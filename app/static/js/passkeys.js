@@ -87,7 +87,7 @@
         .text('Cancel').appendTo($form);
 
       forms.handle($form, function (fields) {
-        return api.renamePasskey(passkey.id, { name: $.trim(fields.name) });
+        return api.renamePasskey(passkey.id, { name: fields.name.trim() });
       }, function (body) {
         var $renamed = entryOf(body.data);
         $entry.replaceWith($renamed);
@@ -231,7 +231,7 @@
       codes.hide();
     });
     forms.handle($addForm, function (fields) {
-      return register({ name: $.trim(fields.name) });
+      return register({ name: fields.name.trim() });
     }, function (body) {
       $addForm.trigger('reset');
       forms.showStatus($addForm, body.message);
