@@ -10,6 +10,8 @@
   var api = window.AuthApi;
   var forms = window.AuthForms;
   var page = window.AuthPage;
+  var session = window.AuthSession;
+  var reauth = window.AuthReauth;
   var FILE_NAME = 'account-export.json';
 
   // Save ``text`` as a file named ``name``, as a download the browser starts.
@@ -23,7 +25,6 @@
   }
 
   $(function () {
-    var reauth = window.AuthReauth;
     var $exportForm = $('#export-form');
     var $open = $('#delete-account-open');
     var $modal = $('#delete-account-modal');
@@ -78,7 +79,7 @@
       forms.showStatus($exportForm, 'Downloaded as ' + FILE_NAME);
     }, function (xhr) {
       if (xhr.status === 401) {
-        window.AuthSession.showLoggedOut(true);
+        session.showLoggedOut(true);
         return true;
       }
       return false;
@@ -122,12 +123,12 @@
     forms.handle($form, deleteAccount, function (body) {
       closeThen(function () {
         reset();
-        window.AuthSession.showLoggedOut(true);
+        session.showLoggedOut(true);
         page.notify(body.message);
       });
     }, function (xhr) {
       if (xhr.status === 401) {
-        closeThen(function () { window.AuthSession.showLoggedOut(true); });
+        closeThen(function () { session.showLoggedOut(true); });
         return true;
       }
       // The password prompt was cancelled: so is the deletion.

@@ -7,9 +7,10 @@
 
   var api = window.AuthApi;
   var forms = window.AuthForms;
+  var session = window.AuthSession;
+  var reauth = window.AuthReauth;
 
   $(function () {
-    var reauth = window.AuthReauth;
     var $passwordForm = $('#password-form');
     var $emailForm = $('#email-form');
 
@@ -18,7 +19,7 @@
     function refusals($form, passwordField) {
       return function (xhr) {
         if (xhr.status === 401) {
-          window.AuthSession.showLoggedOut(true);
+          session.showLoggedOut(true);
           return true;
         }
         if (xhr.status === 403 && !api.needsReauthentication(xhr) && !api.isCsrfFailure(xhr)) {

@@ -10,6 +10,16 @@
   var api = window.AuthApi;
   var forms = window.AuthForms;
   var page = window.AuthPage;
+  var session = window.AuthSession;
+
+  window.AuthBanner = {
+    offerResend: function ($refused, xhr) {
+      forms.showAlert($refused, [api.failure(xhr).message]);
+      $('<button type="button" class="btn btn-outline-dark btn-sm mt-2" data-resend-confirmation>')
+        .text('Send a new confirmation link')
+        .appendTo($refused.find('.form-alert'));
+    }
+  };
 
   $(function () {
     var $banner = $('#confirm-banner');
@@ -36,15 +46,6 @@
       }
     });
 
-    window.AuthBanner = {
-      offerResend: function ($refused, xhr) {
-        forms.showAlert($refused, [api.failure(xhr).message]);
-        $('<button type="button" class="btn btn-outline-dark btn-sm mt-2" data-resend-confirmation>')
-          .text('Send a new confirmation link')
-          .appendTo($refused.find('.form-alert'));
-      }
-    };
-
     // The banner's own form sends it, and says in its status region that the link is on its way.
     $(window.document).on('click', '[data-resend-confirmation]', function () {
       $form.trigger('submit');
@@ -53,7 +54,6 @@
     forms.handle($form, api.resendConfirmation, function (body) {
       forms.showStatus($form, body.message);
     }, function (xhr) {
-      var session = window.AuthSession;
       // Confirmed meanwhile (in another tab): ask again, and the banner goes.
       if (xhr.status === 409) {
         var message = api.failure(xhr).message;

@@ -6,6 +6,8 @@
 (function ($, window) {
   'use strict';
 
+  var api = window.AuthApi;
+
   function fieldNamed($form, name) {
     return $form.find('[name]').filter(function () { return this.name === name; }).first();
   }
@@ -127,7 +129,7 @@
           if (onFailure && onFailure(xhr)) {
             return;
           }
-          showErrors($form, window.AuthApi.failure(xhr), $returnFocus);
+          showErrors($form, api.failure(xhr), $returnFocus);
         });
     });
   }

@@ -8,6 +8,10 @@
 
   var api = window.AuthApi;
   var forms = window.AuthForms;
+  var session = window.AuthSession;
+  var banner = window.AuthBanner;
+  var reauth = window.AuthReauth;
+  var codes = window.AuthRecoveryCodes;
 
   // A TOTP key in groups of four, as authenticator apps let people type it.
   function grouped(secret) {
@@ -38,8 +42,6 @@
   }
 
   $(function () {
-    var reauth = window.AuthReauth;
-    var codes = window.AuthRecoveryCodes;
     var $state = $('#mfa-state');
     var $alert = $('#mfa-alert');
     var $notice = $('#mfa-notice');
@@ -57,7 +59,7 @@
     var shown = false;
 
     function loggedOut() {
-      window.AuthSession.showLoggedOut(true);
+      session.showLoggedOut(true);
     }
 
     function clearMessages() {
@@ -144,7 +146,7 @@
     }, function (xhr) {
       // No second factor before the address is confirmed: say so, and offer a new link.
       if (api.emailNotConfirmed(xhr)) {
-        window.AuthBanner.offerResend($setupForm, xhr);
+        banner.offerResend($setupForm, xhr);
         return true;
       }
       return refusals(xhr);

@@ -8,6 +8,8 @@
 
   var api = window.AuthApi;
   var forms = window.AuthForms;
+  var session = window.AuthSession;
+  var mfaLogin = window.AuthMfaLogin;
 
   $(function () {
     var $loginForm = $('#passkey-login-form');
@@ -21,18 +23,18 @@
     forms.handle($loginForm, function () {
       return signIn({ remember_me: $('#login-remember-me').prop('checked') });
     }, function (body) {
-      window.AuthSession.showLoggedIn(body.data, true);
+      session.showLoggedIn(body.data, true);
     });
 
     forms.handle($mfaForm, function () {
       return secondStep();
     }, function (body) {
-      window.AuthSession.showLoggedIn(body.data, true);
+      session.showLoggedIn(body.data, true);
     }, function (xhr) {
       // The wait ended (timed out, too many tries): from the password again. A passkey the
       // server refused keeps the step, its message in this form's alert.
       if (api.endsSecondStep(xhr)) {
-        window.AuthMfaLogin.loginAgain(api.failure(xhr).message);
+        mfaLogin.loginAgain(api.failure(xhr).message);
         return true;
       }
       return false;

@@ -9,6 +9,10 @@
 
   var api = window.AuthApi;
   var forms = window.AuthForms;
+  var session = window.AuthSession;
+  var banner = window.AuthBanner;
+  var reauth = window.AuthReauth;
+  var codes = window.AuthRecoveryCodes;
   var NAME_MAX = 64;
 
   // A submit button as the page's macro makes it: a spinner, a label, a busy label.
@@ -20,8 +24,6 @@
   }
 
   $(function () {
-    var reauth = window.AuthReauth;
-    var codes = window.AuthRecoveryCodes;
     var $alert = $('#passkeys-alert');
     var $notice = $('#passkeys-notice');
     var $list = $('#passkeys-list');
@@ -40,7 +42,7 @@
     var made = 0;
 
     function loggedOut() {
-      window.AuthSession.showLoggedOut(true);
+      session.showLoggedOut(true);
     }
 
     function clearMessages() {
@@ -245,7 +247,7 @@
     }, function (xhr) {
       // No passkey before the address is confirmed: say so, and offer a new link.
       if (api.emailNotConfirmed(xhr)) {
-        window.AuthBanner.offerResend($addForm, xhr);
+        banner.offerResend($addForm, xhr);
         return true;
       }
       return endedSession(xhr);

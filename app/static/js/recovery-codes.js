@@ -6,42 +6,49 @@
   'use strict';
 
   var FILE_NAME = 'recovery-codes.txt';
+  // The panel, its list, message and status line, found once the document is ready.
+  var $panel = null;
+  var $list = null;
+  var $message = null;
+  var $status = null;
+  var codes = [];
+
+  function say(text) {
+    $status.text(text);
+  }
+
+  function asText() {
+    return codes.join('\n') + '\n';
+  }
+
+  function show(newCodes, message) {
+    codes = newCodes.slice();
+    $list.empty();
+    $.each(codes, function (_, code) {
+      $('<li class="col">').text(code).appendTo($list);
+    });
+    $message.text(message || '');
+    say('');
+    $panel.prop('hidden', false);
+    $('#recovery-codes-title').trigger('focus');
+  }
+
+  // Off the page: the codes stay in no element and no variable.
+  function hide() {
+    codes = [];
+    $list.empty();
+    $message.empty();
+    say('');
+    $panel.prop('hidden', true);
+  }
+
+  window.AuthRecoveryCodes = { show: show, hide: hide };
 
   $(function () {
-    var $panel = $('#recovery-codes');
-    var $list = $('#recovery-codes-list');
-    var $message = $('#recovery-codes-message');
-    var $status = $('#recovery-codes-status');
-    var codes = [];
-
-    function say(text) {
-      $status.text(text);
-    }
-
-    function asText() {
-      return codes.join('\n') + '\n';
-    }
-
-    function show(newCodes, message) {
-      codes = newCodes.slice();
-      $list.empty();
-      $.each(codes, function (_, code) {
-        $('<li class="col">').text(code).appendTo($list);
-      });
-      $message.text(message || '');
-      say('');
-      $panel.prop('hidden', false);
-      $('#recovery-codes-title').trigger('focus');
-    }
-
-    // Off the page: the codes stay in no element and no variable.
-    function hide() {
-      codes = [];
-      $list.empty();
-      $message.empty();
-      say('');
-      $panel.prop('hidden', true);
-    }
+    $panel = $('#recovery-codes');
+    $list = $('#recovery-codes-list');
+    $message = $('#recovery-codes-message');
+    $status = $('#recovery-codes-status');
 
     $('#recovery-codes-copy').on('click', function () {
       var clipboard = window.navigator.clipboard;
@@ -73,7 +80,5 @@
     });
 
     $(window.document).on('page:show', hide);
-
-    window.AuthRecoveryCodes = { show: show, hide: hide };
   });
 }(window.jQuery, window));

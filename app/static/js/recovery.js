@@ -8,6 +8,7 @@
   var api = window.AuthApi;
   var forms = window.AuthForms;
   var page = window.AuthPage;
+  var session = window.AuthSession;
 
   $(function () {
     var $forgotForm = $('#forgot-form');
@@ -46,7 +47,7 @@
       $resetForm.trigger('reset');
       // Every session of the account has ended: this browser is logged out.
       page.replace('/');
-      window.AuthSession.showLoggedOut(true);
+      session.showLoggedOut(true);
       page.notify(body.message);
     }, function (xhr) {
       if (api.isRefusedLink(xhr)) {

@@ -8,16 +8,17 @@
   var api = window.AuthApi;
   var forms = window.AuthForms;
   var devices = window.AuthDevices;
+  var session = window.AuthSession;
+  var reauth = window.AuthReauth;
 
   $(function () {
-    var reauth = window.AuthReauth;
     var $form = $('#sessions-form');
     var $list = $('#sessions-list');
     var shown = false;
     var endSession = reauth.guard(api.endSession);
 
     function loggedOut() {
-      window.AuthSession.showLoggedOut(true);
+      session.showLoggedOut(true);
     }
 
     function entryOf(record) {
@@ -78,13 +79,13 @@
 
     $list.on('click', '[data-end-session]', function () {
       var $button = $(this);
-      var session = $button.data('session');
+      var ending = $button.data('session');
       forms.clearErrors($form);
       $button.prop('disabled', true);
       $button.find('.button-label').text($button.attr('data-busy-label'));
-      endSession(session.id)
+      endSession(ending.id)
         .done(function (body) {
-          if (session.current) {
+          if (ending.current) {
             // This session ended: a logout.
             loggedOut();
             return;
