@@ -5,14 +5,14 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var session = window.AuthSession;
-  var reauth = window.AuthReauth;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const session = window.AuthSession;
+  const reauth = window.AuthReauth;
 
   $(function () {
-    var $passwordForm = $('#password-form');
-    var $emailForm = $('#email-form');
+    const $passwordForm = $('#password-form');
+    const $emailForm = $('#email-form');
 
     // What each form does with a refusal of its own: the session gone, or the password
     // checked and wrong (shown under ``passwordField``).
@@ -23,8 +23,8 @@
           return true;
         }
         if (xhr.status === 403 && !api.needsReauthentication(xhr) && !api.isCsrfFailure(xhr)) {
-          var failure = api.failure(xhr);
-          var fields = {};
+          const failure = api.failure(xhr);
+          const fields = {};
           fields[passwordField] = [failure.message];
           forms.showErrors($form, { message: failure.message, fields: fields });
           return true;

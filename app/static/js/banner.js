@@ -7,10 +7,10 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var page = window.AuthPage;
-  var session = window.AuthSession;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const page = window.AuthPage;
+  const session = window.AuthSession;
 
   window.AuthBanner = {
     offerResend: function ($refused, xhr) {
@@ -22,8 +22,8 @@
   };
 
   $(function () {
-    var $banner = $('#confirm-banner');
-    var $form = $('#resend-form');
+    const $banner = $('#confirm-banner');
+    const $form = $('#resend-form');
 
     function hide() {
       $banner.prop('hidden', true);
@@ -56,7 +56,7 @@
     }, function (xhr) {
       // Confirmed meanwhile (in another tab): ask again, and the banner goes.
       if (xhr.status === 409) {
-        var message = api.failure(xhr).message;
+        const message = api.failure(xhr).message;
         session.refresh(false).always(function () { page.notify(message); });
         return true;
       }

@@ -4,7 +4,7 @@
 (function ($, window) {
   'use strict';
 
-  var page = window.AuthPage;
+  const page = window.AuthPage;
 
   $(function () {
     page.start();

@@ -7,18 +7,18 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var page = window.AuthPage;
-  var session = window.AuthSession;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const page = window.AuthPage;
+  const session = window.AuthSession;
   // The step's form, its two inputs and the passkey's form, found once the document is ready.
-  var $form = null;
-  var $code = null;
-  var $recovery = null;
-  var $passkeyForm = null;
-  var usingRecovery = false;
+  let $form = null;
+  let $code = null;
+  let $recovery = null;
+  let $passkeyForm = null;
+  let usingRecovery = false;
   // What this login can be finished with; a 202 without a list: a code, or a recovery code.
-  var methods = ['totp', 'recovery_code'];
+  let methods = ['totp', 'recovery_code'];
 
   function offers(method) {
     return $.inArray(method, methods) !== -1;
@@ -32,9 +32,9 @@
   // Without TOTP the form takes only a recovery code, and where a passkey can finish the
   // login it waits to be asked for one.
   function use(recovery) {
-    var withCode = offers('totp');
-    var passkey = passkeyOffered();
-    var showForm = recovery || withCode || !passkey;
+    const withCode = offers('totp');
+    const passkey = passkeyOffered();
+    const showForm = recovery || withCode || !passkey;
     usingRecovery = recovery || !withCode;
     $form.trigger('reset');
     forms.clearErrors($form);
@@ -85,13 +85,13 @@
       if (xhr.status !== 401) {
         return false;
       }
-      var failure = api.failure(xhr);
+      const failure = api.failure(xhr);
       if (api.endsSecondStep(xhr)) {
         loginAgain(failure.message);
         return true;
       }
       // A wrong code: under the field in use; the step stays for another try.
-      var fields = {};
+      const fields = {};
       fields[usingRecovery ? 'recovery_code' : 'code'] = [failure.message];
       forms.showErrors($form, { message: failure.message, fields: fields });
       return true;

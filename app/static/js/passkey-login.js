@@ -6,16 +6,16 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var session = window.AuthSession;
-  var mfaLogin = window.AuthMfaLogin;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const session = window.AuthSession;
+  const mfaLogin = window.AuthMfaLogin;
 
   $(function () {
-    var $loginForm = $('#passkey-login-form');
-    var $mfaForm = $('#mfa-passkey-form');
-    var signIn = api.ceremony(api.beginPasskeyLogin, api.finishPasskeyLogin, false);
-    var secondStep = api.ceremony(api.beginMfaPasskey, api.finishMfaPasskey, false);
+    const $loginForm = $('#passkey-login-form');
+    const $mfaForm = $('#mfa-passkey-form');
+    const signIn = api.ceremony(api.beginPasskeyLogin, api.finishPasskeyLogin, false);
+    const secondStep = api.ceremony(api.beginMfaPasskey, api.finishMfaPasskey, false);
 
     $loginForm.prop('hidden', !api.supportsPasskeys());
 

@@ -7,19 +7,19 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var session = window.AuthSession;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const session = window.AuthSession;
   // The prompt's two forms and its Bootstrap modal, found once the document is ready.
-  var $form = null;
-  var $passkeyForm = null;
-  var modal = null;
+  let $form = null;
+  let $passkeyForm = null;
+  let modal = null;
   // Whether the account has a passkey, as the account view last listed them.
-  var hasPasskeys = false;
+  let hasPasskeys = false;
   // The actions that wait for the prompt: each {retry, cancel}.
-  var waiting = [];
-  var confirmed = false;
-  var opener = null;
+  let waiting = [];
+  let confirmed = false;
+  let opener = null;
 
   function focusBack() {
     if (opener && window.document.contains(opener) && !opener.disabled) {
@@ -45,7 +45,7 @@
     // ``request(fields)``, asking for the password and trying again when it must.
     guard: function (request) {
       return function (fields) {
-        var result = $.Deferred();
+        const result = $.Deferred();
         request(fields)
           .done(function (body) { result.resolve(body); })
           .fail(function (xhr) {
@@ -68,11 +68,11 @@
   };
 
   $(function () {
-    var $modal = $('#reauth-modal');
+    const $modal = $('#reauth-modal');
     $form = $('#reauth-form');
     $passkeyForm = $('#reauth-passkey-form');
     modal = window.bootstrap.Modal.getOrCreateInstance($modal[0]);
-    var withPasskey = api.ceremony(api.beginReauthPasskey, api.finishReauthPasskey, false);
+    const withPasskey = api.ceremony(api.beginReauthPasskey, api.finishReauthPasskey, false);
 
     $modal.on('shown.bs.modal', function () {
       $form.find('[name=password]').trigger('focus');
@@ -80,7 +80,7 @@
 
     // Closed: by a confirmed password (every waiting action goes again), else cancelled.
     $modal.on('hidden.bs.modal', function () {
-      var done = waiting;
+      const done = waiting;
       waiting = [];
       $form.trigger('reset');
       forms.clearErrors($form);
@@ -103,7 +103,7 @@
     }, function (xhr) {
       // A wrong password: under the field, as the login form would show it.
       if (xhr.status === 403 && !api.isCsrfFailure(xhr)) {
-        var failure = api.failure(xhr);
+        const failure = api.failure(xhr);
         forms.showErrors($form, { message: failure.message, fields: { password: [failure.message] } });
         return true;
       }

@@ -5,13 +5,13 @@
 (function ($, window) {
   'use strict';
 
-  var FILE_NAME = 'recovery-codes.txt';
+  const FILE_NAME = 'recovery-codes.txt';
   // The panel, its list, message and status line, found once the document is ready.
-  var $panel = null;
-  var $list = null;
-  var $message = null;
-  var $status = null;
-  var codes = [];
+  let $panel = null;
+  let $list = null;
+  let $message = null;
+  let $status = null;
+  let codes = [];
 
   function say(text) {
     $status.text(text);
@@ -51,7 +51,7 @@
     $status = $('#recovery-codes-status');
 
     $('#recovery-codes-copy').on('click', function () {
-      var clipboard = window.navigator.clipboard;
+      const clipboard = window.navigator.clipboard;
       if (!clipboard || !clipboard.writeText) {
         say('This browser cannot copy here: select the codes, or download them.');
         return;
@@ -65,8 +65,8 @@
     });
 
     $('#recovery-codes-download').on('click', function () {
-      var url = window.URL.createObjectURL(new window.Blob([asText()], { type: 'text/plain' }));
-      var $link = $('<a hidden>').attr({ href: url, download: FILE_NAME }).appendTo(window.document.body);
+      const url = window.URL.createObjectURL(new window.Blob([asText()], { type: 'text/plain' }));
+      const $link = $('<a hidden>').attr({ href: url, download: FILE_NAME }).appendTo(window.document.body);
       $link[0].click();
       $link.remove();
       // Once the download has begun with it.

@@ -5,18 +5,18 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var page = window.AuthPage;
-  var session = window.AuthSession;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const page = window.AuthPage;
+  const session = window.AuthSession;
 
   $(function () {
-    var $forgotForm = $('#forgot-form');
-    var $resetForm = $('#reset-form');
-    var $noLink = $('#reset-no-link');
-    var $askAgain = $('#reset-ask-again');
+    const $forgotForm = $('#forgot-form');
+    const $resetForm = $('#reset-form');
+    const $noLink = $('#reset-no-link');
+    const $askAgain = $('#reset-ask-again');
     // In memory only: never in storage, and out of the address bar once read.
-    var token = null;
+    let token = null;
 
     page.route('/forgot', function (how) {
       forms.clearErrors($forgotForm);

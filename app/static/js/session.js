@@ -6,14 +6,14 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var page = window.AuthPage;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const page = window.AuthPage;
   // The welcome view and the three forms, found once the document is ready.
-  var $loggedIn = null;
-  var $loginForm = null;
-  var $signupForm = null;
-  var $logoutForm = null;
+  let $loggedIn = null;
+  let $loginForm = null;
+  let $signupForm = null;
+  let $logoutForm = null;
 
   function announce(user) {
     $(window.document).trigger('auth:user', [user]);
@@ -21,7 +21,7 @@
 
   function showLoggedIn(user, moveFocus) {
     $loggedIn.find('[data-user]').each(function () {
-      var $slot = $(this);
+      const $slot = $(this);
       $slot.text(user[$slot.attr('data-user')] || '');
     });
     $.each([$loginForm, $signupForm, $logoutForm], function (_, $form) {
