@@ -13,6 +13,11 @@ apt_install --no-start postgresql redis-server
 python_venv requirements-dev.txt
 cd "$ROOT"
 "$VENV/bin/python" -m ruff check .
+# ESLint beside ruff, for the page's scripts (eslint.config.mjs), at the versions that
+# package-lock.json pins: ESLint 9, which runs on Debian 12's Node.js 18 (ESLint 10 does not).
+command -v npm >/dev/null || apt_install nodejs npm
+npm ci --no-audit --no-fund --loglevel=error
+npx --no-install eslint app/static/js
 
 trap 'exit 130' INT
 trap 'exit 143' TERM

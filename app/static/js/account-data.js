@@ -7,15 +7,17 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var page = window.AuthPage;
-  var FILE_NAME = 'account-export.json';
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const page = window.AuthPage;
+  const session = window.AuthSession;
+  const reauth = window.AuthReauth;
+  const FILE_NAME = 'account-export.json';
 
   // Save ``text`` as a file named ``name``, as a download the browser starts.
   function download(text, name) {
-    var url = window.URL.createObjectURL(new window.Blob([text], { type: 'application/json' }));
-    var $link = $('<a hidden>').attr({ href: url, download: name }).appendTo(window.document.body);
+    const url = window.URL.createObjectURL(new window.Blob([text], { type: 'application/json' }));
+    const $link = $('<a hidden>').attr({ href: url, download: name }).appendTo(window.document.body);
     $link[0].click();
     $link.remove();
     // Once the download has begun with it.
@@ -23,15 +25,14 @@
   }
 
   $(function () {
-    var reauth = window.AuthReauth;
-    var $exportForm = $('#export-form');
-    var $open = $('#delete-account-open');
-    var $modal = $('#delete-account-modal');
-    var $form = $('#delete-account-form');
-    var modal = window.bootstrap.Modal.getOrCreateInstance($modal[0]);
-    var shown = false;
+    const $exportForm = $('#export-form');
+    const $open = $('#delete-account-open');
+    const $modal = $('#delete-account-modal');
+    const $form = $('#delete-account-form');
+    const modal = window.bootstrap.Modal.getOrCreateInstance($modal[0]);
+    let shown = false;
     // What to do once the dialog has closed: the next step of the deletion, or nothing.
-    var afterHidden = null;
+    let afterHidden = null;
 
     function reset() {
       $form.trigger('reset');
@@ -55,7 +56,7 @@
 
     $modal.on('hidden.bs.modal', function () {
       shown = false;
-      var next = afterHidden;
+      const next = afterHidden;
       afterHidden = null;
       if (next) {
         next();
@@ -78,7 +79,7 @@
       forms.showStatus($exportForm, 'Downloaded as ' + FILE_NAME);
     }, function (xhr) {
       if (xhr.status === 401) {
-        window.AuthSession.showLoggedOut(true);
+        session.showLoggedOut(true);
         return true;
       }
       return false;
@@ -87,8 +88,8 @@
     // The deletion; when the server wants the password again, the dialog closes before the
     // prompt opens, with focus on the button that opened it (where a cancelled prompt
     // leaves it).
-    var deleteAccount = reauth.guard(function (fields) {
-      var result = $.Deferred();
+    const deleteAccount = reauth.guard(function (fields) {
+      const result = $.Deferred();
       api.deleteAccount(fields)
         .done(function (body) { result.resolve(body); })
         .fail(function (xhr) {
@@ -107,7 +108,7 @@
     // A refusal, in the dialog (opened again if the prompt had closed it): a wrong password
     // under the field, as the other account forms show it; anything else as they do.
     function showRefusal(xhr) {
-      var failure = api.failure(xhr);
+      let failure = api.failure(xhr);
       if (xhr.status === 403 && !api.isCsrfFailure(xhr)) {
         failure = { message: failure.message, fields: { password: [failure.message] } };
       }
@@ -122,12 +123,12 @@
     forms.handle($form, deleteAccount, function (body) {
       closeThen(function () {
         reset();
-        window.AuthSession.showLoggedOut(true);
+        session.showLoggedOut(true);
         page.notify(body.message);
       });
     }, function (xhr) {
       if (xhr.status === 401) {
-        closeThen(function () { window.AuthSession.showLoggedOut(true); });
+        closeThen(function () { session.showLoggedOut(true); });
         return true;
       }
       // The password prompt was cancelled: so is the deletion.

@@ -5,25 +5,26 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const session = window.AuthSession;
+  const reauth = window.AuthReauth;
 
   $(function () {
-    var reauth = window.AuthReauth;
-    var $passwordForm = $('#password-form');
-    var $emailForm = $('#email-form');
+    const $passwordForm = $('#password-form');
+    const $emailForm = $('#email-form');
 
     // What each form does with a refusal of its own: the session gone, or the password
     // checked and wrong (shown under ``passwordField``).
     function refusals($form, passwordField) {
       return function (xhr) {
         if (xhr.status === 401) {
-          window.AuthSession.showLoggedOut(true);
+          session.showLoggedOut(true);
           return true;
         }
         if (xhr.status === 403 && !api.needsReauthentication(xhr) && !api.isCsrfFailure(xhr)) {
-          var failure = api.failure(xhr);
-          var fields = {};
+          const failure = api.failure(xhr);
+          const fields = {};
           fields[passwordField] = [failure.message];
           forms.showErrors($form, { message: failure.message, fields: fields });
           return true;

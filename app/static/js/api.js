@@ -6,14 +6,14 @@
 (function ($, window) {
   'use strict';
 
-  var SAFE_METHODS = /^(GET|HEAD|OPTIONS|TRACE)$/i;
-  var TIMEOUT_MS = 20000;
-  var ROOT = $('meta[name="api-root"]').attr('content') || '/api/auth';
+  const SAFE_METHODS = /^(GET|HEAD|OPTIONS|TRACE)$/i;
+  const TIMEOUT_MS = 20000;
+  const ROOT = $('meta[name="api-root"]').attr('content') || '/api/auth';
   // PUBLIC_URL, the address people use: the one where passkeys work (their RP ID is its host).
-  var PUBLIC_URL = $('meta[name="public-url"]').attr('content') || '';
-  var $token = $('meta[name="csrf-token"]');
+  const PUBLIC_URL = $('meta[name="public-url"]').attr('content') || '';
+  const $token = $('meta[name="csrf-token"]');
 
-  var MESSAGES = {
+  const MESSAGES = {
     network: 'Cannot reach the server. Check your connection and try again.',
     timeout: 'The server took too long to answer. Please try again.',
     server: 'Something went wrong on our side. Please try again.',
@@ -23,7 +23,7 @@
 
   // What the browser's refusal of a WebAuthn step means, by the error's name (no request
   // goes to the server after one).
-  var PASSKEY_MESSAGES = {
+  const PASSKEY_MESSAGES = {
     unsupported: 'This browser does not support passkeys.',
     cancelled: 'No passkey was used: it was cancelled, it timed out, or this device has no ' +
       'passkey for this account.',
@@ -33,15 +33,16 @@
     elsewhere: 'Passkeys do not work at this address. Open the site at {address} and try again.',
     other: 'The passkey could not be used in this browser. Please try again.'
   };
-  var webauthn = window.SimpleWebAuthnBrowser;
+  const webauthn = window.SimpleWebAuthnBrowser;
 
   // The browser refused the domain (an IP address, another name for the host): name the
   // address to open instead, unless this page is already there.
   function insecureMessage() {
-    var origin = '';
+    let origin = '';
     try {
       origin = new window.URL(PUBLIC_URL).origin;
-    } catch (ignore) {
+    } catch {
+      // No PUBLIC_URL, or not an address: no other address to name.
       return PASSKEY_MESSAGES.insecure;
     }
     if (origin === window.location.origin) {
@@ -68,7 +69,7 @@
   });
 
   function errorsOf(xhr) {
-    var body = xhr.responseJSON;
+    const body = xhr.responseJSON;
     return (body && body.errors) || {};
   }
 
@@ -82,7 +83,7 @@
   }
 
   function send(method, path, fields) {
-    var options = { url: ROOT + path, method: method, dataType: 'json' };
+    const options = { url: ROOT + path, method: method, dataType: 'json' };
     if (fields) {
       options.contentType = 'application/json';
       options.data = JSON.stringify(fields);
@@ -95,7 +96,7 @@
   // failure means the session changed under this page (another tab logged in or out):
   // take that session's token and try once more.
   function unsafe(method, path, fields) {
-    var result = $.Deferred();
+    const result = $.Deferred();
     function attempt(mayRetry) {
       send(method, path, fields)
         .done(function (body) {
@@ -125,14 +126,14 @@
   }
 
   function retryAfterText(header) {
-    var seconds = parseInt(header, 10);
+    const seconds = parseInt(header, 10);
     if (!(seconds > 0)) {
       return 'Please wait a moment and try again.';
     }
     if (seconds < 90) {
       return 'Please wait ' + seconds + (seconds === 1 ? ' second' : ' seconds') + ' and try again.';
     }
-    var minutes = Math.ceil(seconds / 60);
+    const minutes = Math.ceil(seconds / 60);
     return 'Please wait ' + minutes + ' minutes and try again.';
   }
 
@@ -142,9 +143,9 @@
 
   // The browser's refusal, as a failure that ``failure`` reads: no status, a message.
   function refusal(error, registering) {
-    var name = (error && error.name) || '';
-    var code = (error && error.code) || '';
-    var key = 'other';
+    const name = (error && error.name) || '';
+    const code = (error && error.code) || '';
+    let key = 'other';
     if (name === 'NotAllowedError' || name === 'AbortError' ||
         code === 'ERROR_PASSTHROUGH_SEE_CAUSE_PROPERTY' || code === 'ERROR_CEREMONY_ABORTED') {
       key = registering ? 'notAdded' : 'cancelled';
@@ -153,13 +154,13 @@
     } else if (code === 'ERROR_INVALID_DOMAIN' || code === 'ERROR_INVALID_RP_ID' || name === 'SecurityError') {
       key = 'insecure';
     }
-    var message = key === 'insecure' ? insecureMessage() : PASSKEY_MESSAGES[key];
+    const message = key === 'insecure' ? insecureMessage() : PASSKEY_MESSAGES[key];
     return { passkeyRefusal: true, message: message };
   }
 
   // The browser's step: ``start(optionsJSON)`` (a native promise), as a jQuery promise.
   function browserStep(start, optionsJSON, registering) {
-    var result = $.Deferred();
+    const result = $.Deferred();
     if (!supportsPasskeys()) {
       return result.reject({ passkeyRefusal: true, message: PASSKEY_MESSAGES.unsupported }).promise();
     }
@@ -175,7 +176,7 @@
   // ``credential`` beside ``extra``: the promise of the last answer, or of the first failure.
   function ceremony(begin, finish, registering) {
     return function (extra) {
-      var start = webauthn && (registering ? webauthn.startRegistration : webauthn.startAuthentication);
+      const start = webauthn && (registering ? webauthn.startRegistration : webauthn.startAuthentication);
       return begin()
         .then(function (body) { return browserStep(start, body.data, registering); })
         .then(function (credential) {
@@ -189,7 +190,7 @@
     if (xhr && xhr.passkeyRefusal) {
       return { message: xhr.message };
     }
-    var errors = errorsOf(xhr);
+    const errors = errorsOf(xhr);
     if (xhr.status === 0) {
       return { message: xhr.statusText === 'timeout' ? MESSAGES.timeout : MESSAGES.network };
     }

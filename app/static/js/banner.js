@@ -7,13 +7,23 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var page = window.AuthPage;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const page = window.AuthPage;
+  const session = window.AuthSession;
+
+  window.AuthBanner = {
+    offerResend: function ($refused, xhr) {
+      forms.showAlert($refused, [api.failure(xhr).message]);
+      $('<button type="button" class="btn btn-outline-dark btn-sm mt-2" data-resend-confirmation>')
+        .text('Send a new confirmation link')
+        .appendTo($refused.find('.form-alert'));
+    }
+  };
 
   $(function () {
-    var $banner = $('#confirm-banner');
-    var $form = $('#resend-form');
+    const $banner = $('#confirm-banner');
+    const $form = $('#resend-form');
 
     function hide() {
       $banner.prop('hidden', true);
@@ -36,15 +46,6 @@
       }
     });
 
-    window.AuthBanner = {
-      offerResend: function ($refused, xhr) {
-        forms.showAlert($refused, [api.failure(xhr).message]);
-        $('<button type="button" class="btn btn-outline-dark btn-sm mt-2" data-resend-confirmation>')
-          .text('Send a new confirmation link')
-          .appendTo($refused.find('.form-alert'));
-      }
-    };
-
     // The banner's own form sends it, and says in its status region that the link is on its way.
     $(window.document).on('click', '[data-resend-confirmation]', function () {
       $form.trigger('submit');
@@ -53,10 +54,9 @@
     forms.handle($form, api.resendConfirmation, function (body) {
       forms.showStatus($form, body.message);
     }, function (xhr) {
-      var session = window.AuthSession;
       // Confirmed meanwhile (in another tab): ask again, and the banner goes.
       if (xhr.status === 409) {
-        var message = api.failure(xhr).message;
+        const message = api.failure(xhr).message;
         session.refresh(false).always(function () { page.notify(message); });
         return true;
       }

@@ -5,10 +5,10 @@
 (function (window) {
   'use strict';
 
-  var UNKNOWN = 'Unknown device';
+  const UNKNOWN = 'Unknown device';
 
   // The first pattern that matches names it: the more specific before the ones they contain.
-  var BROWSERS = [
+  const BROWSERS = [
     [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
     [/\b(?:OPR|Opera)\//, 'Opera'],
     [/\bSamsungBrowser\//, 'Samsung Internet'],
@@ -18,7 +18,7 @@
     [/\bMobile\/\w+.*\bAppleWebKit\//, 'Safari'],
     [/\bAppleWebKit\/.*\(KHTML, like Gecko\)$/, 'Safari']
   ];
-  var SYSTEMS = [
+  const SYSTEMS = [
     [/\biPhone\b/, 'iPhone'],
     [/\biPad\b/, 'iPad'],
     [/\bAndroid\b/, 'Android'],
@@ -28,7 +28,7 @@
     [/\bLinux\b|\bX11\b/, 'Linux']
   ];
   // Programs rather than browsers: their own name is the label.
-  var TOOLS = [
+  const TOOLS = [
     [/^curl\//i, 'curl'],
     [/^Wget\//i, 'Wget'],
     [/^python-requests\//i, 'Python requests'],
@@ -41,7 +41,7 @@
   ];
 
   function first(list, text) {
-    for (var i = 0; i < list.length; i += 1) {
+    for (let i = 0; i < list.length; i += 1) {
       if (list[i][0].test(text)) {
         return list[i][1];
       }
@@ -50,16 +50,16 @@
   }
 
   function label(userAgent) {
-    var text = typeof userAgent === 'string' ? userAgent.trim() : '';
+    const text = typeof userAgent === 'string' ? userAgent.trim() : '';
     if (!text) {
       return UNKNOWN;
     }
-    var tool = first(TOOLS, text);
+    const tool = first(TOOLS, text);
     if (tool) {
       return tool;
     }
-    var browser = first(BROWSERS, text);
-    var system = first(SYSTEMS, text);
+    const browser = first(BROWSERS, text);
+    const system = first(SYSTEMS, text);
     if (browser && system) {
       return browser + ' on ' + system;
     }

@@ -3,7 +3,7 @@
   "use strict";
 
   window.addEventListener("DOMContentLoaded", function () {
-    var reference = document.getElementById("reference");
+    const reference = document.getElementById("reference");
     window.SwaggerUIBundle({
       url: reference.dataset.document,
       domNode: reference,

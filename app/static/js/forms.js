@@ -1,9 +1,12 @@
 /*
  * Form helpers: read the fields, show errors where they belong, and the busy state of
- * the submit button. Text from the server or the user only ever goes in through .text().
+ * the submit button; and a timestamp as the lists of the account view show it. Text from
+ * the server or the user only ever goes in through .text().
  */
 (function ($, window) {
   'use strict';
+
+  const api = window.AuthApi;
 
   function fieldNamed($form, name) {
     return $form.find('[name]').filter(function () { return this.name === name; }).first();
@@ -15,9 +18,9 @@
 
   // Every named input as {name: value}; checkboxes as true/false, as the API expects.
   function values($form) {
-    var data = {};
+    const data = {};
     $form.find('input[name]').each(function () {
-      var $input = $(this);
+      const $input = $(this);
       data[this.name] = $input.is(':checkbox') ? $input.prop('checked') : $input.val();
     });
     return data;
@@ -39,7 +42,7 @@
   }
 
   function showAlert($form, lines) {
-    var $alert = $form.find('.form-alert').addClass('alert alert-danger').empty();
+    const $alert = $form.find('.form-alert').addClass('alert alert-danger').empty();
     $.each(lines, function (_, line) {
       $('<div>').text(line).appendTo($alert);
     });
@@ -53,32 +56,32 @@
   // Field errors under their fields; a general message (or errors for fields this form
   // does not have) in the form's alert region. Moves focus to what needs fixing.
   function showErrors($form, failure, $returnFocus) {
-    var general = [];
+    const general = [];
     $.each(failure.fields || {}, function (name, problems) {
-      var $input = fieldNamed($form, name);
-      var list = $.isArray(problems) ? problems : [String(problems)];
+      const $input = fieldNamed($form, name);
+      const list = Array.isArray(problems) ? problems : [String(problems)];
       if (!$input.length || $input.attr('type') === 'hidden') {
         $.each(list, function (_, problem) { general.push(name + ': ' + problem); });
         return;
       }
       $input.addClass('is-invalid').attr('aria-invalid', 'true');
-      var $feedback = feedbackOf($input).empty();
+      const $feedback = feedbackOf($input).empty();
       $.each(list, function (_, problem) { $('<div>').text(problem).appendTo($feedback); });
     });
     // The first field in reading order, whatever order the server listed them in.
-    var $first = $form.find('.is-invalid').first();
+    const $first = $form.find('.is-invalid').first();
     if (!$first.length || general.length) {
       showAlert($form, [failure.message].concat(general));
     }
-    var $target = $first.length ? $first : $returnFocus;
+    const $target = $first.length ? $first : $returnFocus;
     if ($target && $target.length) {
       $target.trigger('focus');
     }
   }
 
   function setBusy($form, busy) {
-    var $button = $form.find('[type=submit]');
-    var $label = $button.find('.button-label');
+    const $button = $form.find('[type=submit]');
+    const $label = $button.find('.button-label');
     if (busy) {
       $button.data('idle-label', $label.text());
       $label.text($button.data('busy-label') || $label.text());
@@ -95,6 +98,16 @@
     $form.data('busy', busy);
   }
 
+  // A readable local time for an ISO 8601 timestamp, in a <time> that keeps the original.
+  function timeOf(iso) {
+    const date = new Date(iso);
+    const $time = $('<time>').attr('datetime', iso);
+    if (isNaN(date.getTime())) {
+      return $time.text(iso);
+    }
+    return $time.text(date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
+  }
+
   // Submit handling shared by every form: one request at a time, errors shown, success
   // handed to onSuccess (or onFailure first, which returns true when it dealt with it).
   function handle($form, request, onSuccess, onFailure) {
@@ -106,7 +119,7 @@
       if ($form.data('busy')) {
         return;
       }
-      var $returnFocus = $(document.activeElement).closest($form.find('input, button'));
+      const $returnFocus = $(document.activeElement).closest($form.find('input, button'));
       clearErrors($form);
       setBusy($form, true);
       request(values($form))
@@ -116,7 +129,7 @@
           if (onFailure && onFailure(xhr)) {
             return;
           }
-          showErrors($form, window.AuthApi.failure(xhr), $returnFocus);
+          showErrors($form, api.failure(xhr), $returnFocus);
         });
     });
   }
@@ -126,6 +139,7 @@
     showAlert: showAlert,
     showStatus: showStatus,
     showErrors: showErrors,
-    handle: handle
+    handle: handle,
+    timeOf: timeOf
   };
 }(window.jQuery, window));

@@ -5,10 +5,10 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var page = window.AuthPage;
+  const api = window.AuthApi;
+  const page = window.AuthPage;
 
-  var LINKS = {
+  const LINKS = {
     '/confirm': {
       title: 'Confirm your email address',
       busy: 'Confirming your email address…',
@@ -22,11 +22,11 @@
   };
 
   $(function () {
-    var $view = $('#link-view');
-    var $busy = $('#link-busy');
-    var $outcome = $('#link-outcome');
-    var $continue = $('#link-continue');
-    var $noLink = $('#link-no-link');
+    const $view = $('#link-view');
+    const $busy = $('#link-busy');
+    const $outcome = $('#link-outcome');
+    const $continue = $('#link-continue');
+    const $noLink = $('#link-no-link');
 
     function setBusy(busy) {
       $busy.prop('hidden', !busy);
@@ -40,13 +40,13 @@
 
     function showOutcome(style, lines) {
       setBusy(false);
-      var $alert = $('<div class="alert mb-0">').addClass(style);
+      const $alert = $('<div class="alert mb-0">').addClass(style);
       $.each(lines, function (_, line) { $('<div>').text(line).appendTo($alert); });
       $outcome.empty().append($alert);
     }
 
     function problemsOf(failure) {
-      var lines = [];
+      let lines = [];
       $.each(failure.fields || {}, function (_, problems) {
         lines = lines.concat(problems);
       });
@@ -55,9 +55,9 @@
 
     $.each(LINKS, function (path, link) {
       page.route(path, function (how) {
-        var token = page.takeToken();
+        const token = page.takeToken();
         // Back to a link already opened: its token is spent, its outcome shows again.
-        var again = !token && $view.attr('data-link') === path && $outcome.children().length > 0;
+        const again = !token && $view.attr('data-link') === path && $outcome.children().length > 0;
         if (!again) {
           $view.attr('data-link', path);
           $('#link-title').text(link.title);

@@ -4,7 +4,9 @@
 (function ($, window) {
   'use strict';
 
+  const page = window.AuthPage;
+
   $(function () {
-    window.AuthPage.start();
+    page.start();
   });
 }(window.jQuery, window));

@@ -7,75 +7,91 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var page = window.AuthPage;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const page = window.AuthPage;
+  const session = window.AuthSession;
+  // The step's form, its two inputs and the passkey's form, found once the document is ready.
+  let $form = null;
+  let $code = null;
+  let $recovery = null;
+  let $passkeyForm = null;
+  let usingRecovery = false;
+  // What this login can be finished with; a 202 without a list: a code, or a recovery code.
+  let methods = ['totp', 'recovery_code'];
+
+  function offers(method) {
+    return $.inArray(method, methods) !== -1;
+  }
+
+  function passkeyOffered() {
+    return offers('webauthn') && api.supportsPasskeys();
+  }
+
+  // Which of the two inputs shows (and goes to the server), each emptied on the swap.
+  // Without TOTP the form takes only a recovery code, and where a passkey can finish the
+  // login it waits to be asked for one.
+  function use(recovery) {
+    const withCode = offers('totp');
+    const passkey = passkeyOffered();
+    const showForm = recovery || withCode || !passkey;
+    usingRecovery = recovery || !withCode;
+    $form.trigger('reset');
+    forms.clearErrors($form);
+    forms.clearErrors($passkeyForm);
+    $form.prop('hidden', !showForm);
+    $('#mfa-code-group').prop('hidden', usingRecovery);
+    $('#mfa-recovery-group').prop('hidden', !usingRecovery);
+    $('#mfa-use-recovery').prop('hidden', (showForm && usingRecovery) || !offers('recovery_code'));
+    $('#mfa-use-code').prop('hidden', !usingRecovery || !withCode);
+    $passkeyForm.prop('hidden', !passkey);
+    if (!showForm) {
+      return $passkeyForm.find('[type=submit]');
+    }
+    return usingRecovery ? $recovery : $code;
+  }
+
+  // Back to the login form, with the reason in its alert region.
+  function loginAgain(message) {
+    session.showLoggedOut(true);
+    forms.showAlert($('#login-form'), [message]);
+  }
+
+  window.AuthMfaLogin = {
+    // The step after a password that wants a second factor, by the 202's ``methods``:
+    // the code field has focus, or the passkey's button where there is no code to type.
+    ask: function (offered) {
+      methods = Array.isArray(offered) && offered.length ? offered : ['totp', 'recovery_code'];
+      page.show('mfa', use(false));
+    },
+    loginAgain: loginAgain
+  };
 
   $(function () {
-    var $form = $('#mfa-form');
-    var $code = $form.find('[name=code]');
-    var $recovery = $form.find('[name=recovery_code]');
-    var $passkeyForm = $('#mfa-passkey-form');
-    var usingRecovery = false;
-    // What this login can be finished with; a 202 without a list: a code, or a recovery code.
-    var methods = ['totp', 'recovery_code'];
-
-    function offers(method) {
-      return $.inArray(method, methods) !== -1;
-    }
-
-    function passkeyOffered() {
-      return offers('webauthn') && api.supportsPasskeys();
-    }
-
-    // Which of the two inputs shows (and goes to the server), each emptied on the swap.
-    // Without TOTP the form takes only a recovery code, and where a passkey can finish the
-    // login it waits to be asked for one.
-    function use(recovery) {
-      var withCode = offers('totp');
-      var passkey = passkeyOffered();
-      var showForm = recovery || withCode || !passkey;
-      usingRecovery = recovery || !withCode;
-      $form.trigger('reset');
-      forms.clearErrors($form);
-      forms.clearErrors($passkeyForm);
-      $form.prop('hidden', !showForm);
-      $('#mfa-code-group').prop('hidden', usingRecovery);
-      $('#mfa-recovery-group').prop('hidden', !usingRecovery);
-      $('#mfa-use-recovery').prop('hidden', (showForm && usingRecovery) || !offers('recovery_code'));
-      $('#mfa-use-code').prop('hidden', !usingRecovery || !withCode);
-      $passkeyForm.prop('hidden', !passkey);
-      if (!showForm) {
-        return $passkeyForm.find('[type=submit]');
-      }
-      return usingRecovery ? $recovery : $code;
-    }
+    $form = $('#mfa-form');
+    $code = $form.find('[name=code]');
+    $recovery = $form.find('[name=recovery_code]');
+    $passkeyForm = $('#mfa-passkey-form');
 
     function verify(fields) {
       return api.verifyMfa(usingRecovery
-        ? { recovery_code: $.trim(fields.recovery_code) }
+        ? { recovery_code: fields.recovery_code.trim() }
         : { code: fields.code.replace(/\s+/g, '') });
     }
 
-    // Back to the login form, with the reason in its alert region.
-    function loginAgain(message) {
-      window.AuthSession.showLoggedOut(true);
-      forms.showAlert($('#login-form'), [message]);
-    }
-
     forms.handle($form, verify, function (body) {
-      window.AuthSession.showLoggedIn(body.data, true);
+      session.showLoggedIn(body.data, true);
     }, function (xhr) {
       if (xhr.status !== 401) {
         return false;
       }
-      var failure = api.failure(xhr);
+      const failure = api.failure(xhr);
       if (api.endsSecondStep(xhr)) {
         loginAgain(failure.message);
         return true;
       }
       // A wrong code: under the field in use; the step stays for another try.
-      var fields = {};
+      const fields = {};
       fields[usingRecovery ? 'recovery_code' : 'code'] = [failure.message];
       forms.showErrors($form, { message: failure.message, fields: fields });
       return true;
@@ -90,7 +106,7 @@
     });
 
     $('#mfa-cancel').on('click', function () {
-      window.AuthSession.showLoggedOut(true);
+      session.showLoggedOut(true);
     });
 
     // Whatever view comes next, no code lingers in this one.
@@ -99,15 +115,5 @@
         use(false);
       }
     });
-
-    window.AuthMfaLogin = {
-      // The step after a password that wants a second factor, by the 202's ``methods``:
-      // the code field has focus, or the passkey's button where there is no code to type.
-      ask: function (offered) {
-        methods = $.isArray(offered) && offered.length ? offered : ['totp', 'recovery_code'];
-        page.show('mfa', use(false));
-      },
-      loginAgain: loginAgain
-    };
   });
 }(window.jQuery, window));

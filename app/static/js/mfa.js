@@ -6,15 +6,19 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const session = window.AuthSession;
+  const banner = window.AuthBanner;
+  const reauth = window.AuthReauth;
+  const codes = window.AuthRecoveryCodes;
 
   // A TOTP key in groups of four, as authenticator apps let people type it.
   function grouped(secret) {
     return String(secret).replace(/\s+/g, '').replace(/(.{4})(?=.)/g, '$1 ');
   }
 
-  var METHOD_NAMES = { totp: 'authenticator app', webauthn: 'passkey' };
+  const METHOD_NAMES = { totp: 'authenticator app', webauthn: 'passkey' };
 
   // The second factors that are on: an app, a passkey or both.
   function factorsOn(status) {
@@ -22,42 +26,40 @@
   }
 
   function stateText(status) {
-    var on = factorsOn(status);
+    const on = factorsOn(status);
     if (!on.length) {
       return 'Off';
     }
-    var left = status.recovery_codes_left;
+    const left = status.recovery_codes_left;
     return 'On (' + $.map(on, function (method) { return METHOD_NAMES[method]; }).join(', ') +
       ') · ' + left + (left === 1 ? ' recovery code left' : ' recovery codes left');
   }
 
   // What the disable field holds: a code (six digits, spaces aside) or the password.
   function disableFields(value) {
-    var digits = String(value).replace(/\s+/g, '');
+    const digits = String(value).replace(/\s+/g, '');
     return /^\d{6}$/.test(digits) ? { code: digits } : { password: value };
   }
 
   $(function () {
-    var reauth = window.AuthReauth;
-    var codes = window.AuthRecoveryCodes;
-    var $state = $('#mfa-state');
-    var $alert = $('#mfa-alert');
-    var $notice = $('#mfa-notice');
-    var $off = $('#mfa-off');
-    var $on = $('#mfa-on');
-    var $codes = $('#mfa-codes');
-    var $setup = $('#totp-setup');
-    var $qrBox = $('#totp-qr-box');
-    var $secret = $('#totp-secret');
-    var $setupForm = $('#totp-setup-form');
-    var $confirmForm = $('#totp-confirm-form');
-    var $disableForm = $('#totp-disable-form');
-    var $renewForm = $('#recovery-codes-form');
-    var allForms = [$setupForm, $confirmForm, $disableForm, $renewForm];
-    var shown = false;
+    const $state = $('#mfa-state');
+    const $alert = $('#mfa-alert');
+    const $notice = $('#mfa-notice');
+    const $off = $('#mfa-off');
+    const $on = $('#mfa-on');
+    const $codes = $('#mfa-codes');
+    const $setup = $('#totp-setup');
+    const $qrBox = $('#totp-qr-box');
+    const $secret = $('#totp-secret');
+    const $setupForm = $('#totp-setup-form');
+    const $confirmForm = $('#totp-confirm-form');
+    const $disableForm = $('#totp-disable-form');
+    const $renewForm = $('#recovery-codes-form');
+    const allForms = [$setupForm, $confirmForm, $disableForm, $renewForm];
+    let shown = false;
 
     function loggedOut() {
-      window.AuthSession.showLoggedOut(true);
+      session.showLoggedOut(true);
     }
 
     function clearMessages() {
@@ -129,7 +131,7 @@
 
     $setupForm.on('submit', before);
     forms.handle($setupForm, reauth.guard(api.setupTotp), function (body) {
-      var data = body.data;
+      const data = body.data;
       // Made here, not in the markup: the page holds no image but this one, while it shows.
       $('<img id="totp-qr" class="d-block border bg-white p-2" width="200" height="200">')
         .attr('alt', 'QR code of the key, for your authenticator app to scan')
@@ -144,7 +146,7 @@
     }, function (xhr) {
       // No second factor before the address is confirmed: say so, and offer a new link.
       if (api.emailNotConfirmed(xhr)) {
-        window.AuthBanner.offerResend($setupForm, xhr);
+        banner.offerResend($setupForm, xhr);
         return true;
       }
       return refusals(xhr);
@@ -172,8 +174,8 @@
       load();
     }, function (xhr) {
       // A wrong code or password, or a malformed one: under the one field.
-      var failure = api.failure(xhr);
-      var own = xhr.status === 403 && !api.needsReauthentication(xhr) && !api.isCsrfFailure(xhr);
+      const failure = api.failure(xhr);
+      const own = xhr.status === 403 && !api.needsReauthentication(xhr) && !api.isCsrfFailure(xhr);
       if (own || (xhr.status === 422 && failure.fields)) {
         forms.showErrors($disableForm, {
           message: failure.message,

@@ -5,15 +5,15 @@
 (function ($, window) {
   'use strict';
 
-  var history = window.history;
-  var location = window.location;
-  var ROOT = $('meta[name="page-root"]').attr('content') || '';
-  var routes = {};
-  var fallback = null;
+  const history = window.history;
+  const location = window.location;
+  const ROOT = $('meta[name="page-root"]').attr('content') || '';
+  const routes = {};
+  let fallback = null;
 
   // The path inside the page, whatever prefix the app is served under.
   function pathOf(pathname) {
-    var path = pathname.indexOf(ROOT + '/') === 0 ? pathname.slice(ROOT.length) : pathname;
+    const path = pathname.indexOf(ROOT + '/') === 0 ? pathname.slice(ROOT.length) : pathname;
     return path || '/';
   }
 
@@ -34,12 +34,12 @@
   }
 
   function run(navigated) {
-    var handler = routes[pathOf(location.pathname)] || fallback;
+    const handler = routes[pathOf(location.pathname)] || fallback;
     handler({ navigated: navigated });
   }
 
   function go(href) {
-    var same = href === location.pathname + location.search;
+    const same = href === location.pathname + location.search;
     history[same ? 'replaceState' : 'pushState'](null, '', href);
     run(true);
   }
@@ -47,7 +47,7 @@
   // The token of a mailed link (``#token=…``), taken out of the address bar at once so that
   // it stays in no history entry, bookmark or screenshot of the bar.
   function takeToken() {
-    var token = new window.URLSearchParams(location.hash.slice(1)).get('token');
+    const token = new window.URLSearchParams(location.hash.slice(1)).get('token');
     if (location.hash) {
       history.replaceState(history.state, '', location.pathname + location.search);
     }

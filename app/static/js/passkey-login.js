@@ -6,14 +6,16 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const session = window.AuthSession;
+  const mfaLogin = window.AuthMfaLogin;
 
   $(function () {
-    var $loginForm = $('#passkey-login-form');
-    var $mfaForm = $('#mfa-passkey-form');
-    var signIn = api.ceremony(api.beginPasskeyLogin, api.finishPasskeyLogin, false);
-    var secondStep = api.ceremony(api.beginMfaPasskey, api.finishMfaPasskey, false);
+    const $loginForm = $('#passkey-login-form');
+    const $mfaForm = $('#mfa-passkey-form');
+    const signIn = api.ceremony(api.beginPasskeyLogin, api.finishPasskeyLogin, false);
+    const secondStep = api.ceremony(api.beginMfaPasskey, api.finishMfaPasskey, false);
 
     $loginForm.prop('hidden', !api.supportsPasskeys());
 
@@ -21,18 +23,18 @@
     forms.handle($loginForm, function () {
       return signIn({ remember_me: $('#login-remember-me').prop('checked') });
     }, function (body) {
-      window.AuthSession.showLoggedIn(body.data, true);
+      session.showLoggedIn(body.data, true);
     });
 
     forms.handle($mfaForm, function () {
       return secondStep();
     }, function (body) {
-      window.AuthSession.showLoggedIn(body.data, true);
+      session.showLoggedIn(body.data, true);
     }, function (xhr) {
       // The wait ended (timed out, too many tries): from the password again. A passkey the
       // server refused keeps the step, its message in this form's alert.
       if (api.endsSecondStep(xhr)) {
-        window.AuthMfaLogin.loginAgain(api.failure(xhr).message);
+        mfaLogin.loginAgain(api.failure(xhr).message);
         return true;
       }
       return false;

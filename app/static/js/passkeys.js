@@ -7,19 +7,13 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var NAME_MAX = 64;
-
-  // A readable local time for an ISO 8601 timestamp, in a <time> that keeps the original.
-  function timeOf(iso) {
-    var date = new Date(iso);
-    var $time = $('<time>').attr('datetime', iso);
-    if (isNaN(date.getTime())) {
-      return $time.text(iso);
-    }
-    return $time.text(date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
-  }
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const session = window.AuthSession;
+  const banner = window.AuthBanner;
+  const reauth = window.AuthReauth;
+  const codes = window.AuthRecoveryCodes;
+  const NAME_MAX = 64;
 
   // A submit button as the page's macro makes it: a spinner, a label, a busy label.
   function submitButton(label, busyLabel, style) {
@@ -30,27 +24,25 @@
   }
 
   $(function () {
-    var reauth = window.AuthReauth;
-    var codes = window.AuthRecoveryCodes;
-    var $alert = $('#passkeys-alert');
-    var $notice = $('#passkeys-notice');
-    var $list = $('#passkeys-list');
-    var $none = $('#passkeys-none');
-    var $unsupported = $('#passkeys-unsupported');
-    var $addForm = $('#passkey-add-form');
-    var register = api.ceremony(
+    const $alert = $('#passkeys-alert');
+    const $notice = $('#passkeys-notice');
+    const $list = $('#passkeys-list');
+    const $none = $('#passkeys-none');
+    const $unsupported = $('#passkeys-unsupported');
+    const $addForm = $('#passkey-add-form');
+    const register = api.ceremony(
       reauth.guard(api.beginPasskeyRegistration),
       reauth.guard(api.finishPasskeyRegistration),
       true
     );
-    var remove = reauth.guard(api.removePasskey);
-    var shown = false;
-    var codesShown = false;
+    const remove = reauth.guard(api.removePasskey);
+    let shown = false;
+    let codesShown = false;
     // Each entry's ids: a counter of the page's own, never the server's id.
-    var made = 0;
+    let made = 0;
 
     function loggedOut() {
-      window.AuthSession.showLoggedOut(true);
+      session.showLoggedOut(true);
     }
 
     function clearMessages() {
@@ -82,8 +74,8 @@
 
     function renameFormOf(passkey, $entry) {
       made += 1;
-      var id = 'passkey-rename-' + made;
-      var $form = $('<form class="mt-2" novalidate hidden data-rename-form>');
+      const id = 'passkey-rename-' + made;
+      const $form = $('<form class="mt-2" novalidate hidden data-rename-form>');
       $('<label class="form-label">').attr('for', id).text('New name for ' + passkey.name)
         .appendTo($form);
       $('<input type="text" name="name" class="form-control mb-2" autocomplete="off">')
@@ -97,9 +89,9 @@
         .text('Cancel').appendTo($form);
 
       forms.handle($form, function (fields) {
-        return api.renamePasskey(passkey.id, { name: $.trim(fields.name) });
+        return api.renamePasskey(passkey.id, { name: fields.name.trim() });
       }, function (body) {
-        var $renamed = entryOf(body.data);
+        const $renamed = entryOf(body.data);
         $entry.replaceWith($renamed);
         say(body.message);
         $renamed.find('[data-rename-passkey]').trigger('focus');
@@ -119,21 +111,21 @@
     }
 
     function entryOf(passkey) {
-      var $entry = $('<li class="list-group-item">').attr('data-passkey-id', passkey.id);
-      var $row = $('<div class="d-flex flex-wrap gap-2 align-items-center">').appendTo($entry);
-      var $about = $('<div class="flex-grow-1 text-break">').appendTo($row);
-      var $name = $('<div class="fw-semibold">').appendTo($about);
+      const $entry = $('<li class="list-group-item">').attr('data-passkey-id', passkey.id);
+      const $row = $('<div class="d-flex flex-wrap gap-2 align-items-center">').appendTo($entry);
+      const $about = $('<div class="flex-grow-1 text-break">').appendTo($row);
+      const $name = $('<div class="fw-semibold">').appendTo($about);
       $('<span data-passkey="name">').text(passkey.name).appendTo($name);
       if (passkey.backed_up) {
         $('<span class="badge text-bg-secondary ms-2" data-passkey="synced">').text('Synced')
           .appendTo($name);
       }
       $('<div class="small text-body-secondary" data-passkey="created">')
-        .append('Added ', timeOf(passkey.created_at))
+        .append('Added ', forms.timeOf(passkey.created_at))
         .appendTo($about);
-      var $used = $('<div class="small text-body-secondary" data-passkey="used">').appendTo($about);
+      const $used = $('<div class="small text-body-secondary" data-passkey="used">').appendTo($about);
       if (passkey.last_used_at) {
-        $used.append('Last used ', timeOf(passkey.last_used_at));
+        $used.append('Last used ', forms.timeOf(passkey.last_used_at));
       } else {
         $used.text('Last used never');
       }
@@ -180,7 +172,7 @@
     }
 
     function closeRename($entry, moveFocus) {
-      var $form = $entry.find('[data-rename-form]');
+      const $form = $entry.find('[data-rename-form]');
       $form.prop('hidden', true).trigger('reset');
       forms.clearErrors($form);
       $entry.find('[data-rename-passkey]').prop('hidden', false);
@@ -190,8 +182,8 @@
     }
 
     $list.on('click', '[data-rename-passkey]', function () {
-      var $entry = $(this).closest('li');
-      var $form = $entry.find('[data-rename-form]');
+      const $entry = $(this).closest('li');
+      const $form = $entry.find('[data-rename-form]');
       clearMessages();
       $(this).prop('hidden', true);
       $form.find('[name=name]').val($entry.data('passkey').name);
@@ -210,9 +202,9 @@
     });
 
     $list.on('click', '[data-remove-passkey]', function () {
-      var $button = $(this);
-      var $label = $button.find('.button-label');
-      var passkey = $button.closest('li').data('passkey');
+      const $button = $(this);
+      const $label = $button.find('.button-label');
+      const passkey = $button.closest('li').data('passkey');
       clearMessages();
       $button.prop('disabled', true);
       $label.text($button.attr('data-busy-label'));
@@ -241,7 +233,7 @@
       codes.hide();
     });
     forms.handle($addForm, function (fields) {
-      return register({ name: $.trim(fields.name) });
+      return register({ name: fields.name.trim() });
     }, function (body) {
       $addForm.trigger('reset');
       forms.showStatus($addForm, body.message);
@@ -255,7 +247,7 @@
     }, function (xhr) {
       // No passkey before the address is confirmed: say so, and offer a new link.
       if (api.emailNotConfirmed(xhr)) {
-        window.AuthBanner.offerResend($addForm, xhr);
+        banner.offerResend($addForm, xhr);
         return true;
       }
       return endedSession(xhr);
@@ -270,7 +262,7 @@
 
     // A fresh start each time the view opens or closes.
     $(window.document).on('page:show', function (_, name) {
-      var supported = api.supportsPasskeys();
+      const supported = api.supportsPasskeys();
       shown = name === 'logged-in';
       codesShown = false;
       clearMessages();

@@ -7,41 +7,72 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const session = window.AuthSession;
+  // The prompt's two forms and its Bootstrap modal, found once the document is ready.
+  let $form = null;
+  let $passkeyForm = null;
+  let modal = null;
+  // Whether the account has a passkey, as the account view last listed them.
+  let hasPasskeys = false;
+  // The actions that wait for the prompt: each {retry, cancel}.
+  let waiting = [];
+  let confirmed = false;
+  let opener = null;
+
+  function focusBack() {
+    if (opener && window.document.contains(opener) && !opener.disabled) {
+      opener.focus();
+    }
+    opener = null;
+  }
+
+  function ask(retry, cancel) {
+    waiting.push({ retry: retry, cancel: cancel });
+    if (waiting.length === 1) {
+      opener = window.document.activeElement;
+      confirmed = false;
+      $form.trigger('reset');
+      forms.clearErrors($form);
+      forms.clearErrors($passkeyForm);
+      $passkeyForm.prop('hidden', !(hasPasskeys && api.supportsPasskeys()));
+      modal.show();
+    }
+  }
+
+  window.AuthReauth = {
+    // ``request(fields)``, asking for the password and trying again when it must.
+    guard: function (request) {
+      return function (fields) {
+        const result = $.Deferred();
+        request(fields)
+          .done(function (body) { result.resolve(body); })
+          .fail(function (xhr) {
+            if (!api.needsReauthentication(xhr)) {
+              result.reject(xhr);
+              return;
+            }
+            ask(function () {
+              request(fields)
+                .done(function (body) { result.resolve(body); })
+                .fail(function (again) { result.reject(again); })
+                .always(focusBack);
+            }, function () {
+              result.reject(xhr);
+            });
+          });
+        return result.promise();
+      };
+    }
+  };
 
   $(function () {
-    var $modal = $('#reauth-modal');
-    var $form = $('#reauth-form');
-    var $passkeyForm = $('#reauth-passkey-form');
-    var withPasskey = api.ceremony(api.beginReauthPasskey, api.finishReauthPasskey, false);
-    // Whether the account has a passkey, as the account view last listed them.
-    var hasPasskeys = false;
-    var modal = window.bootstrap.Modal.getOrCreateInstance($modal[0]);
-    // The actions that wait for the prompt: each {retry, cancel}.
-    var waiting = [];
-    var confirmed = false;
-    var opener = null;
-
-    function focusBack() {
-      if (opener && window.document.contains(opener) && !opener.disabled) {
-        opener.focus();
-      }
-      opener = null;
-    }
-
-    function ask(retry, cancel) {
-      waiting.push({ retry: retry, cancel: cancel });
-      if (waiting.length === 1) {
-        opener = window.document.activeElement;
-        confirmed = false;
-        $form.trigger('reset');
-        forms.clearErrors($form);
-        forms.clearErrors($passkeyForm);
-        $passkeyForm.prop('hidden', !(hasPasskeys && api.supportsPasskeys()));
-        modal.show();
-      }
-    }
+    const $modal = $('#reauth-modal');
+    $form = $('#reauth-form');
+    $passkeyForm = $('#reauth-passkey-form');
+    modal = window.bootstrap.Modal.getOrCreateInstance($modal[0]);
+    const withPasskey = api.ceremony(api.beginReauthPasskey, api.finishReauthPasskey, false);
 
     $modal.on('shown.bs.modal', function () {
       $form.find('[name=password]').trigger('focus');
@@ -49,7 +80,7 @@
 
     // Closed: by a confirmed password (every waiting action goes again), else cancelled.
     $modal.on('hidden.bs.modal', function () {
-      var done = waiting;
+      const done = waiting;
       waiting = [];
       $form.trigger('reset');
       forms.clearErrors($form);
@@ -72,13 +103,13 @@
     }, function (xhr) {
       // A wrong password: under the field, as the login form would show it.
       if (xhr.status === 403 && !api.isCsrfFailure(xhr)) {
-        var failure = api.failure(xhr);
+        const failure = api.failure(xhr);
         forms.showErrors($form, { message: failure.message, fields: { password: [failure.message] } });
         return true;
       }
       // The session ended meanwhile: the logged-out view, which closes the prompt.
       if (xhr.status === 401) {
-        window.AuthSession.showLoggedOut(true);
+        session.showLoggedOut(true);
         return true;
       }
       return false;
@@ -92,7 +123,7 @@
       modal.hide();
     }, function (xhr) {
       if (xhr.status === 401 && !api.passkeyRefused(xhr)) {
-        window.AuthSession.showLoggedOut(true);
+        session.showLoggedOut(true);
         return true;
       }
       return false;
@@ -109,31 +140,5 @@
         modal.hide();
       }
     });
-
-    window.AuthReauth = {
-      // ``request(fields)``, asking for the password and trying again when it must.
-      guard: function (request) {
-        return function (fields) {
-          var result = $.Deferred();
-          request(fields)
-            .done(function (body) { result.resolve(body); })
-            .fail(function (xhr) {
-              if (!api.needsReauthentication(xhr)) {
-                result.reject(xhr);
-                return;
-              }
-              ask(function () {
-                request(fields)
-                  .done(function (body) { result.resolve(body); })
-                  .fail(function (again) { result.reject(again); })
-                  .always(focusBack);
-              }, function () {
-                result.reject(xhr);
-              });
-            });
-          return result.promise();
-        };
-      }
-    };
   });
 }(window.jQuery, window));

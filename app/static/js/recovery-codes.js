@@ -5,46 +5,53 @@
 (function ($, window) {
   'use strict';
 
-  var FILE_NAME = 'recovery-codes.txt';
+  const FILE_NAME = 'recovery-codes.txt';
+  // The panel, its list, message and status line, found once the document is ready.
+  let $panel = null;
+  let $list = null;
+  let $message = null;
+  let $status = null;
+  let codes = [];
+
+  function say(text) {
+    $status.text(text);
+  }
+
+  function asText() {
+    return codes.join('\n') + '\n';
+  }
+
+  function show(newCodes, message) {
+    codes = newCodes.slice();
+    $list.empty();
+    $.each(codes, function (_, code) {
+      $('<li class="col">').text(code).appendTo($list);
+    });
+    $message.text(message || '');
+    say('');
+    $panel.prop('hidden', false);
+    $('#recovery-codes-title').trigger('focus');
+  }
+
+  // Off the page: the codes stay in no element and no variable.
+  function hide() {
+    codes = [];
+    $list.empty();
+    $message.empty();
+    say('');
+    $panel.prop('hidden', true);
+  }
+
+  window.AuthRecoveryCodes = { show: show, hide: hide };
 
   $(function () {
-    var $panel = $('#recovery-codes');
-    var $list = $('#recovery-codes-list');
-    var $message = $('#recovery-codes-message');
-    var $status = $('#recovery-codes-status');
-    var codes = [];
-
-    function say(text) {
-      $status.text(text);
-    }
-
-    function asText() {
-      return codes.join('\n') + '\n';
-    }
-
-    function show(newCodes, message) {
-      codes = newCodes.slice();
-      $list.empty();
-      $.each(codes, function (_, code) {
-        $('<li class="col">').text(code).appendTo($list);
-      });
-      $message.text(message || '');
-      say('');
-      $panel.prop('hidden', false);
-      $('#recovery-codes-title').trigger('focus');
-    }
-
-    // Off the page: the codes stay in no element and no variable.
-    function hide() {
-      codes = [];
-      $list.empty();
-      $message.empty();
-      say('');
-      $panel.prop('hidden', true);
-    }
+    $panel = $('#recovery-codes');
+    $list = $('#recovery-codes-list');
+    $message = $('#recovery-codes-message');
+    $status = $('#recovery-codes-status');
 
     $('#recovery-codes-copy').on('click', function () {
-      var clipboard = window.navigator.clipboard;
+      const clipboard = window.navigator.clipboard;
       if (!clipboard || !clipboard.writeText) {
         say('This browser cannot copy here: select the codes, or download them.');
         return;
@@ -58,8 +65,8 @@
     });
 
     $('#recovery-codes-download').on('click', function () {
-      var url = window.URL.createObjectURL(new window.Blob([asText()], { type: 'text/plain' }));
-      var $link = $('<a hidden>').attr({ href: url, download: FILE_NAME }).appendTo(window.document.body);
+      const url = window.URL.createObjectURL(new window.Blob([asText()], { type: 'text/plain' }));
+      const $link = $('<a hidden>').attr({ href: url, download: FILE_NAME }).appendTo(window.document.body);
       $link[0].click();
       $link.remove();
       // Once the download has begun with it.
@@ -73,7 +80,5 @@
     });
 
     $(window.document).on('page:show', hide);
-
-    window.AuthRecoveryCodes = { show: show, hide: hide };
   });
 }(window.jQuery, window));

@@ -5,17 +5,18 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var page = window.AuthPage;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const page = window.AuthPage;
+  const session = window.AuthSession;
 
   $(function () {
-    var $forgotForm = $('#forgot-form');
-    var $resetForm = $('#reset-form');
-    var $noLink = $('#reset-no-link');
-    var $askAgain = $('#reset-ask-again');
+    const $forgotForm = $('#forgot-form');
+    const $resetForm = $('#reset-form');
+    const $noLink = $('#reset-no-link');
+    const $askAgain = $('#reset-ask-again');
     // In memory only: never in storage, and out of the address bar once read.
-    var token = null;
+    let token = null;
 
     page.route('/forgot', function (how) {
       forms.clearErrors($forgotForm);
@@ -46,7 +47,7 @@
       $resetForm.trigger('reset');
       // Every session of the account has ended: this browser is logged out.
       page.replace('/');
-      window.AuthSession.showLoggedOut(true);
+      session.showLoggedOut(true);
       page.notify(body.message);
     }, function (xhr) {
       if (api.isRefusedLink(xhr)) {

@@ -5,37 +5,28 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var devices = window.AuthDevices;
-
-  // A readable local time for an ISO 8601 timestamp, in a <time> that keeps the original.
-  function timeOf(iso) {
-    var date = new Date(iso);
-    var $time = $('<time>').attr('datetime', iso);
-    if (isNaN(date.getTime())) {
-      return $time.text(iso);
-    }
-    return $time.text(date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
-  }
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const devices = window.AuthDevices;
+  const session = window.AuthSession;
+  const reauth = window.AuthReauth;
 
   $(function () {
-    var reauth = window.AuthReauth;
-    var $form = $('#sessions-form');
-    var $list = $('#sessions-list');
-    var shown = false;
-    var endSession = reauth.guard(api.endSession);
+    const $form = $('#sessions-form');
+    const $list = $('#sessions-list');
+    let shown = false;
+    const endSession = reauth.guard(api.endSession);
 
     function loggedOut() {
-      window.AuthSession.showLoggedOut(true);
+      session.showLoggedOut(true);
     }
 
     function entryOf(record) {
-      var device = devices.label(record.user_agent);
-      var $entry = $('<li class="list-group-item d-flex flex-wrap gap-2 align-items-center">')
+      const device = devices.label(record.user_agent);
+      const $entry = $('<li class="list-group-item d-flex flex-wrap gap-2 align-items-center">')
         .attr('data-session-id', record.id);
-      var $about = $('<div class="flex-grow-1 text-break">').appendTo($entry);
-      var $name = $('<div class="fw-semibold">').appendTo($about);
+      const $about = $('<div class="flex-grow-1 text-break">').appendTo($entry);
+      const $name = $('<div class="fw-semibold">').appendTo($about);
       $('<span data-session=device>').text(device).appendTo($name);
       if (record.current) {
         $entry.attr('data-current', 'true');
@@ -46,9 +37,10 @@
         .text(record.ip ? 'IP address ' + record.ip : 'IP address unknown')
         .appendTo($about);
       $('<div class="small text-body-secondary" data-session=seen>')
-        .append('Last seen ', timeOf(record.last_seen_at), ', logged in ', timeOf(record.created_at))
+        .append('Last seen ', forms.timeOf(record.last_seen_at),
+          ', logged in ', forms.timeOf(record.created_at))
         .appendTo($about);
-      var $end = $('<button type="button" class="btn btn-sm btn-outline-danger" data-end-session>')
+      const $end = $('<button type="button" class="btn btn-sm btn-outline-danger" data-end-session>')
         .attr('data-busy-label', 'Ending…')
         .append($('<span class="button-label">').text(record.current ? 'Log out' : 'End'))
         .append($('<span class="visually-hidden">').text(
@@ -86,14 +78,14 @@
     }
 
     $list.on('click', '[data-end-session]', function () {
-      var $button = $(this);
-      var session = $button.data('session');
+      const $button = $(this);
+      const ending = $button.data('session');
       forms.clearErrors($form);
       $button.prop('disabled', true);
       $button.find('.button-label').text($button.attr('data-busy-label'));
-      endSession(session.id)
+      endSession(ending.id)
         .done(function (body) {
-          if (session.current) {
+          if (ending.current) {
             // This session ended: a logout.
             loggedOut();
             return;

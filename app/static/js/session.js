@@ -6,66 +6,78 @@
 (function ($, window) {
   'use strict';
 
-  var api = window.AuthApi;
-  var forms = window.AuthForms;
-  var page = window.AuthPage;
+  const api = window.AuthApi;
+  const forms = window.AuthForms;
+  const page = window.AuthPage;
+  // The welcome view and the three forms, found once the document is ready.
+  let $loggedIn = null;
+  let $loginForm = null;
+  let $signupForm = null;
+  let $logoutForm = null;
+
+  function announce(user) {
+    $(window.document).trigger('auth:user', [user]);
+  }
+
+  function showLoggedIn(user, moveFocus) {
+    $loggedIn.find('[data-user]').each(function () {
+      const $slot = $(this);
+      $slot.text(user[$slot.attr('data-user')] || '');
+    });
+    $.each([$loginForm, $signupForm, $logoutForm], function (_, $form) {
+      $form.trigger('reset');
+      forms.clearErrors($form);
+    });
+    page.show('logged-in', moveFocus ? $('#welcome') : null);
+    announce(user);
+  }
+
+  function showLoggedOut(moveFocus) {
+    $loggedIn.find('[data-user]').empty();
+    forms.clearErrors($logoutForm);
+    page.show('logged-out', moveFocus ? $('#login-title') : null);
+    announce(null);
+  }
+
+  function userOf(body) {
+    return body.data;
+  }
+
+  // Ask the server who is logged in, and show that; the answer's promise.
+  function refresh(moveFocus) {
+    return api.verifyAuth()
+      .done(function (body) {
+        showLoggedIn(userOf(body), moveFocus);
+      })
+      .fail(function (xhr) {
+        showLoggedOut(moveFocus);
+        if (xhr.status !== 401) {
+          forms.showAlert($loginForm, [
+            'Could not check whether you are logged in.',
+            api.failure(xhr).message
+          ]);
+        }
+      });
+  }
+
+  window.AuthSession = {
+    refresh: refresh,
+    showLoggedIn: showLoggedIn,
+    showLoggedOut: showLoggedOut
+  };
 
   $(function () {
-    var $loggedIn = $('#logged-in-view');
-    var $loginForm = $('#login-form');
-    var $signupForm = $('#signup-form');
-    var $logoutForm = $('#logout-form');
-
-    function announce(user) {
-      $(window.document).trigger('auth:user', [user]);
-    }
-
-    function showLoggedIn(user, moveFocus) {
-      $loggedIn.find('[data-user]').each(function () {
-        var $slot = $(this);
-        $slot.text(user[$slot.attr('data-user')] || '');
-      });
-      $.each([$loginForm, $signupForm, $logoutForm], function (_, $form) {
-        $form.trigger('reset');
-        forms.clearErrors($form);
-      });
-      page.show('logged-in', moveFocus ? $('#welcome') : null);
-      announce(user);
-    }
-
-    function showLoggedOut(moveFocus) {
-      $loggedIn.find('[data-user]').empty();
-      forms.clearErrors($logoutForm);
-      page.show('logged-out', moveFocus ? $('#login-title') : null);
-      announce(null);
-    }
-
-    function userOf(body) {
-      return body.data;
-    }
-
-    // Ask the server who is logged in, and show that; the answer's promise.
-    function refresh(moveFocus) {
-      return api.verifyAuth()
-        .done(function (body) {
-          showLoggedIn(userOf(body), moveFocus);
-        })
-        .fail(function (xhr) {
-          showLoggedOut(moveFocus);
-          if (xhr.status !== 401) {
-            forms.showAlert($loginForm, [
-              'Could not check whether you are logged in.',
-              api.failure(xhr).message
-            ]);
-          }
-        });
-    }
+    $loggedIn = $('#logged-in-view');
+    $loginForm = $('#login-form');
+    $signupForm = $('#signup-form');
+    $logoutForm = $('#logout-form');
 
     forms.handle($loginForm, api.login, function (body) {
       // A 202: the password was right, and the account wants its second factor too, one
       // of ``methods`` (a code, a recovery code, a passkey).
       if (body.data && body.data.mfa_required) {
         $loginForm.trigger('reset');
+        // mfa-login.js comes later in the page: its namespace is there by the time of a login.
         window.AuthMfaLogin.ask(body.data.methods);
         return;
       }
@@ -101,11 +113,5 @@
       }
       refresh(how.navigated);
     });
-
-    window.AuthSession = {
-      refresh: refresh,
-      showLoggedIn: showLoggedIn,
-      showLoggedOut: showLoggedOut
-    };
   });
 }(window.jQuery, window));
