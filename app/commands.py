@@ -215,4 +215,5 @@ def deliver_mail(once):
 def purge_outbox(days):
     """Delete the outbox's record of messages sent or given up on more than --days days ago."""
     deleted = delivery.purge(timedelta(days=days))
+    db.session.commit()
     click.echo(f"Deleted {deleted} outbox record(s) older than {days} day(s).")

@@ -8,6 +8,9 @@ same one; a claim that outlives its timeout (a sender died mid-way) is due again
 as an attempt. Once sent or given up, the content (which may hold a token's link) and the
 details are emptied: the row stays as the record of what happened. A message for no account
 (a deleted account's goodbye) forgets its address then too.
+
+Each function works in the caller's transaction: the sender's round (``app.mail.sender``)
+commits a claim before it sends, and each outcome as soon as it is known.
 """
 
 from datetime import timedelta
@@ -31,8 +34,8 @@ def _due(now):
 
 
 def claim(sender: str) -> OutboxMessage | None:
-    """Claim the next due message for ``sender``, and commit; None when nothing is due. The row
-    comes detached, as it was claimed, so that whatever its handling rolls back or deletes, the
+    """Claim the next due message for ``sender``; None when nothing is due. The row comes
+    detached, as it was claimed, so that whatever its handling rolls back or deletes, the
     sender can still record the outcome."""
     Message = OutboxMessage
     now = utcnow()
@@ -59,7 +62,6 @@ def claim(sender: str) -> OutboxMessage | None:
         .returning(Message.id)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     if claimed is None:
         return None
     row = db.session.get(Message, claimed)
@@ -76,7 +78,6 @@ def _finish(row, sender, **values):
         .values(claimed_by=None, claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
 
 
 def _emptied():
@@ -137,5 +138,4 @@ def purge(older_than: timedelta) -> int:
             Message.status.in_((SENT, FAILED)), Message.created_at <= utcnow() - older_than
         )
     )
-    db.session.commit()
     return result.rowcount

@@ -78,11 +78,15 @@ def deliver_due() -> int:
     name = sender_name()
     sent = 0
     while (row := delivery.claim(name)) is not None:
+        # The claim holds before anything is sent: no other sender takes the row meanwhile.
+        db.session.commit()
         if delivery.is_expired(row):
             delivery.give_up(row, name, "expired before it was sent")
+            db.session.commit()
             continue
         if delivery.is_spent(row):
             delivery.give_up(row, name, f"claimed {row.attempts} times and never finished")
+            db.session.commit()
             logger.warning("Message %s given up: claimed %s times", row.id, row.attempts)
             continue
         try:
@@ -93,6 +97,7 @@ def deliver_due() -> int:
             db.session.rollback()
             error = f"{type(exc).__name__}: {exc}"
             status = delivery.mark_failed(row, name, error, permanent=is_permanent(exc))
+            db.session.commit()
             logger.warning(
                 "Message %s to %s not sent (%s): %s",
                 row.id,
@@ -106,6 +111,7 @@ def deliver_due() -> int:
         if was_message:
             # Outside the try: a message that went out is never retried.
             delivery.mark_sent(row, name)
+            db.session.commit()
             sent += 1
     return sent
 

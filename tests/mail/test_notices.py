@@ -148,6 +148,7 @@ def test_a_held_notice_a_sender_took_meanwhile_is_left_as_it_was(app, user, mail
     release_held(app)
     with app.app_context():
         taken = delivery.claim("a sender")
+        db.session.commit()
     notify(app, events.TOTP_DISABLED)
     _sent, (claimed, claimed_changes), (held, changes) = notices(app)
     assert (claimed.id, claimed.status, claimed.content) == (taken.id, SENDING, taken.content)

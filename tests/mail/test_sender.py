@@ -250,6 +250,7 @@ def test_a_claim_that_outlived_its_sender_is_taken_again(app, smtp_server):
     queue(app)
     with app.app_context():
         assert delivery.claim("a sender that dies") is not None
+        db.session.commit()
         assert delivery.claim("another sender") is None
         db.session.execute(update(OutboxMessage).values(claimed_until=utcnow()))
         db.session.commit()
@@ -267,6 +268,7 @@ def test_the_dead_sender_cannot_overwrite_the_outcome_of_the_new_one(app, smtp_s
     assert deliver(app) == 1
     with app.app_context():
         delivery.mark_failed(stale, "a sender that stalled", "it woke up late")
+        db.session.commit()
     [row] = rows(app)
     assert (row.status, row.last_error) == (SENT, None)
 
