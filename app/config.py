@@ -78,7 +78,7 @@ class Config:
     # is never timed by the requester's next request.
     RESET_JOB_DELAY = 5
     CONFIRM_RESEND_RATE_LIMIT = "3 per hour"
-    # Using a link's token (confirmation, email change), per client address.
+    # Using a link's token (confirmation, email change), per client IP.
     LINK_RATE_LIMIT = "30 per hour"
     CHANGE_EMAIL_RATE_LIMIT = "5 per hour"
 
@@ -111,7 +111,7 @@ class Config:
     PASSKEY_RP_ID = None
     PASSKEY_RP_NAME = "Flask auth"
     PASSKEY_CHALLENGE_LIFETIME = timedelta(minutes=5)
-    # Sign-ins with a passkey alone, per client address (begin and finish each); apart from
+    # Sign-ins with a passkey alone, per client IP (begin and finish each); apart from
     # LOGIN_RATE_LIMIT. Password failures never refuse a passkey.
     PASSKEY_LOGIN_RATE_LIMIT = "30 per minute"
     PASSKEY_MAX_PER_ACCOUNT = 20

@@ -47,7 +47,7 @@ CSRF_PATH = "/api/auth/csrf"
 SESSION_USER = 500
 
 # The only limits a series of logins hits, raised for the bench; every other limit stays as
-# deployed. LOGIN_RATE_LIMIT counts per client address, LOGIN_FAILURE_LIMIT per login string
+# deployed. LOGIN_RATE_LIMIT counts per client IP, LOGIN_FAILURE_LIMIT per login string
 # before the password check (cleared on success), so concurrent logins of one user cross it.
 RAISED = "1000000 per minute"
 RAISED_LIMITS = {"LOGIN_RATE_LIMIT": RAISED, "LOGIN_FAILURE_LIMIT": RAISED}

@@ -54,7 +54,7 @@ def _send_link(user, purpose, to):
 
 def _send_notice(user, kind, **context):
     """Tell the account's address of the change ``kind``: what happened (``context``, shown by
-    ``templates/mail/changes/<kind>.*``), when, and from which client address; nothing if the
+    ``templates/mail/changes/<kind>.*``), when, and from which client IP; nothing if the
     address was never confirmed. ``context`` waits in the outbox as JSON, each text on one
     line (``one_line``). A goodbye (``GOODBYE``) is the last message of an account already
     gone: it goes at once, for no account, on its own template."""

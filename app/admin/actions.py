@@ -40,10 +40,6 @@ def actor_of(actor) -> dict:
     return {"actor": actor.user_name, "actor_id": actor.id}
 
 
-def _last_admin():
-    raise conflict(messages.LAST_ADMIN)
-
-
 def _guarded_update(target, values) -> None:
     """Write ``values`` to ``target``'s row while an active admin remains; a 409 if not."""
     guard.lock_admins()
@@ -54,7 +50,7 @@ def _guarded_update(target, values) -> None:
         .execution_options(synchronize_session=False)
     )
     if db.session.execute(statement).rowcount != 1:
-        _last_admin()
+        raise conflict(messages.LAST_ADMIN)
 
 
 def _end_sessions(target):
@@ -121,5 +117,5 @@ def delete(target, actor=None) -> None:
     """Delete ``target`` and everything that names it; the event keeps only its id."""
     user_id = target.id
     if not delete_account(target):
-        _last_admin()
+        raise conflict(messages.LAST_ADMIN)
     security_event(ACCOUNT_DELETED, target_id=user_id, **actor_of(actor))

@@ -51,7 +51,7 @@ def _recorded(limit):
 
 
 def per_client(config_key):
-    """A limit per client address (an IPv6 client by its /64)."""
+    """A limit per client IP (an IPv6 client by its /64)."""
     return _recorded(limiter.limit(**_options(config_key, rate_limit_key)))
 
 

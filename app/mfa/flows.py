@@ -45,15 +45,11 @@ def require_confirmed_address(user):
         raise Refusal(403, messages.CONFIRM_EMAIL_FIRST, messages.EMAIL_NOT_CONFIRMED_TYPE)
 
 
-def _refuse_unless(condition, message):
-    if not condition:
-        raise conflict(message)
-
-
 def begin_totp_setup(user) -> dict:
     """A new secret for ``user``, waiting for its first code: the secret, its URI, its QR code."""
     require_confirmed_address(user)
-    _refuse_unless(not totp.enabled(user.id), messages.TOTP_ALREADY_ON)
+    if totp.enabled(user.id):
+        raise conflict(messages.TOTP_ALREADY_ON)
     secret, uri, qr_code = totp.begin_setup(user)
     db.session.commit()
     security_event(TOTP_SETUP_STARTED, user=user)
@@ -63,8 +59,10 @@ def begin_totp_setup(user) -> dict:
 def confirm_totp(user, code) -> list[str]:
     """Turn TOTP on with the first code of the waiting secret; the new recovery codes."""
     require_confirmed_address(user)
-    _refuse_unless(not totp.enabled(user.id), messages.TOTP_ALREADY_ON)
-    _refuse_unless(totp.has_pending_setup(user.id), messages.TOTP_NOT_SET_UP)
+    if totp.enabled(user.id):
+        raise conflict(messages.TOTP_ALREADY_ON)
+    if not totp.has_pending_setup(user.id):
+        raise conflict(messages.TOTP_NOT_SET_UP)
     if not totp.accept(user.id, code, confirmed=False):
         raise FieldErrors({"code": [messages.MFA_CODE_WRONG]})
     codes = recovery_codes.replace_all(user.id)
@@ -76,7 +74,8 @@ def confirm_totp(user, code) -> list[str]:
 
 def disable_totp(user, password=None, code=None):
     """Turn TOTP off, with the password or a code as proof."""
-    _refuse_unless(totp.enabled(user.id), messages.TOTP_NOT_ON)
+    if not totp.enabled(user.id):
+        raise conflict(messages.TOTP_NOT_ON)
     # End the read: a password is checked next.
     db.session.commit()
     if not identity_proved(user, password, code):
@@ -95,7 +94,8 @@ def disable_totp(user, password=None, code=None):
 def renew_recovery_codes(user) -> list[str]:
     """New recovery codes for ``user``, who has a second factor (TOTP or a passkey); every old
     one stops working."""
-    _refuse_unless(methods_of(user), messages.TOTP_NOT_ON)
+    if not methods_of(user):
+        raise conflict(messages.TOTP_NOT_ON)
     codes = recovery_codes.replace_all(user.id)
     mailings.send_mfa_notice(user, RECOVERY_CODES_RENEWED)
     db.session.commit()

@@ -30,7 +30,7 @@ from tests.plugins.databases import dispose_apps, make_app
 
 # The name the browsers reach the live server by, and the host of its PUBLIC_URL.
 PUBLIC_HOST = "localhost"
-# The limits per client address that no test of the page tests, raised on the shared servers:
+# The limits per client IP that no test of the page tests, raised on the shared servers:
 # every test's browser is 127.0.0.1, so the tests on one server would add up to them. The
 # limits per account, per login string and per address stay as configured (each test has
 # its own), and a test that sets a limit in its ``server_env`` keeps its own value.

@@ -146,6 +146,8 @@ def test_a_wrong_password_after_the_prompt_opens_the_dialog_again(
     open_dialog(page).fill("not the password at all")
     page.keyboard.press("Enter")
     expect(page.locator("#reauth-modal")).to_be_visible()
+    # Typed once the prompt has the focus, as a person would: sooner, the keys go nowhere.
+    expect(page.locator("#reauth-form [name=password]")).to_be_focused()
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.locator("#reauth-modal")).to_be_hidden()

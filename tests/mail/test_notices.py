@@ -81,7 +81,7 @@ def test_the_first_goes_at_once_and_a_burst_after_it_waits_in_one(app, user, mai
         "The password was changed.",
     ):
         assert told in text
-    assert text.count("When: ") == text.count("\nClient address: 127.0.0.1") == 3
+    assert text.count("When: ") == text.count("\nIP address: 127.0.0.1") == 3
     # smtplib escapes a line that begins with "From " as ">From ": no line of ours does.
     assert not [line for line in text.splitlines() if line.startswith(">")]
 

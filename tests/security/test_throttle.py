@@ -1,5 +1,5 @@
 """Throttling: route limits per IP and per user, the failure count per login string, the
-switch, the storage, and the client address behind trusted proxies."""
+switch, the storage, and the client IP behind trusted proxies."""
 
 import re
 import subprocess
@@ -582,7 +582,7 @@ def test_redis_holds_the_counts_under_their_keys(build, redis_url, monkeypatch):
 
 
 def probed(app):
-    """Add a view that shows what the app takes for the client address and scheme."""
+    """Add a view that shows what the app takes for the client IP and scheme."""
     app.add_url_rule(
         "/probe",
         "probe",
