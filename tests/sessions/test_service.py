@@ -240,7 +240,7 @@ def test_a_new_cookie_gets_a_new_token_though_the_request_made_one_before(app):
     request, of the old cookie, would come back for the new one."""
     with app.test_request_context():
         before = generate_csrf()
-        after = cookie.end()
+        after = cookie.end().hand_over()
         assert after != before
         validate_csrf(after)
         with pytest.raises(ValidationError):
