@@ -1,1 +1,2 @@
-"""The account flows that the API and the CLI share: ``service`` and ``sessions``."""
+"""What every account has, and its flows: logging in and signing up, the password, the
+address, a reset, re-authentication, sessions, export and deletion."""

@@ -7,7 +7,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
 from app.common import messages
 from app.extensions import db
@@ -92,6 +92,27 @@ def test_an_answer_refused_for_an_unconfirmed_address_uses_up_its_challenge(app,
     assert response.get_json()["errors"]["type"] == messages.EMAIL_NOT_CONFIRMED_TYPE
     confirm_email(app)
     assert_refused(finish_sign_in(auth, key.get(options)))
+
+
+def passkey_use(app):
+    with app.app_context():
+        passkey = db.session.scalar(select(Passkey))
+        return passkey.sign_count, passkey.last_used_at
+
+
+@pytest.mark.parametrize("refusal", ["disabled", "unconfirmed"])
+def test_a_sign_in_refused_after_the_answer_records_no_use_of_the_passkey(app, auth, key, refusal):
+    """The link sent with a refused unconfirmed login once committed the answer's counter
+    and time along with it: the refused sign-in counted as a use."""
+    options = begun_sign_in(auth)
+    before = passkey_use(app)
+    if refusal == "disabled":
+        set_user(app, is_active=False)
+    else:
+        app.config["REQUIRE_CONFIRMED_EMAIL"] = True
+        set_user(app, email_confirmed_at=None)
+    assert finish_sign_in(auth, key.get(options)).status_code == 403
+    assert passkey_use(app) == before
 
 
 # Password guesses never refuse a passkey (item 1)
