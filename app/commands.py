@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.serving import run_simple
 
 from app import models, schema
-from app.accounts import service as accounts
+from app.accounts import signup
 from app.accounts.checks import require_strong_password
 from app.admin import commands as admin_commands
 from app.common import messages
@@ -126,7 +126,7 @@ def initdb(sample_password, drop, yes):
         return
     # End the reads: the password is hashed next.
     db.session.commit()
-    accounts.add_user(form.data)
+    signup.add_user(form.data)
     db.session.commit()
     click.echo(f"Created sample user {SAMPLE_USER['user_name']} <{SAMPLE_USER['email']}>.")
     if sample_password is None:
@@ -152,7 +152,7 @@ def createuser(user_name, email, first_name, last_name, role, password_stdin):
     names = {"user_name": user_name, "first_name": first_name, "last_name": last_name}
     form = _signup_form({**names, "email": email}, password)
     try:
-        user = accounts.create_account(form, constants.ROLE_BY_NAME[role])
+        user = signup.create_account(form, constants.ROLE_BY_NAME[role])
     except Refusal as refusal:
         _fail(_field_lines(_taken_as_typed(refusal.fields, form)) or refusal.message)
     click.echo(f"Created user {user.user_name} <{user.email}> with role {role}.")

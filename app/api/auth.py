@@ -5,8 +5,9 @@ from flask import Blueprint
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
+from app.accounts import password as password_flows
 from app.accounts import reauthentication
-from app.accounts import service as accounts
+from app.accounts import signup as signup_flows
 from app.accounts.sessions import log_out
 from app.api.limits import per_client, per_user
 from app.api.payload import validated
@@ -39,7 +40,7 @@ def verify_auth():
 def login():
     """Log in with a user name or email, starting a new session."""
     form = validated(LoginForm)
-    login = accounts.log_in(form.login.data, form.password.data, form.remember_me.data)
+    login = password_flows.log_in(form.login.data, form.password.data, form.remember_me.data)
     if login.methods:
         data = {"mfa_required": True, "methods": list(login.methods)}
         return success(messages.MFA_REQUIRED, data=data, status=202, csrf_token=login.csrf_token)
@@ -58,7 +59,7 @@ def logout():
 def signup():
     """Create an account and log it in; or, where addresses must be confirmed first, answer
     "check your mail" alike for a new address and a taken one."""
-    signed_up = accounts.sign_up(validated(SignupForm))
+    signed_up = signup_flows.sign_up(validated(SignupForm))
     if signed_up is None:
         return success(messages.SIGNUP_CHECK_MAIL, status=202)
     user, token = signed_up
@@ -71,7 +72,7 @@ def signup():
 def change_password():
     """Set a new password; every other session of the user ends."""
     user = current_account()
-    token = accounts.change_password(user, validated(ChangePasswordForm, user=user))
+    token = password_flows.change_password(user, validated(ChangePasswordForm, user=user))
     return success(messages.PASSWORD_CHANGED, csrf_token=token)
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts import service as accounts
+from app.accounts import signup
 from app.accounts.checks import conflict_from as _conflict_from
 from app.common import messages
 from app.common.time import utcnow
@@ -516,7 +516,7 @@ def confirming(database_url, smtp_server):
     a client that has its CSRF token, and the app's mailbox."""
     app = make_app(database_url, MAIL_URL=smtp_server.url, REQUIRE_CONFIRMED_EMAIL=True)
     with app.app_context():
-        accounts.add_user(SIGNUP_FIELDS).email_confirmed_at = utcnow()
+        signup.add_user(SIGNUP_FIELDS).email_confirmed_at = utcnow()
         db.session.commit()
     auth = AuthActions(app.test_client())
     auth.fetch_token()

@@ -7,7 +7,7 @@ import time
 import pytest
 from argon2 import PasswordHasher as Argon2Hasher
 
-from app.accounts.service import add_user
+from app.accounts.signup import add_user
 from app.common import messages
 from app.common.time import utcnow
 from app.config import ProductionConfig
