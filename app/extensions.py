@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# expire_on_commit=False: services commit early (so that no transaction stays open while a
+# expire_on_commit=False: flows commit early (so that no transaction stays open while a
 # password is hashed) and keep using the loaded objects afterwards.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 csrf = CSRFProtect()
