@@ -11,14 +11,17 @@ from app.api.addresses import addresses_api
 from app.api.admin import admin_api
 from app.api.auth import auth
 from app.api.contract import contract
+from app.api.forward import forward_api
 from app.api.mfa import mfa_api
 from app.api.passkeys import passkeys_api
 from app.api.recovery import recovery_api
 from app.api.request import ApiRequest
 from app.api.sessions import sessions_api
+from app.api.tokens import tokens_api
 from app.extensions import csrf, limiter
 from app.frontend import frontend
 from app.mail import sender
+from app.personal_tokens import guard
 from app.security import headers
 from app.sessions import login, signing
 from app.users.passwords import passwords
@@ -48,6 +51,7 @@ def register_proxy(app):
 def register_extensions(app):
     database.register(app)
     csrf.init_app(app)
+    guard.register(app)
     passwords.init_app(app)
     limiter.init_app(app)
     limits.register(app)
@@ -68,6 +72,8 @@ def register_blueprints(app):
     app.register_blueprint(passkeys_api)
     app.register_blueprint(admin_api)
     app.register_blueprint(account_api)
+    app.register_blueprint(tokens_api)
+    app.register_blueprint(forward_api)
     app.register_blueprint(contract)
     app.register_blueprint(frontend)
 

@@ -26,6 +26,8 @@ from app.mail.sender import deliver_due
 from app.mfa import commands as mfa_commands
 from app.mfa import pending
 from app.passkeys import challenges
+from app.personal_tokens import commands as token_commands
+from app.personal_tokens import store as token_store
 from app.sessions import store
 from app.users import constants
 from app.users.forms import SignupForm
@@ -48,6 +50,7 @@ def register(app):
     app.cli.add_command(purge_outbox)
     mfa_commands.register(app)
     admin_commands.register(app)
+    token_commands.register(app)
     app.shell_context_processor(lambda: {"db": db, "models": models, "User": User})
 
 
@@ -177,8 +180,10 @@ def purge_sessions():
     in batches of PURGE_BATCH_SIZE rows, each its own transaction."""
     started = time.perf_counter()
     sessions, waiting = store.purge_expired(), pending.purge_expired()
-    # Expired passkey challenges too: nothing reads them, and nobody needs a count of them.
+    # Expired passkey challenges and dead tokens too: nothing honours them, and nobody needs
+    # a count of them.
     challenges.purge_expired()
+    token_store.purge_expired()
     took = time.perf_counter() - started
     click.echo(
         f"Deleted {sessions} expired session(s) and {waiting} pending login(s) in {took:.2f} s."

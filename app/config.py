@@ -29,6 +29,10 @@ class Config:
     # SameSite=Lax are the defence.
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = False
+    # Flask-WTF's own hook stays off: the credential guard (app.personal_tokens.guard) runs
+    # the same check on every request that is not a bearer request, and refuses to start
+    # without this.
+    WTF_CSRF_CHECK_DEFAULT = False
 
     # None: ``__Host-session`` where cookies are Secure and host-only (production), else
     # ``session``. Set it to choose a name.
@@ -117,6 +121,21 @@ class Config:
     PASSKEY_MAX_PER_ACCOUNT = 20
     # Registrations begun, per user.
     PASSKEY_REGISTER_RATE_LIMIT = "10 per hour"
+
+    # Personal access tokens (app.personal_tokens): a new one lives this many days unless
+    # told otherwise, at most TOKEN_MAX_DAYS; one with no expiry only where allowed.
+    TOKEN_DEFAULT_DAYS = 30
+    TOKEN_MAX_DAYS = 365
+    TOKEN_ALLOW_NO_EXPIRY = False
+    TOKEN_MAX_PER_ACCOUNT = 50
+    # Requests per token; tokens made per user; bearer requests with a token that is no
+    # token, per client IP (each counted once it failed, and refused once over).
+    TOKEN_RATE_LIMIT = "600 per minute"
+    TOKEN_CREATE_RATE_LIMIT = "20 per hour"
+    TOKEN_FAILURE_LIMIT = "30 per minute"
+    # Forward auth (GET /api/auth/forward): the hosts, each with an optional port, that the
+    # page may send a person back to after logging in (``/?next=``). Comma-separated.
+    FORWARD_AUTH_ALLOWED_HOSTS = ""
 
     # The outbox's sender (app.mail.sender): in a thread of each app process, unless off.
     MAIL_SEND_IN_PROCESS = True

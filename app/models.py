@@ -4,6 +4,7 @@ from app.accounts.tokens import AccountToken
 from app.mail.outbox import OutboxMessage
 from app.mfa.models import PendingLogin, RecoveryCode, SealedKey, TotpCredential
 from app.passkeys.models import Passkey, PasskeyChallenge
+from app.personal_tokens.models import PersonalToken
 from app.sessions.models import AuthSession
 from app.users.models import User
 
@@ -14,6 +15,7 @@ __all__ = [
     "Passkey",
     "PasskeyChallenge",
     "PendingLogin",
+    "PersonalToken",
     "RecoveryCode",
     "SealedKey",
     "TotpCredential",

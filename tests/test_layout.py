@@ -26,6 +26,7 @@ FLOWS = {
     "app/mfa/login.py",
     "app/passkeys/flows.py",
     "app/passkeys/uses.py",
+    "app/personal_tokens/flows.py",
     # The mail sender's round: a claim commits before the message goes, each outcome after.
     "app/mail/sender.py",
     # The operator's commands.
@@ -40,6 +41,8 @@ OWN_TRANSACTIONS = {
     "app/database.py",
     # The session's last-seen time, written while the cookie is resolved, before the view.
     "app/sessions/cookie.py",
+    # A token's last use, written when the bearer request is checked, before the view.
+    "app/personal_tokens/guard.py",
     # ``User.authenticate``, the tutorial's one call for a shell.
     "app/users/models.py",
 }

@@ -22,6 +22,7 @@ from app.mail.outbox import OutboxMessage
 from app.mfa.models import PendingLogin, RecoveryCode, TotpCredential
 from app.passkeys import challenges
 from app.passkeys.models import Passkey, PasskeyChallenge
+from app.personal_tokens.models import PersonalToken
 from app.security.events import ACCOUNT_DELETED, REAUTHENTICATION_FAILED, security_event
 from app.sessions import cookie
 from app.sessions.models import AuthSession
@@ -36,6 +37,7 @@ OWNED = (
     TotpCredential,
     RecoveryCode,
     Passkey,
+    PersonalToken,
 )
 
 

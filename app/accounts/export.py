@@ -1,9 +1,11 @@
 """Everything stored about an account, for its owner: the profile, the trail, the sessions,
-the second factors and the passkeys, never a secret, a hash or a token."""
+the second factors, the passkeys and the personal access tokens, never a secret, a hash or a
+token."""
 
 from app.common.time import isoformat, utcnow
 from app.mfa import flows as mfa
 from app.passkeys import store as passkeys
+from app.personal_tokens import store as personal_tokens
 from app.security.events import ACCOUNT_EXPORTED, security_event
 from app.sessions import cookie
 from app.sessions import store as sessions
@@ -19,6 +21,7 @@ def export_of(user, current=None) -> dict:
         "sessions": sessions.listed(user.id, user.credential_version, current),
         "mfa": mfa.state_of(user),
         "passkeys": [passkey.to_json() for passkey in passkeys.of_user(user.id)],
+        "tokens": personal_tokens.listed(user.id, user.credential_version),
     }
 
 

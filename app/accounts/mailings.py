@@ -130,6 +130,11 @@ def send_mfa_notice(user, change, left=None, name=None):
     _send_notice(user, "mfa_changed", what=what, left=left)
 
 
+def send_token_notice(user, name, scopes):
+    """The notice that a personal access token named ``name`` was made, with its scopes."""
+    _send_notice(user, "token_created", name=unlinked(name), scopes=" ".join(scopes))
+
+
 def send_goodbye(user):
     """The goodbye of the deleted account ``user`` (detached, its values as they were)."""
     _send_notice(user, GOODBYE)

@@ -17,6 +17,7 @@ from app.common import messages
 from app.common.refusals import FieldErrors, Refusal, not_logged_in
 from app.extensions import db
 from app.mfa import login as pending_login
+from app.personal_tokens import flows as personal_tokens
 from app.security import throttle
 from app.security.events import (
     LOGIN_FAILED,
@@ -79,6 +80,7 @@ def change_password(user, form) -> str:
         raise not_logged_in()
     mailings.send_password_changed(user)
     change = cookie.restart_alone(user, verified=True)
+    personal_tokens.end_all(user)
     db.session.commit()
     token = change.hand_over()
     security_event(PASSWORD_CHANGED, user=user)

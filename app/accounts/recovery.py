@@ -26,6 +26,7 @@ from app.common import messages
 from app.common.time import utcnow
 from app.extensions import db
 from app.mail.outbox import enqueue_job, finish_job
+from app.personal_tokens import flows as personal_tokens
 from app.security import throttle
 from app.security.events import PASSWORD_RESET, RESET_REQUESTED, RESET_SENT, security_event
 from app.sessions import store
@@ -107,6 +108,7 @@ def reset_password(form):
     if not user.replace_password(new_hash):
         refuse_token(tokens.RESET_PASSWORD)
     store.end_all(user)
+    personal_tokens.end_all(user)
     if user.email_confirmed_at is None:
         # The link reached the address, and was used: the address is the account's.
         user.email_confirmed_at = utcnow()

@@ -19,17 +19,25 @@ def log_out() -> str:
 
 def end_session(public_id) -> tuple[bool, str | None]:
     """End the user's session ``public_id``: ``(found, token)``, with the new token when it
-    was the current one (a logout)."""
-    current = cookie.current_record()
-    if public_id == current.public_id:
+    was the current one (a logout). With a bearer token, no session is current."""
+    session = cookie.current_record()
+    if session is not None and public_id == session.public_id:
         return True, log_out()
-    found = store.revoke(current, public_id)
+    found = store.revoke(cookie.current_credential(), public_id)
     # A dead record found by its id is deleted all the same.
     db.session.commit()
     if not found:
         return False, None
     security_event(SESSION_REVOKED, user=current_user, session=public_id)
     return True, None
+
+
+def end_every_session():
+    """End every session of the user, for a request made with a bearer token."""
+    user = cookie.current_account()
+    store.end_all(user)
+    db.session.commit()
+    security_event(SESSION_REVOKED, user=user, session="all")
 
 
 def end_other_sessions() -> str:

@@ -15,6 +15,7 @@ from app.common.refusals import conflict
 from app.extensions import db
 from app.mfa import flows as mfa
 from app.mfa import pending
+from app.personal_tokens import flows as personal_tokens
 from app.security import throttle
 from app.security.events import (
     ACCOUNT_DELETED,
@@ -53,13 +54,16 @@ def _guarded_update(target, values) -> None:
         raise conflict(messages.LAST_ADMIN)
 
 
-def _end_sessions(target):
+def _end_every_way_in(target):
+    """End every session, pending login and personal access token of ``target``."""
     store.end_all(target)
     pending.end_all(target.id)
+    personal_tokens.end_all(target)
 
 
 def disable(target, actor=None) -> None:
-    """Disable ``target``: no login from now on, and every session and pending login ends.
+    """Disable ``target``: no login from now on, and every session, pending login and token
+    ends.
 
     The credential version moves on too, so that a login that checked the password before the
     disable cannot start a session after it.
@@ -67,7 +71,7 @@ def disable(target, actor=None) -> None:
     _guarded_update(
         target, {User.is_active: False, User.credential_version: User.credential_version + 1}
     )
-    _end_sessions(target)
+    _end_every_way_in(target)
     db.session.commit()
     db.session.refresh(target)
     security_event(ACCOUNT_DISABLED, user=target, **actor_of(actor))
@@ -93,8 +97,8 @@ def set_role(target, role_code, actor=None) -> None:
 
 
 def log_out(target, actor=None) -> None:
-    """End every session and pending login of ``target``."""
-    _end_sessions(target)
+    """End every session, pending login and personal access token of ``target``."""
+    _end_every_way_in(target)
     db.session.commit()
     security_event(SESSIONS_ENDED, user=target, **actor_of(actor))
 

@@ -19,6 +19,7 @@ from app.common import messages
 from app.common.paths import API_PREFIX
 from app.common.refusals import FieldErrors, Refusal
 from app.extensions import db
+from app.personal_tokens.scopes import ADMIN_READ, ADMIN_WRITE, bearer
 from app.users.models import User
 
 admin_api = Blueprint("admin", __name__, url_prefix=f"{API_PREFIX}/admin")
@@ -55,6 +56,7 @@ def _target(user_id: str) -> User:
 
 
 @admin_api.get("/users")
+@bearer(ADMIN_READ)
 @requires(READ)
 def list_users():
     """One page of the accounts that the query keeps, by id, and how many it keeps in all."""
@@ -70,6 +72,7 @@ def list_users():
 
 
 @admin_api.get(USER)
+@bearer(ADMIN_READ)
 @requires(READ)
 def show_user(user_id):
     """One account: its summary, trail, live sessions and second factors."""
@@ -84,6 +87,7 @@ def _act(user_id, action, message):
 
 
 @admin_api.post(f"{USER}/disable")
+@bearer(ADMIN_WRITE)
 @requires(WRITE)
 @reauthenticated
 def disable_user(user_id):
@@ -92,6 +96,7 @@ def disable_user(user_id):
 
 
 @admin_api.post(f"{USER}/enable")
+@bearer(ADMIN_WRITE)
 @requires(WRITE)
 @reauthenticated
 def enable_user(user_id):
@@ -109,6 +114,7 @@ def set_role(user_id):
 
 
 @admin_api.post(f"{USER}/logout")
+@bearer(ADMIN_WRITE)
 @requires(WRITE)
 @reauthenticated
 def log_out_user(user_id):

@@ -15,6 +15,7 @@ from app.api.responses import success
 from app.common import messages
 from app.common.paths import API_PREFIX
 from app.mfa.forms import ProofForm
+from app.personal_tokens.scopes import ACCOUNT_READ, bearer
 from app.sessions.cookie import current_account
 from app.users.forms import ChangePasswordForm, LoginForm, SignupForm
 
@@ -29,6 +30,7 @@ def csrf():
 
 
 @auth.get("/verify_auth")
+@bearer(ACCOUNT_READ)
 @login_required
 def verify_auth():
     """Return the logged-in user."""

@@ -13,12 +13,14 @@ from app.common.paths import API_PREFIX
 from app.mfa import flows as mfa
 from app.mfa import login as pending_login
 from app.mfa.forms import CodeForm, ProofForm, SecondFactorForm
+from app.personal_tokens.scopes import ACCOUNT_READ, bearer
 from app.sessions.cookie import current_account
 
 mfa_api = Blueprint("mfa", __name__, url_prefix=f"{API_PREFIX}/auth/mfa")
 
 
 @mfa_api.get("")
+@bearer(ACCOUNT_READ)
 @login_required
 def state():
     """Say which second factors are on, and how many recovery codes are left."""

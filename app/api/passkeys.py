@@ -13,12 +13,14 @@ from app.common.paths import API_PREFIX
 from app.passkeys import flows as passkeys
 from app.passkeys import uses
 from app.passkeys.forms import CredentialForm, NameForm, NewPasskeyForm, SignInForm
+from app.personal_tokens.scopes import ACCOUNT_READ, bearer
 from app.sessions.cookie import current_account
 
 passkeys_api = Blueprint("passkeys", __name__, url_prefix=f"{API_PREFIX}/auth")
 
 
 @passkeys_api.get("/passkeys")
+@bearer(ACCOUNT_READ)
 @login_required
 def list_passkeys():
     """List the user's passkeys (never their public keys)."""

@@ -15,6 +15,7 @@ from wtforms.fields.core import UnboundField
 from app.common import messages
 from app.common.refusals import FieldErrors, Refusal
 from app.passkeys.forms import JsonObjectField
+from app.personal_tokens.forms import DaysField, WordListField
 from app.users.forms import TokenField
 
 JSON_TYPES = ("application/json",)
@@ -26,6 +27,7 @@ REPLACEMENT_CHARACTER = "\ufffd"
 
 
 BOOLEAN, TOKEN, TEXT, OBJECT = "boolean", "token", "text", "object"
+WORDS, DAYS = "words", "days"
 
 
 def _kind(field_class) -> str:
@@ -33,6 +35,10 @@ def _kind(field_class) -> str:
         return BOOLEAN
     if issubclass(field_class, JsonObjectField):
         return OBJECT
+    if issubclass(field_class, WordListField):
+        return WORDS
+    if issubclass(field_class, DaysField):
+        return DAYS
     # Any string: the token store answers a bad one like a wrong one.
     return TOKEN if issubclass(field_class, TokenField) else TEXT
 
@@ -98,6 +104,15 @@ def _check(value, kind):
         return (value, None) if isinstance(value, bool) else (None, messages.FIELD_NOT_BOOLEAN)
     if kind == OBJECT:
         return (value, None) if isinstance(value, dict) else (None, messages.FIELD_NOT_OBJECT)
+    if kind == DAYS:
+        whole = value is None or (isinstance(value, int) and not isinstance(value, bool))
+        return (value, None) if whole else (None, messages.FIELD_NOT_WHOLE_NUMBER)
+    if kind == WORDS and isinstance(value, list):
+        if not all(isinstance(word, str) and not _bad_characters(word) for word in value):
+            return None, messages.FIELD_NOT_STRING_LIST
+        return " ".join(value), None
+    if kind == WORDS and not isinstance(value, str):
+        return None, messages.FIELD_NOT_STRING_LIST
     if not isinstance(value, str):
         return None, messages.FIELD_NOT_STRING
     if kind == TEXT and _bad_characters(value):
@@ -135,6 +150,13 @@ def _read(kinds):
                 yield name, None, messages.FIELD_BAD_CHARACTERS
             elif values and kind == OBJECT:
                 yield name, *_check(_parsed(values[0]), kind)
+            elif values and kind == DAYS:
+                parsed = _parsed(values[0])
+                # Text that is no JSON at all is as wrong as JSON of another type.
+                yield (
+                    name,
+                    *_check(parsed if parsed is not None or values[0] == "null" else "", kind),
+                )
             elif values:
                 yield name, *_check(values[0], kind)
     else:

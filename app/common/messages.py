@@ -7,6 +7,7 @@ PASSWORD_CHANGED = "Your password has been changed"
 SESSIONS_LISTED = "Your sessions"
 SESSION_ENDED = "The session has been ended"
 OTHER_SESSIONS_ENDED = "Every other session has been ended"
+ALL_SESSIONS_ENDED = "Every session has been ended"
 SIGNED_UP = "You have successfully signed up"
 # A signup under REQUIRE_CONFIRMED_EMAIL, whether the address was new or taken: the same words.
 SIGNUP_CHECK_MAIL = (
@@ -166,3 +167,30 @@ CLI_COUNTS_OUT_OF_REACH = (
 # Server side
 SERVER_ERROR = "Something went wrong on our side. Please try again."
 SERVICE_UNAVAILABLE = "The service is temporarily unavailable. Please try again shortly."
+
+# Personal access tokens (app.personal_tokens), and bearer requests
+TOKEN_CREATED = (
+    "Your token is made. Copy it now: it is shown only this once, and only its name is kept."
+)
+TOKENS_LISTED = "Your personal access tokens"
+TOKEN_REVOKED = "The token is revoked."
+TOKEN_NOT_FOUND = "No such token."
+TOKEN_LIMIT_REACHED = "You have as many tokens as an account may have: revoke one first."
+TOKENS_REVOKED = "Every token of the account has been revoked."
+TOKEN_NAME_REQUIRED = "Give the token a name."
+TOKEN_SCOPES_REQUIRED = "Choose at least one scope."
+TOKEN_SCOPE_UNKNOWN = "Unknown scope: {scope}. The scopes are: {scopes}."
+TOKEN_SCOPE_NOT_YOURS = "Your role cannot give a token the scope {scope}."
+TOKEN_DAYS_RANGE = "Must be a whole number of days from 1 to {most}."
+TOKEN_DAYS_NO_EXPIRY = "Must be a whole number of days from 1 to {most}, or null for no expiry."
+TOKEN_INVALID = "The bearer token is not valid: it is unknown, revoked or expired."
+BEARER_WITH_COOKIE = (
+    "Send either a session cookie or a bearer token, not both: drop the cookie for a token."
+)
+INSUFFICIENT_SCOPE_TYPE = "Insufficient scope"
+INSUFFICIENT_SCOPE = "This needs a token with the scope {scope}."
+SESSION_ONLY = "This needs a session: no token may do it. Log in on the page."
+CLI_NO_TOKENS = "{user_name} has no personal access tokens."
+CLI_TOKENS_REVOKED = "Revoked {count} token(s) of {user_name}."
+FIELD_NOT_STRING_LIST = "Must be a list of strings, or one string of words parted by spaces."
+FIELD_NOT_WHOLE_NUMBER = "Must be a whole number, or null."

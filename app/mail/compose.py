@@ -24,6 +24,7 @@ SUBJECTS = {
     "password_changed": "Your password was changed",
     "signup_attempt": "Someone tried to sign up with your email address",
     "mfa_changed": "Your two-factor authentication changed",
+    "token_created": "A personal access token was made for your account",
     "goodbye": "Your account is deleted",
     # A notice that merges changes of several kinds.
     "notices": "Changes to your account",

@@ -62,6 +62,9 @@ ACCOUNT_UNLOCKED = "account_unlocked"
 ACCOUNT_DELETED = "account_deleted"
 ACCOUNT_EXPORTED = "account_exported"
 ADMIN_REFUSED = "admin_refused"
+TOKEN_CREATED = "token_created"
+TOKEN_REVOKED = "token_revoked"
+TOKENS_ENDED = "tokens_ended"
 
 
 def security_event(event: str, user=None, login=None, **details) -> None:

@@ -75,9 +75,29 @@ def count_attempt(
             if not strategy.hit(window, scope, key):
                 over.append((window, key))
                 break
-    if not over:
+    if over:
+        _refuse(over, scope, message, user=user, login=login)
+
+
+def refuse_if_over(keys, scope, limit, message=messages.TOO_MANY_REQUESTS, user=None) -> None:
+    """A 429 when one of ``keys`` has used up a window of ``limit`` in ``scope``, whatever
+    this request would have been; read without counting (``allow`` counts)."""
+    if not limiter.enabled:
         return
+    strategy = limiter.limiter
+    over = [
+        (window, key)
+        for key in keys
+        for window in _limits(limit)
+        if not strategy.test(window, scope, key)
+    ]
+    if over:
+        _refuse(over, scope, message, user=user)
+
+
+def _refuse(over, scope, message, user=None, login=None):
     security_event(THROTTLED, user=user, login=login, counter=scope, limit=str(over[0][0]))
+    strategy = limiter.limiter
     reset_time = max(strategy.get_window_stats(w, scope, key).reset_time for w, key in over)
     raise Refusal(429, message, retry_after=seconds_until(reset_time))
 

@@ -24,6 +24,7 @@ from flask_wtf.csrf import generate_csrf
 from app.common.refusals import not_logged_in
 from app.common.time import as_utc, utcnow
 from app.extensions import db
+from app.personal_tokens.guard import current_token
 from app.security.client import client_ip
 from app.sessions import store
 from app.sessions.lookup import find_by_token_hash
@@ -59,12 +60,20 @@ def _resolve():
     return record
 
 
+def current_credential():
+    """What this request is logged in with: its bearer token (a ``TokenView``) or its
+    session record (a ``SessionView``); both name the ``user_id`` and the
+    ``credential_version``. None when it is neither."""
+    return current_token() or current_record()
+
+
 def current_account():
-    """The ORM ``User`` of this request's session, for a flow that changes it."""
-    record = current_record()
+    """The ORM ``User`` of this request's session or token, for a flow that reads or changes
+    it."""
+    credential = current_credential()
     user = current_user.load()
-    if user is None or user.credential_version != record.credential_version:
-        # Deleted, or its password changed, since the session was read: the session ended.
+    if user is None or user.credential_version != credential.credential_version:
+        # Deleted, or its password changed, since the credential was read: it has ended.
         raise not_logged_in()
     return user
 

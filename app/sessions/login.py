@@ -6,6 +6,7 @@ from flask_login.config import COOKIE_NAME
 
 from app.common.refusals import not_logged_in
 from app.config import PLAIN_COOKIE_NAME
+from app.personal_tokens.guard import current_token
 from app.sessions.cookie import current_record
 
 
@@ -35,7 +36,11 @@ login_manager = RecordLoginManager()
 
 
 def load_user(_request):
-    """Flask-Login's request loader: the user of the live session record, if any."""
+    """Flask-Login's request loader: the owner of the request's bearer token
+    (``app.personal_tokens.guard``), or the user of the live session record, if any."""
+    token = current_token()
+    if token is not None:
+        return token.user
     record = current_record()
     return record.user if record is not None else None
 
