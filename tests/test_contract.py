@@ -7,6 +7,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from app.common import messages
+from app.personal_tokens.scopes import SCOPES
 from app.users import constants
 from tests.contract import (
     DOCUMENT,
@@ -107,7 +108,8 @@ def known_messages():
     limits = Placeholders(min=constants.MIN_USERNAME_LEN, max=constants.MAX_USERNAME_LEN)
     filled = {text.format_map(limits) for text in constants_}
     csrf = {messages.CSRF_FAILED.format(reason=reason) for reason in CSRF_REASONS}
-    return constants_ | filled | csrf | {UNTRUSTED_HOST}
+    scopes_ = {messages.INSUFFICIENT_SCOPE.format(scope=scope) for scope in SCOPES}
+    return constants_ | filled | csrf | scopes_ | {UNTRUSTED_HOST}
 
 
 KNOWN_MESSAGES = known_messages()
@@ -274,11 +276,14 @@ def test_every_body_is_described_as_json_and_as_both_forms(operation):
 def test_every_operation_says_what_it_needs(method, path, operation):
     """Public ones say ``security: []``; every POST and DELETE needs the CSRF token too."""
     assert "security" in operation
-    needs = {name for requirement in operation["security"] for name in requirement}
+    requirements = operation["security"]
+    with_session = [set(requirement) for requirement in requirements if "session" in requirement]
+    # A bearer token needs nothing beside it: no cookie, no CSRF token.
+    assert all(set(r) == {"bearer"} for r in requirements if "bearer" in r)
     if method in {"post", "delete"}:
-        assert needs == {"session", "csrf"}
-    if "401" in operation["responses"] and method == "get":
-        assert needs == {"session"}
+        assert with_session == [{"session", "csrf"}]
+    if method == "get" and requirements:
+        assert with_session == [{"session"}]
 
 
 WITH_CSRF = [

@@ -10,10 +10,12 @@ made once per run for each password and set of argon2id parameters.
   holds the CSRF token for it);
 - ``user_with_totp``: alice, confirmed, with TOTP on and ten recovery codes, logged out;
 - ``user_with_passkey``: alice, confirmed, with a passkey on ``authenticator`` (added through
-  the API, as a browser would), logged out.
+  the API, as a browser would), logged out;
+- ``add_token``: a personal access token for an account, straight in the database.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -22,6 +24,7 @@ from app.common.time import utcnow
 from app.extensions import db
 from app.mfa import encryption, recovery_codes
 from app.mfa.models import TotpCredential
+from app.personal_tokens import store as token_store
 from app.users import constants
 from app.users.models import User
 from app.users.passwords import passwords
@@ -104,6 +107,25 @@ def turn_on_totp(app, account):
         codes = recovery_codes.replace_all(account.id)
         db.session.commit()
     return TotpAccount(**vars(account), secret=secret, recovery_codes=codes)
+
+
+def add_token(app, account, scopes=("account:read",), days=30, name="script"):
+    """A personal access token of ``account`` with ``scopes``, for ``days`` (None: no
+    expiry), written straight into the database as ``POST /api/auth/tokens`` would; the
+    token."""
+    with app.app_context():
+        user = db.session.get(User, account.id)
+        expires_at = None if days is None else utcnow() + timedelta(days=days)
+        _record, token = token_store.add(
+            user, name, list(scopes), expires_at, user.credential_version
+        )
+        db.session.commit()
+        return token
+
+
+def bearer(token) -> dict:
+    """The headers of a request made with ``token``."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 def log_in(auth, account):
