@@ -87,6 +87,16 @@ class AuthActions:
             self.token = body["csrf_token"]
         return response
 
+    def delete(self, path, **kwargs):
+        """DELETE with the current token."""
+        if self.token is None:
+            self.fetch_token()
+        headers = {"X-CSRFToken": self.token, **kwargs.pop("headers", {})}
+        return self._client.delete(path, headers=headers, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self._client.get(path, **kwargs)
+
     def signup(self, user_name="alice", email="alice@example.com", password=PASSWORD, **extra):
         fields = {
             "user_name": user_name,

@@ -4,6 +4,7 @@ tokens, and revoke them all (a leaked script, a departing colleague)."""
 import json
 
 import click
+from flask.cli import with_appcontext
 
 from app.admin.commands import user_named, users
 from app.common import messages
@@ -18,6 +19,7 @@ def register(_app):
 @click.command("tokens", short_help="List an account's personal access tokens.")
 @click.argument("login", metavar="USER")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
 def list_tokens(login, as_json):
     """List the live personal access tokens of USER: name, scopes, created, expires, last
     used; never a token itself."""
@@ -41,6 +43,7 @@ def list_tokens(login, as_json):
 
 @click.command("revoke-tokens", short_help="Revoke every personal access token of an account.")
 @click.argument("login", metavar="USER")
+@with_appcontext
 def revoke_tokens(login):
     """Revoke every personal access token of USER: each is a 401 from its next request."""
     user = user_named(login)

@@ -2,7 +2,7 @@
 
 from flask import current_app
 from wtforms import Field, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.common import messages
 from app.passkeys.forms import one_line
@@ -39,7 +39,7 @@ class TokenForm(ApiForm):
     name = StringField(
         "name",
         [
-            InputRequired(messages.TOKEN_NAME_REQUIRED),
+            DataRequired(messages.TOKEN_NAME_REQUIRED),
             one_line,
             Length(max=MAX_NAME_LEN, message=messages.NAME_TOO_LONG.format(max=MAX_NAME_LEN)),
         ],

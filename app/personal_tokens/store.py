@@ -39,7 +39,9 @@ def _live(user_id, credential_version):
 
 
 def count_live(user_id, credential_version) -> int:
-    return db.session.scalar(select(func.count()).select_from(_live(user_id, credential_version)))
+    return db.session.scalar(
+        select(func.count()).select_from(_live(user_id, credential_version).subquery())
+    )
 
 
 def listed(user_id, credential_version) -> list[dict]:
