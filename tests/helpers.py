@@ -252,10 +252,12 @@ def use_production(monkeypatch, **environment):
 
 
 # The tables of the second factor (revision 0007), of passkeys (0008), of the keys the app
-# seals itself (0010), and of a database at the head revision.
+# seals itself (0010), of personal access tokens (0011), and of a database at the head
+# revision.
 SECOND_FACTOR_TABLES = {"totp_credential", "recovery_code", "pending_login"}
 PASSKEY_TABLES = {"passkey", "passkey_challenge"}
 SEALED_KEY_TABLES = {"sealed_key"}
+TOKEN_TABLES = {"personal_token"}
 HEAD_TABLES = {
     "alembic_version",
     "user",
@@ -265,6 +267,7 @@ HEAD_TABLES = {
     *SECOND_FACTOR_TABLES,
     *PASSKEY_TABLES,
     *SEALED_KEY_TABLES,
+    *TOKEN_TABLES,
 }
 
 

@@ -43,6 +43,7 @@ from tests.helpers import (
     ROOT,
     SEALED_KEY_TABLES,
     SECOND_FACTOR_TABLES,
+    TOKEN_TABLES,
     purged,
 )
 from tests.plugins.databases import make_app
@@ -897,7 +898,7 @@ def test_db_upgrade_to_mail_leaves_every_account_unconfirmed_and_downgrades(app,
     result = manage_in_process(empty_database, "db", "downgrade", CREDENTIAL_VERSIONS)
     assert result.returncode == 0, result.stderr
     mail_tables = {"account_token", "outbox"}
-    later = mail_tables | SECOND_FACTOR_TABLES | PASSKEY_TABLES | SEALED_KEY_TABLES
+    later = mail_tables | SECOND_FACTOR_TABLES | PASSKEY_TABLES | SEALED_KEY_TABLES | TOKEN_TABLES
     assert tables(empty_database) == HEAD_TABLES - later
     assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
 
@@ -907,7 +908,7 @@ def test_db_upgrade_to_second_factor_matches_the_models_and_downgrades(app, empt
     assert schema_differences(app) == []
     result = manage_in_process(empty_database, "db", "downgrade", "0006_reauthentication")
     assert result.returncode == 0, result.stderr
-    later = SECOND_FACTOR_TABLES | PASSKEY_TABLES | SEALED_KEY_TABLES
+    later = SECOND_FACTOR_TABLES | PASSKEY_TABLES | SEALED_KEY_TABLES | TOKEN_TABLES
     assert tables(empty_database) == HEAD_TABLES - later
     assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
     assert tables(empty_database) == HEAD_TABLES
@@ -918,7 +919,7 @@ def test_db_upgrade_to_passkeys_matches_the_models_and_downgrades(app, empty_dat
     assert schema_differences(app) == []
     result = manage_in_process(empty_database, "db", "downgrade", "0007_second_factor")
     assert result.returncode == 0, result.stderr
-    assert tables(empty_database) == HEAD_TABLES - PASSKEY_TABLES - SEALED_KEY_TABLES
+    assert tables(empty_database) == HEAD_TABLES - PASSKEY_TABLES - SEALED_KEY_TABLES - TOKEN_TABLES
     assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
 
 
@@ -963,7 +964,7 @@ def test_db_upgrade_to_hardening_keeps_rows_and_never_reuses_a_user_id(app, empt
     result = manage_in_process(empty_database, "db", "downgrade", "0009_disabled_accounts")
     assert result.returncode == 0, result.stderr
     assert "AUTOINCREMENT" not in run_on(empty_database, _user_table_sql)
-    assert tables(empty_database) == HEAD_TABLES - SEALED_KEY_TABLES
+    assert tables(empty_database) == HEAD_TABLES - SEALED_KEY_TABLES - TOKEN_TABLES
     assert run_on(empty_database, _user_ids) == [1, 2, 4]
     assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
 
@@ -973,9 +974,19 @@ def test_db_upgrade_to_hardening_matches_the_models_and_downgrades(app, empty_da
     assert schema_differences(app) == []
     result = manage_in_process(empty_database, "db", "downgrade", "0009_disabled_accounts")
     assert result.returncode == 0, result.stderr
-    assert tables(empty_database) == HEAD_TABLES - SEALED_KEY_TABLES
+    assert tables(empty_database) == HEAD_TABLES - SEALED_KEY_TABLES - TOKEN_TABLES
     outbox = run_on(empty_database, lambda connection: inspect(connection).get_columns("outbox"))
     assert "details" not in {column["name"] for column in outbox}
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
+    assert tables(empty_database) == HEAD_TABLES
+
+
+def test_db_upgrade_to_personal_tokens_matches_the_models_and_downgrades(app, empty_database):
+    assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
+    assert schema_differences(app) == []
+    result = manage_in_process(empty_database, "db", "downgrade", "0010_hardening")
+    assert result.returncode == 0, result.stderr
+    assert tables(empty_database) == HEAD_TABLES - TOKEN_TABLES
     assert manage_in_process(empty_database, "db", "upgrade").returncode == 0
     assert tables(empty_database) == HEAD_TABLES
 

@@ -2,7 +2,11 @@
 
 import json
 
+from sqlalchemy import select, update
+
 from app.common import messages
+from app.extensions import db
+from app.personal_tokens.models import PersonalToken
 from tests.plugins.accounts import add_token, add_user, bearer
 
 VERIFY = "/api/auth/verify_auth"
@@ -42,3 +46,17 @@ def test_an_unknown_user_is_an_error(app, runner):
         result = runner.invoke(args=["users", command, "nobody"])
         assert result.exit_code == 1
         assert messages.CLI_USER_UNKNOWN.format(login="nobody") in result.output
+
+
+def test_purge_sessions_deletes_dead_tokens_and_keeps_live_ones(app, runner, client, user):
+    live = add_token(app, user)
+    add_token(app, user, days=-1)
+    add_token(app, user, name="before the password change")
+    with app.app_context():
+        stale = update(PersonalToken).where(PersonalToken.name != "script")
+        db.session.execute(stale.values(credential_version=-1))
+        db.session.commit()
+    assert runner.invoke(args=["purge-sessions"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalars(select(PersonalToken.name)).all() == ["script"]
+    assert client.get(VERIFY, headers=bearer(live)).status_code == 200
