@@ -61,10 +61,10 @@ def check_credential():
     if presented is None:
         _check_csrf()
         return
-    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
-        raise Refusal(400, messages.BEARER_WITH_COOKIE)
     if request.endpoint is None:
         return  # a routing error (404, 405) answers as it would for anyone
+    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        raise Refusal(400, messages.BEARER_WITH_COOKIE)
     token = _live_token(presented)
     scope = scopes.needed(current_app.view_functions[request.endpoint])
     if scope is None:
