@@ -110,7 +110,8 @@ def run_bash(script, base_url, tmp_path):
 
 
 def test_readme_curl_walkthrough_works_on_every_paste(live_server, tmp_path):
-    """Pasted twice into the same server, it signs up a new user each time."""
+    """Pasted twice into the same server, it signs up a new user each time, makes a token
+    that outlives the logout, and revokes it with itself."""
     names = []
     for _ in range(2):
         result = run_bash(walkthrough_script(), live_server.url, tmp_path)
@@ -118,24 +119,32 @@ def test_readme_curl_walkthrough_works_on_every_paste(live_server, tmp_path):
         lines = [line for line in result.stdout.splitlines() if line]
         statuses = [line for line in lines if line.startswith("HTTP ")]
         bodies = [json.loads(line) for line in lines if not line.startswith("HTTP ")]
-        assert statuses == ["HTTP 201", "HTTP 200", "HTTP 200", "HTTP 401"]
-        signup, verify, logout, after_logout = bodies
+        assert statuses == [
+            "HTTP 201", "HTTP 200", "HTTP 201", "HTTP 200", "HTTP 401", "HTTP 200", "HTTP 200",
+            "HTTP 401",
+        ]  # fmt: skip
+        signup, verify, logout, cookie_after, bearer_after, revoked, bearer_revoked = bodies
         assert signup["message"] == messages.SIGNED_UP
         name = signup["data"]["user_name"]
         assert re.fullmatch(r"curlfan\d+", name)
         assert signup["data"]["email"] == f"{name}@example.com"
         assert verify["data"]["user_name"] == name
         assert logout["message"] == messages.LOGGED_OUT
-        assert after_logout["success"] is False
-        assert after_logout["errors"]["message"] == messages.NOT_LOGGED_IN
+        assert cookie_after["errors"]["message"] == messages.NOT_LOGGED_IN
+        assert bearer_after["data"]["user_name"] == name
+        assert revoked["message"] == messages.TOKEN_REVOKED
+        assert bearer_revoked["success"] is False
+        assert bearer_revoked["errors"]["message"] == messages.TOKEN_INVALID
+        # The token was in no answer that the walk-through prints.
+        assert "fat_" not in result.stdout
         names.append(name)
     assert names[0] != names[1]
 
 
-def test_readme_token_helper_prints_an_answer_that_has_no_token(live_server, tmp_path):
+def test_readme_field_helper_prints_an_answer_that_has_no_such_field(live_server, tmp_path):
     """A refused request: the helper shows the error envelope and fails, no traceback."""
-    (helper,) = [line for line in walkthrough_script().splitlines() if line.startswith("token()")]
-    refused = 'OUT=$(mktemp)\ncurl -s -o "$OUT" -X POST "$BASE/api/auth/logout"\ntoken\n'
+    (helper,) = [line for line in walkthrough_script().splitlines() if line.startswith("field()")]
+    refused = 'OUT=$(mktemp)\ncurl -s -o "$OUT" -X POST "$BASE/api/auth/logout"\nfield csrf_token\n'
     result = run_bash(f"{helper}\n{refused}", live_server.url, tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
