@@ -1,12 +1,13 @@
-"""Schemathesis's hooks (``hooks`` in ``tests/system/schemathesis.toml``): a live session for
+"""Schemathesis's hooks (``hooks`` in ``tests/system/schemathesis.toml``): a live credential for
 every case, and the account's password where change_email asks for it.
 
-Every case gets a session that is still live, with its cookie and CSRF token. The fuzzer calls
-logout, logout_all, session deletion and logins too, each of which can end the session the
-last case used: a session is kept while ``verify_auth`` still answers 200 for it (a few
-milliseconds), and a new login (an argon2 hash) is made only once it does not. The live server
-and the account come from ``FUZZ_BASE_URL``, ``FUZZ_LOGIN`` and ``FUZZ_PASSWORD``;
-``tests/system/test_schemathesis.py`` sets them.
+Every case gets a session that is still live, with its cookie and CSRF token; or, when
+``FUZZ_SCOPES`` names scopes, a live personal access token with them, and nothing else. The
+fuzzer calls logout, logout_all, session deletion, token revocation and logins too, each of
+which can end the credential the last case used: one is kept while ``verify_auth`` still
+answers 200 for it (a few milliseconds), and a new one (a login: an argon2 hash) is made only
+once it does not. The live server and the account come from ``FUZZ_BASE_URL``, ``FUZZ_LOGIN``
+and ``FUZZ_PASSWORD``; ``tests/system/test_schemathesis.py`` sets them.
 """
 
 import os
@@ -20,7 +21,8 @@ PASSWORD_LENGTHS = range(1, 129)
 
 
 def log_in():
-    """A new session of the fuzzer's account: its cookies and CSRF token."""
+    """A new credential of the fuzzer's account: a session's cookies and CSRF token, or with
+    ``FUZZ_SCOPES``, a token of the session's making, alone."""
     base = os.environ["FUZZ_BASE_URL"]
     with requests.Session() as http:
         token = http.get(f"{base}/api/auth/csrf", timeout=TIMEOUT).json()["csrf_token"]
@@ -31,15 +33,30 @@ def log_in():
             timeout=TIMEOUT,
         )
         answer.raise_for_status()
-        return {"cookies": dict(http.cookies), "token": answer.json()["csrf_token"]}
+        session = {"cookies": dict(http.cookies), "token": answer.json()["csrf_token"]}
+        if not os.environ.get("FUZZ_SCOPES"):
+            return session
+        # A fresh login is a recent re-authentication: the session may make a token.
+        answer = http.post(
+            f"{base}/api/auth/tokens",
+            json={"name": "fuzzer", "scopes": os.environ["FUZZ_SCOPES"].split()},
+            headers={"X-CSRFToken": session["token"]},
+            timeout=TIMEOUT,
+        )
+        answer.raise_for_status()
+        return {
+            "cookies": {},
+            "headers": {"Authorization": f"Bearer {answer.json()['data']['token']}"},
+        }
 
 
-def is_live(session):
-    """Whether the server still honours ``session``. While it does, its CSRF token stays good:
-    only a new session (a login, a rotation) brings a new token, and it ends the old one."""
+def is_live(credential):
+    """Whether the server still honours ``credential``. While a session is live, its CSRF token
+    stays good: only a new session (a login, a rotation) brings a new one, and it ends the old."""
     answer = requests.get(
         f"{os.environ['FUZZ_BASE_URL']}/api/auth/verify_auth",
-        cookies=session["cookies"],
+        cookies=credential["cookies"],
+        headers=credential.get("headers"),
         timeout=TIMEOUT,
     )
     return answer.status_code == 200
@@ -56,7 +73,8 @@ class LoggedIn:
         return LoggedIn.session
 
     def set(self, case, data, context):
-        case.headers = {**(case.headers or {}), "X-CSRFToken": data["token"]}
+        headers = data.get("headers") or {"X-CSRFToken": data["token"]}
+        case.headers = {**(case.headers or {}), **headers}
         case.cookies = {**(case.cookies or {}), **data["cookies"]}
 
 
