@@ -23,9 +23,9 @@ class Client:
         self.opener = urllib.request.build_opener(jar)
         self.token = None
 
-    def call(self, method, path, body=None):
+    def call(self, method, path, body=None, headers=None):
         """``(status, json)``; a successful answer's new CSRF token is kept for the next one."""
-        headers = {"X-CSRFToken": self.token} if self.token else {}
+        headers = {**({"X-CSRFToken": self.token} if self.token else {}), **(headers or {})}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
