@@ -23,9 +23,7 @@ def upgrade():
         sa.Column(
             "user_id",
             sa.Integer(),
-            sa.ForeignKey(
-                "user.id", ondelete="CASCADE", name="fk_personal_token_user_id_user"
-            ),
+            sa.ForeignKey("user.id", ondelete="CASCADE", name="fk_personal_token_user_id_user"),
             nullable=False,
         ),
         sa.Column("name", sa.String(64), nullable=False),

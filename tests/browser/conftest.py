@@ -63,6 +63,7 @@ class PageProblems:
         self.pages = []
         self.events = []
         self.expected = set()
+        self.origins = [server.url + "/", "data:"]
 
     def watch(self, page):
         self.pages.append(page)
@@ -78,6 +79,10 @@ class PageProblems:
         """
         self.expected.add((path, str(status)))
 
+    def expect_origin(self, origin):
+        """Allow requests to ``origin`` (``http://app.test``), which the test answers itself."""
+        self.origins.append(origin + "/")
+
     def _on_console(self, message):
         if message.type == "error":
             url = message.location.get("url", "")
@@ -88,7 +93,7 @@ class PageProblems:
         dialog.dismiss()
 
     def _on_request(self, request):
-        if not request.url.startswith((self.server.url + "/", "data:")):
+        if not request.url.startswith(tuple(self.origins)):
             self.events.append(("request to another host", request.url, ""))
 
     def _is_expected(self, event):

@@ -1,9 +1,11 @@
 """The page: served for ``/`` and every path outside ``/api/``, never for an API path."""
 
+import html
 import re
 
 import pytest
 
+from app import create_app
 from tests.helpers import CSRF_META, assert_error
 from tests.plugins.databases import make_app
 
@@ -11,6 +13,8 @@ NOT_FOUND = (
     "The requested URL was not found on the server. If you entered the URL manually please "
     "check your spelling and try again."
 )
+RETURN_META = re.compile(r'<meta name="return-to" content="([^"]*)">')
+PAYLOAD = '"><script>alert(1)</script>'
 
 
 @pytest.mark.parametrize(
@@ -113,3 +117,56 @@ def test_every_new_password_hint_states_the_app_s_minimum(database_url, minimum)
     assert sorted(prefix for prefix, _ in hints) == ["account", "reset", "signup"]
     for _prefix, hint in hints:
         assert hint.startswith(f"{minimum} to 128 characters.")
+
+
+@pytest.fixture(scope="module")
+def forward_app():
+    """One app that lists ``app.example.com`` for forward auth. Its in-memory database is never
+    opened: the page reads the query string, never the database."""
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "FORWARD_AUTH_ALLOWED_HOSTS": "app.example.com"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "address", "markup"),
+    [
+        ("/", "https://app.example.com/private", "https://app.example.com/private"),
+        ("/login", "http://app.example.com/a?b=1&c=2", "http://app.example.com/a?b=1&amp;c=2"),
+        (
+            "/",
+            "https://app.example.com/" + PAYLOAD,
+            "https://app.example.com/&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
+        ),
+    ],
+    ids=["plain", "query", "markup"],
+)
+def test_page_names_an_allowed_return_address_escaped(forward_app, path, address, markup):
+    response = forward_app.test_client().get(path, query_string={"next": address})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'<meta name="return-to" content="{markup}">' in page
+    assert [html.unescape(found) for found in RETURN_META.findall(page)] == [address]
+    assert PAYLOAD not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"next": ""},
+        {"next": "https://evil.example/private"},
+        {"next": "https://evil.example/" + PAYLOAD},
+        {"next": PAYLOAD},
+        {"next": "//app.example.com/"},
+        {"next": "javascript:alert(1)"},
+    ],
+    ids=["none", "empty", "foreign", "foreign-markup", "markup", "scheme-relative", "javascript"],
+)
+def test_page_names_no_other_return_address(forward_app, query):
+    response = forward_app.test_client().get("/", query_string=query)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert CSRF_META.search(page)
+    assert 'name="return-to"' not in page
+    assert "<script>alert(1)" not in page

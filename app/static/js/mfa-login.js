@@ -80,7 +80,7 @@
     }
 
     forms.handle($form, verify, function (body) {
-      session.showLoggedIn(body.data, true);
+      session.afterLogin(body.data);
     }, function (xhr) {
       if (xhr.status !== 401) {
         return false;

@@ -23,13 +23,13 @@
     forms.handle($loginForm, function () {
       return signIn({ remember_me: $('#login-remember-me').prop('checked') });
     }, function (body) {
-      session.showLoggedIn(body.data, true);
+      session.afterLogin(body.data);
     });
 
     forms.handle($mfaForm, function () {
       return secondStep();
     }, function (body) {
-      session.showLoggedIn(body.data, true);
+      session.afterLogin(body.data);
     }, function (xhr) {
       // The wait ended (timed out, too many tries): from the password again. A passkey the
       // server refused keeps the step, its message in this form's alert.

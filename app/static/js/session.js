@@ -1,7 +1,7 @@
 /*
  * Who is logged in: ask the server, show the matching view, and wire the login, sign-up
  * and logout forms to the API (a login that wants a second factor goes on in mfa-login.js).
- * Every change of user is announced as ``auth:user``.
+ * Every change of user is announced as ``auth:user``; every login ends in ``afterLogin``.
  */
 (function ($, window) {
   'use strict';
@@ -39,6 +39,22 @@
     announce(null);
   }
 
+  // The end of every login (the password, its second step, a passkey): back to the address
+  // the server put in the page (forward auth's ``?next=``, to a listed host only), else the
+  // welcome. A visitor already logged in when the page opens stays: a proxy that cannot see
+  // this session would send them straight back, in a loop.
+  function afterLogin(user) {
+    const returnTo = $('meta[name="return-to"]').attr('content');
+    if (!returnTo) {
+      showLoggedIn(user, true);
+      return;
+    }
+    // No password or code stays in the page while the next one loads.
+    $loginForm.trigger('reset');
+    page.show('loading');
+    window.location.assign(returnTo);
+  }
+
   function userOf(body) {
     return body.data;
   }
@@ -62,7 +78,7 @@
 
   window.AuthSession = {
     refresh: refresh,
-    showLoggedIn: showLoggedIn,
+    afterLogin: afterLogin,
     showLoggedOut: showLoggedOut
   };
 
@@ -81,7 +97,7 @@
         window.AuthMfaLogin.ask(body.data.methods);
         return;
       }
-      showLoggedIn(userOf(body), true);
+      afterLogin(userOf(body));
     });
 
     forms.handle($signupForm, api.signup, function (body) {
@@ -92,6 +108,8 @@
         forms.showStatus($signupForm, body.message);
         return;
       }
+      // A new account stays, whatever the return address: the page asks it to confirm its
+      // address first.
       showLoggedIn(userOf(body), true);
     });
 
