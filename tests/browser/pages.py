@@ -74,12 +74,13 @@ def log_in(page, login, password=PASSWORD, remember_me=False):
 
 
 def expect_account_read(page):
-    """The account view has read what it shows (its sessions, second factor and passkeys), so
-    that none of its requests is still running to answer 401 after a logout."""
+    """The account view has read what it shows (its sessions, second factor, passkeys and
+    tokens), so that none of its requests is still running to answer 401 after a logout."""
     expect(page.locator("#sessions-list li[data-current]")).to_have_count(1)
     expect(page.locator("#mfa-state")).not_to_have_text("")
     expect(page.locator("#mfa-state")).not_to_have_attribute("aria-busy", "true")
     expect(page.locator("#passkeys-list")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#tokens-list")).not_to_have_attribute("aria-busy", "true")
 
 
 def log_out(page):

@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from app.personal_tokens.scopes import SCOPES
 from tests.browser.pages import open_logged_out
 
 AUTOCOMPLETE = {
@@ -28,8 +29,11 @@ AUTOCOMPLETE = {
     "#totp-confirm-form": {"code": "one-time-code"},
     "#totp-disable-form": {"code_or_password": "current-password"},
     "#passkey-add-form": {"name": "off"},
+    "#token-add-form": {"name": "off", "expires_in_days": "off"},
     "#delete-account-form": {"password": "current-password"},
 }
+# The token form's inputs: its name, a checkbox for each scope, its days.
+TOKEN_FIELDS = ["name", *["scopes"] * len(SCOPES), "expires_in_days"]
 # Every form, and whether it says "done" in a status region of its own.
 FORMS = {
     "#login-form": False,
@@ -50,6 +54,7 @@ FORMS = {
     "#passkey-login-form": False,
     "#mfa-passkey-form": False,
     "#passkey-add-form": True,
+    "#token-add-form": True,
     "#reauth-passkey-form": False,
     "#export-form": True,
     "#delete-account-form": False,
@@ -91,6 +96,7 @@ def test_views_hold_the_tutorial_forms(loaded):
         ("#mfa-section", "#recovery-codes-form", []),
         ("#mfa-view", "#mfa-passkey-form", []),
         ("#passkeys-section", "#passkey-add-form", ["name"]),
+        ("#tokens-section", "#token-add-form", TOKEN_FIELDS),
         ("#reauth-modal", "#reauth-passkey-form", []),
         ("#data-section", "#export-form", []),
         ("#delete-account-modal", "#delete-account-form", ["password"]),
@@ -184,3 +190,18 @@ def test_the_forgot_link_sits_under_the_login_form(loaded):
     expect(link).to_have_attribute("href", "/forgot")
     form_box, link_box = page.locator("#login-form").bounding_box(), link.bounding_box()
     assert link_box["y"] >= form_box["y"] + form_box["height"]
+
+
+def test_each_scope_has_a_checkbox_that_says_what_it_allows(loaded):
+    """The token form offers every scope of the API, in its order, each with its words, in a
+    fieldset whose legend names them and whose errors it points to."""
+    page = loaded
+    boxes = page.locator("#token-add-scopes input[type=checkbox][name=scopes]")
+    assert boxes.evaluate_all("boxes => boxes.map(b => b.value)") == list(SCOPES)
+    for index in range(len(SCOPES)):
+        hint = page.locator("#" + boxes.nth(index).get_attribute("aria-describedby"))
+        expect(hint).not_to_have_text("")
+    expect(page.locator("#token-add-scopes legend")).to_have_text("Scopes: what the token may do")
+    expect(page.locator("#token-add-scopes")).to_have_attribute(
+        "aria-describedby", "token-add-scopes-error"
+    )

@@ -246,6 +246,11 @@
     beginReauthPasskey: function () { return post('/reauthenticate/webauthn/begin'); },
     finishReauthPasskey: function (fields) { return post('/reauthenticate/webauthn/finish', fields); },
     exportAccount: function () { return get('/account/export'); },
+    getTokens: function () { return get('/tokens'); },
+    createToken: function (fields) { return post('/tokens', fields); },
+    revokeToken: function (id) {
+      return unsafe('DELETE', '/tokens/' + encodeURIComponent(id));
+    },
     deleteAccount: function (fields) { return post('/delete_account', fields); },
     // Whether this browser can use passkeys at all (the page offers them only then).
     supportsPasskeys: supportsPasskeys,
