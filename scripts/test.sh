@@ -8,8 +8,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 apt_install curl ca-certificates chromium fonts-dejavu-core
-# The packages' own servers stay stopped: the tests run private ones.
-apt_install --no-start postgresql redis-server
+# The packages' own servers stay stopped (nginx's would take port 80): the tests run private
+# ones. nginx's set-misc module is for forward auth's return address (docs/operations.md).
+apt_install --no-start postgresql redis-server nginx libnginx-mod-http-set-misc
 python_venv requirements-dev.txt
 cd "$ROOT"
 "$VENV/bin/python" -m ruff check .
