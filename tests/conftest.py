@@ -34,7 +34,6 @@ import pytest  # noqa: E402
 pytest.register_assert_rewrite("tests.contract", "tests.helpers", "tests.plugins")
 
 from flask import Flask  # noqa: E402
-from jinja2 import BytecodeCache  # noqa: E402
 
 from tests.contract import ContractClient  # noqa: E402
 from tests.helpers import AuthActions  # noqa: E402
@@ -45,40 +44,12 @@ pytest_plugins = [
     "tests.plugins.databases",
     "tests.plugins.mail",
     "tests.plugins.servers",
+    "tests.plugins.shared",
     "tests.plugins.suite",
 ]
 
 # Every app the suite builds, however it is built, answers its test client through openapi.yaml.
 Flask.test_client_class = ContractClient
-
-
-class SharedBytecode(BytecodeCache):
-    """Compiled templates, kept in memory for every app of the run. Jinja compiles a template
-    once per environment, and each app has its own; a bucket is keyed by the template's name
-    and source, so an app never gets another source's code."""
-
-    def __init__(self):
-        self.codes = {}
-
-    def load_bytecode(self, bucket):
-        if bucket.key in self.codes:
-            bucket.bytecode_from_string(self.codes[bucket.key])
-
-    def dump_bytecode(self, bucket):
-        self.codes[bucket.key] = bucket.bytecode_to_string()
-
-
-_shared_bytecode = SharedBytecode()
-_create_jinja_environment = Flask.create_jinja_environment
-
-
-def _create_with_shared_bytecode(self):
-    environment = _create_jinja_environment(self)
-    environment.bytecode_cache = _shared_bytecode
-    return environment
-
-
-Flask.create_jinja_environment = _create_with_shared_bytecode
 
 
 @pytest.fixture

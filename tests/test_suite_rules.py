@@ -1,13 +1,18 @@
 """The suite's own rules, wherever the suite runs: a skipped test fails, a test that opens a
 database connection without the ``database`` marker fails, the PostgreSQL pass runs only the
-marked tests, and a ``timing`` test has the machine to itself under pytest-xdist."""
+marked tests, a ``timing`` test has the machine to itself under pytest-xdist, and the apps of
+a run share what Werkzeug compiles for each."""
 
 import os
 import subprocess
 import sys
 import textwrap
 
+from flask import Flask, url_for
+from werkzeug.routing import Rule
+
 from tests.helpers import ROOT
+from tests.plugins.shared import builder_key
 
 PLUGINS = ("tests.plugins.suite", "tests.plugins.databases")
 
@@ -169,3 +174,29 @@ def test_a_timing_test_runs_with_no_other_test_beside_it(tmp_path):
             alone = len(running) == 1 if alone is None else alone and len(running) == 1
     assert alone is True, events
     assert overlapped, events
+
+
+def test_apps_share_each_rules_url_builders_and_build_their_own_urls():
+    """``tests/plugins/shared.py``: Werkzeug's builders, compiled once, serve every app's
+    copy of a rule; each still builds from its own rule and converters."""
+
+    def make(prefix):
+        app = Flask(__name__)
+        app.add_url_rule(f"/{prefix}/<int:number>", "item", lambda number: "")
+        app.add_url_rule(f"/{prefix}/", "index", lambda page: "", defaults={"page": 1})
+        return app
+
+    first, second, other = make("items"), make("items"), make("others")
+    rule_of = {
+        app: {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+        for app in (first, second, other)
+    }
+    # Still the method that Map.add calls through Rule.compile, with the rule's parts.
+    assert Rule._compile_builder.__module__ == "tests.plugins.shared"
+    assert rule_of[first]["item"]._build.__func__ is rule_of[second]["item"]._build.__func__
+    assert rule_of[first]["item"]._build.__func__ is not rule_of[other]["item"]._build.__func__
+    assert builder_key(rule_of[first]["index"], True) != builder_key(rule_of[first]["item"], True)
+    for app, prefix in ((first, "items"), (second, "items"), (other, "others")):
+        with app.test_request_context():
+            assert url_for("item", number=7, q="a b") == f"/{prefix}/7?q=a+b"
+            assert url_for("index") == f"/{prefix}/"
