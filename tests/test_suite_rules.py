@@ -8,10 +8,15 @@ import subprocess
 import sys
 import textwrap
 
+import psycopg
+import pytest
 from flask import Flask, url_for
+from sqlalchemy.engine import make_url
 from werkzeug.routing import Rule
 
 from tests.helpers import ROOT
+from tests.plugins.accounts import add_user
+from tests.plugins.databases import dispose_apps, make_app
 from tests.plugins.shared import builder_key
 
 PLUGINS = ("tests.plugins.suite", "tests.plugins.databases")
@@ -200,3 +205,58 @@ def test_apps_share_each_rules_url_builders_and_build_their_own_urls():
         with app.test_request_context():
             assert url_for("item", number=7, q="a b") == f"/{prefix}/7?q=a+b"
             assert url_for("index") == f"/{prefix}/"
+
+
+def rows_and_next_id(server, name):
+    with psycopg.connect(server.url_of(name)) as connection:
+        users = connection.execute('SELECT count(*) FROM "user"').fetchone()[0]
+        next_id = connection.execute("SELECT nextval(pg_get_serial_sequence('user', 'id'))")
+        return users, next_id.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_database_given_back_is_emptied_for_the_next_test(postgres_server, migrated_database):
+    """``tests/plugins/postgres.py``: no row and no used id of one test reaches the next."""
+    template = make_url(migrated_database).database
+    name = postgres_server.take(template)
+    app = make_app(postgres_server.url_of(name))
+    add_user(app, "alice")
+    add_user(app, "bob")
+    dispose_apps()
+    postgres_server.give_back(name, template)
+    assert postgres_server.take(template) == name
+    assert rows_and_next_id(postgres_server, name) == (0, 1)
+    postgres_server.give_back(name, template)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "change",
+    [
+        'ALTER TABLE "user" ADD COLUMN nickname text',
+        'CREATE INDEX ix_user_nickname ON "user" (first_name)',
+        "UPDATE alembic_version SET version_num = '0010_hardening'",
+    ],
+)
+def test_a_database_whose_schema_changed_is_dropped_not_reused(
+    postgres_server, migrated_database, change
+):
+    template = make_url(migrated_database).database
+    name = postgres_server.take(template)
+    with psycopg.connect(postgres_server.url_of(name), autocommit=True) as connection:
+        connection.execute(change)
+    postgres_server.give_back(name, template)
+    assert postgres_server.take(template) != name
+    assert postgres_server.admin.execute(
+        "SELECT count(*) FROM pg_database WHERE datname = %s", [name]
+    ).fetchone() == (0,)
+
+
+@pytest.mark.postgres
+def test_a_database_still_in_use_is_dropped_not_reused(postgres_server, migrated_database):
+    template = make_url(migrated_database).database
+    name = postgres_server.take(template)
+    with psycopg.connect(postgres_server.url_of(name), autocommit=True) as lingering:
+        lingering.execute('SELECT count(*) FROM "user"')
+        postgres_server.give_back(name, template)
+    assert postgres_server.take(template) != name

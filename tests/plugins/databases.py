@@ -3,7 +3,8 @@
 The suite runs on the database that ``TEST_DATABASE`` names: ``sqlite`` (the default) or
 ``postgresql``, on the server at ``TEST_DATABASE_URL``. Either way one database is migrated
 at the start of the run through the real migrations, and every test gets its own copy of it
-(a file copy, or ``CREATE DATABASE ... TEMPLATE``).
+(a file copy; on PostgreSQL, ``CREATE DATABASE ... TEMPLATE``, or the last test's copy emptied
+again, ``tests/plugins/postgres.py``).
 
 Markers say what a test needs: ``sqlite`` tests run only on SQLite, ``postgres`` tests only on
 PostgreSQL, ``redis`` tests need the Redis server at ``TEST_REDIS_URL``. The other database's
@@ -18,19 +19,18 @@ database connection without the marker fails, so that no test runs on SQLite alo
 
 import os
 import shutil
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 import redis
-from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
 from app import create_app, schema
 from app.extensions import db
+from tests.plugins.postgres import PostgresServer, unique_name
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -153,38 +153,6 @@ def pytest_runtest_setup(item):
         pytest.fail("marked redis, but TEST_REDIS_URL is not set", pytrace=False)
 
 
-class PostgresServer:
-    """The PostgreSQL server at ``url``: databases made from templates, and dropped."""
-
-    def __init__(self, url):
-        self.url = make_url(url)
-        self.admin = psycopg.connect(self.url_of(self.url.database or "postgres"), autocommit=True)
-
-    def url_of(self, name) -> str:
-        return self.url.set(database=name).render_as_string(hide_password=False)
-
-    def create(self, name, template=None):
-        """Create database ``name`` (a copy of ``template``); its URL."""
-        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if template is not None:
-            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-        self.admin.execute(statement)
-        return self.url_of(name)
-
-    def drop(self, name):
-        """Drop database ``name``, ending whatever sessions still use it."""
-        self.admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-    def close(self):
-        self.admin.close()
-
-
-def unique_name(prefix):
-    return f"{prefix}_{uuid.uuid4().hex[:16]}"
-
-
 @pytest.fixture(scope="session")
 def postgres_server():
     """The server at TEST_DATABASE_URL, on the PostgreSQL run."""
@@ -215,7 +183,8 @@ def migrated_database(request, tmp_path_factory):
 
 @pytest.fixture
 def database_url(request, migrated_database, tmp_path):
-    """This test's own database, a copy of ``migrated_database``; dropped afterwards."""
+    """This test's own database, a copy of ``migrated_database`` with no rows; dropped
+    afterwards (on PostgreSQL, emptied for the next test where it can be)."""
     template = make_url(migrated_database).database
     if TEST_DATABASE == SQLITE:
         path = tmp_path / "app.db"
@@ -224,10 +193,10 @@ def database_url(request, migrated_database, tmp_path):
         dispose_apps()
     else:
         server = request.getfixturevalue("postgres_server")
-        name = unique_name("test")
-        yield server.create(name, template=template)
+        name = server.take(template)
+        yield server.url_of(name)
         dispose_apps()
-        server.drop(name)
+        server.give_back(name, template)
 
 
 @pytest.fixture(scope="session")
