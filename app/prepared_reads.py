@@ -9,11 +9,13 @@ SQLAlchemy's, a lost connection invalidated, as a Core read would raise them.
 """
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
+from app.users.models import ActiveUser, User
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,46 @@ class PreparedRead:
         parameters = (value,) if compiled.positional else {self.parameter: value}
         row = _fetch(engine, compiled.sql, parameters)
         return None if row is None else compiled.read(row)
+
+
+class CredentialRead:
+    """Find a live credential (``model``: a session, a personal access token) and its owner by
+    the credential's token hash, as ``view``: a snapshot of the record's columns, named as its
+    fields, and ``user``, an ``ActiveUser``.
+
+    A record made before the owner's last password change names an older credential version:
+    it is no credential any more, whenever it was made. Nor is one of a disabled account, even
+    one that a login racing the disable wrote after it. The columns come from the snapshots'
+    own fields, so that the two cannot drift apart; never the password hash, which the hot path
+    has no use for.
+    """
+
+    def __init__(self, model, view):
+        own = [getattr(model, f.name) for f in fields(view) if f.name != "user"]
+        owner = [getattr(User, f.name) for f in fields(ActiveUser)]
+        statement = (
+            select(*own, *owner)
+            .join_from(
+                model,
+                User,
+                and_(
+                    model.user_id == User.id,
+                    model.credential_version == User.credential_version,
+                    User.is_active,
+                ),
+            )
+            .where(model.token_hash == bindparam("token_hash"))
+        )
+        self.view = view
+        self.split = len(own)
+        self.prepared = PreparedRead(statement, [*own, *owner], "token_hash")
+
+    def find(self, token_hash: str):
+        """The live credential with this token hash, with its owner; or None."""
+        row = self.prepared.row(token_hash)
+        if row is None:
+            return None
+        return self.view(*row[: self.split], user=ActiveUser(*row[self.split :]))
 
 
 def _fetch(engine, sql, parameters):

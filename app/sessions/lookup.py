@@ -4,14 +4,12 @@ The row becomes two read-only snapshots; flows that change the user or start a s
 the ORM objects by id.
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, select
-
-from app.prepared_reads import PreparedRead
+from app.prepared_reads import CredentialRead
 from app.sessions.models import AuthSession
-from app.users.models import ActiveUser, User
+from app.users.models import ActiveUser
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,33 +27,9 @@ class SessionView:
     user: ActiveUser
 
 
-# The columns come from the snapshots' own fields, so that the two cannot drift apart. Never
-# the password hash: the hot path has no use for it.
-_SESSION_COLUMNS = [getattr(AuthSession, f.name) for f in fields(SessionView) if f.name != "user"]
-_USER_COLUMNS = [getattr(User, f.name) for f in fields(ActiveUser)]
-_STATEMENT = (
-    select(*_SESSION_COLUMNS, *_USER_COLUMNS)
-    # A session made before the user's last password change names an older credential
-    # version: it is no session any more, whenever it was made. Nor is one of a disabled
-    # account, even one that a login racing the disable wrote after it.
-    .join_from(
-        AuthSession,
-        User,
-        and_(
-            AuthSession.user_id == User.id,
-            AuthSession.credential_version == User.credential_version,
-            User.is_active,
-        ),
-    )
-    .where(AuthSession.token_hash == bindparam("token_hash"))
-)
-_SPLIT = len(_SESSION_COLUMNS)
-READ = PreparedRead(_STATEMENT, [*_SESSION_COLUMNS, *_USER_COLUMNS], "token_hash")
+READ = CredentialRead(AuthSession, SessionView)
 
 
 def find_by_token_hash(token_hash: str) -> SessionView | None:
     """The session with this token hash, with its user; or None."""
-    row = READ.row(token_hash)
-    if row is None:
-        return None
-    return SessionView(*row[:_SPLIT], user=ActiveUser(*row[_SPLIT:]))
+    return READ.find(token_hash)

@@ -610,8 +610,8 @@ def test_a_lost_connection_under_the_lookup_is_invalidated(app, monkeypatch):
         engine = db.engine
         broken = missing_table.where(column("token_hash") == bindparam("token_hash"))
         sql = str(broken.compile(dialect=engine.dialect))
-        compiled = lookup.READ.compiled_for(engine)
-        monkeypatch.setitem(lookup.READ.compiled, engine, replace(compiled, sql=sql))
+        compiled = lookup.READ.prepared.compiled_for(engine)
+        monkeypatch.setitem(lookup.READ.prepared.compiled, engine, replace(compiled, sql=sql))
         monkeypatch.setattr(engine.dialect, "is_disconnect", lambda *_: True)
         invalidated = []
         event.listen(engine, "invalidate", lambda _dbapi, _record, exc: invalidated.append(exc))
