@@ -4,7 +4,7 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.common import messages
-from app.common.refusals import Refusal
+from app.common.refusals import BearerRefusal, Refusal
 
 # The ``errors.type`` of an answer, by status; any other status uses Werkzeug's name.
 ERROR_TYPES = {
@@ -55,10 +55,13 @@ def error(status, message, fields=None, headers=None, error_type=None):
 
 
 def from_refusal(refusal: Refusal):
-    """The error envelope of a flow's refusal, with ``Retry-After`` where it says to wait."""
-    headers = None
+    """The error envelope of a flow's refusal, with ``Retry-After`` where it says to wait, and
+    a bearer token's refusal with its RFC 6750 challenge in ``WWW-Authenticate``."""
+    headers = []
     if refusal.retry_after is not None:
-        headers = [("Retry-After", str(refusal.retry_after))]
+        headers.append(("Retry-After", str(refusal.retry_after)))
+    if isinstance(refusal, BearerRefusal):
+        headers.append(("WWW-Authenticate", bearer_challenge(refusal)))
     return error(
         refusal.status,
         refusal.message,
@@ -66,6 +69,13 @@ def from_refusal(refusal: Refusal):
         headers=headers,
         error_type=refusal.error_type,
     )
+
+
+def bearer_challenge(refusal: BearerRefusal) -> str:
+    """``Bearer error="..."``, with the scope it needed (RFC 6750, section 3): names and scopes
+    of this service's own, which hold no quote or backslash."""
+    challenge = f'Bearer error="{refusal.code}"'
+    return challenge if refusal.scope is None else f'{challenge}, scope="{refusal.scope}"'
 
 
 def from_http_exception(exc: HTTPException):

@@ -23,6 +23,17 @@ class Refusal(Exception):
         self.fields = {}
 
 
+class BearerRefusal(Refusal):
+    """A refusal of a request made with a bearer token, which RFC 6750 makes the server say
+    in its challenge too: ``code`` is that RFC's name for it (``invalid_request``,
+    ``invalid_token``, ``insufficient_scope``), ``scope`` the scope the request needed."""
+
+    def __init__(self, status, message, code, error_type=None, scope=None):
+        super().__init__(status, message, error_type)
+        self.code = code
+        self.scope = scope
+
+
 class FieldErrors(Refusal):
     """A refusal that names each offending field and what is wrong with it: a 422, or a 409
     for names and addresses that are taken."""

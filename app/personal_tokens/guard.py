@@ -18,6 +18,9 @@ token are counted per client IP (``TOKEN_FAILURE_LIMIT``); once over, every bear
 from there is a 429, good tokens included, until the window passes. Good ones are counted
 per token (``TOKEN_RATE_LIMIT``).
 
+Each refusal of a token is a ``BearerRefusal``, whose RFC 6750 code the answer's
+``WWW-Authenticate`` challenge carries (``app.api.responses``).
+
 A token's last use (time and IP) is written at most once per ``SESSION_TOUCH_INTERVAL`` or
 when the IP changes: the one write here, committed on its own before the view's flow.
 """
@@ -26,7 +29,7 @@ from flask import current_app, g, request
 
 from app.common import messages
 from app.common.paths import is_api_path
-from app.common.refusals import Refusal
+from app.common.refusals import BearerRefusal
 from app.common.time import as_utc, utcnow
 from app.extensions import csrf, db
 from app.personal_tokens import scopes, store
@@ -39,6 +42,12 @@ from app.sessions.store import duration
 SCHEME = "bearer"
 USE_SCOPE, USE_LIMIT = "token", "TOKEN_RATE_LIMIT"
 FAILURE_SCOPE, FAILURE_LIMIT = "bad-token", "TOKEN_FAILURE_LIMIT"
+# RFC 6750's names for each refusal, in the answer's WWW-Authenticate challenge.
+INVALID_REQUEST, INVALID_TOKEN, INSUFFICIENT_SCOPE = (
+    "invalid_request",
+    "invalid_token",
+    "insufficient_scope",
+)
 
 
 def presented_token() -> str | None:
@@ -64,14 +73,18 @@ def check_credential():
     if request.endpoint is None:
         return  # a routing error (404, 405) answers as it would for anyone
     if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
-        raise Refusal(400, messages.BEARER_WITH_COOKIE)
+        raise BearerRefusal(400, messages.BEARER_WITH_COOKIE, INVALID_REQUEST)
     token = _live_token(presented)
     scope = scopes.needed(current_app.view_functions[request.endpoint])
     if scope is None:
-        raise Refusal(403, messages.SESSION_ONLY, messages.INSUFFICIENT_SCOPE_TYPE)
+        raise BearerRefusal(
+            403, messages.SESSION_ONLY, INSUFFICIENT_SCOPE, messages.INSUFFICIENT_SCOPE_TYPE
+        )
     if scope not in token.scope_set & scopes.grantable(token.user.role_code):
         message = messages.INSUFFICIENT_SCOPE.format(scope=scope)
-        raise Refusal(403, message, messages.INSUFFICIENT_SCOPE_TYPE)
+        raise BearerRefusal(
+            403, message, INSUFFICIENT_SCOPE, messages.INSUFFICIENT_SCOPE_TYPE, scope=scope
+        )
     throttle.count_attempt(
         [token.public_id],
         user=token.user,
@@ -90,7 +103,7 @@ def _live_token(presented):
     token = find_by_token_hash(hash_token(presented))
     if token is None or store.is_expired(token, utcnow()):
         throttle.allow(FAILURE_SCOPE, ip_key[0], FAILURE_LIMIT)
-        raise Refusal(401, messages.TOKEN_INVALID)
+        raise BearerRefusal(401, messages.TOKEN_INVALID, INVALID_TOKEN)
     return token
 
 

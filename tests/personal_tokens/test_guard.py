@@ -93,6 +93,52 @@ def test_a_cookie_request_keeps_its_csrf_check_whatever_else_it_sends(
     assert logged_in_client.get(VERIFY).status_code == 200
 
 
+SCOPE_TYPE = messages.INSUFFICIENT_SCOPE_TYPE
+# (what the request is, its status, type and message, RFC 6750's challenge)
+CHALLENGES = [
+    ("no token", 401, None, messages.TOKEN_INVALID, 'Bearer error="invalid_token"'),
+    ("a scope it lacks", 403, SCOPE_TYPE, messages.INSUFFICIENT_SCOPE.format(scope=SESSIONS_READ),
+     'Bearer error="insufficient_scope", scope="sessions:read"'),
+    ("a session-only route", 403, SCOPE_TYPE, messages.SESSION_ONLY,
+     'Bearer error="insufficient_scope"'),
+    ("a cookie too", 400, None, messages.BEARER_WITH_COOKIE, 'Bearer error="invalid_request"'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "error_type", "message", "challenge"),
+    CHALLENGES,
+    ids=[row[0] for row in CHALLENGES],
+)
+def test_each_refusal_of_a_token_says_why_in_its_challenge(
+    app, client, user, case, status, error_type, message, challenge
+):
+    token = add_token(app, user, scopes=[ACCOUNT_READ])
+    method, path, presented = {
+        "no token": ("GET", VERIFY, "fat_" + "A" * 43),
+        "a scope it lacks": ("GET", SESSIONS, token),
+        "a session-only route": ("POST", "/api/auth/change_password", token),
+        "a cookie too": ("GET", VERIFY, token),
+    }[case]
+    if case == "a cookie too":
+        client.get("/api/auth/csrf")
+    response = client.open(path, method=method, headers=bearer(presented))
+    assert_error(response, status, message, error_type=error_type)
+    assert response.headers.get_all("WWW-Authenticate") == [challenge]
+
+
+def test_no_other_refusal_carries_a_challenge(app, client, user):
+    """A cookie request's refusals (no session, CSRF) and a token's 429 name no scheme."""
+    assert "WWW-Authenticate" not in client.get(VERIFY).headers
+    assert "WWW-Authenticate" not in client.post(LOGOUT_ALL).headers
+    app.config["TOKEN_RATE_LIMIT"] = "1 per minute"
+    token = add_token(app, user)
+    client.get(VERIFY, headers=bearer(token))
+    response = client.get(VERIFY, headers=bearer(token))
+    assert response.status_code == 429
+    assert "WWW-Authenticate" not in response.headers
+
+
 def test_a_bearer_header_outside_the_api_is_not_read(app, client, user):
     response = client.get("/", headers=bearer("not a token"))
     assert response.status_code == 200
