@@ -1,6 +1,7 @@
-"""Fixtures in the style of Flask's tutorial: ``app``, ``client``, ``runner`` and ``auth``;
-accounts made straight in the database (``user``, ``logged_in_client``, ``user_with_totp``,
-``user_with_passkey``) come from ``tests/plugins/accounts.py``.
+"""Fixtures in the style of Flask's tutorial: ``app``, ``client``, ``runner`` and ``auth``, and
+``bare_config`` for code that needs no database; accounts made straight in the database
+(``user``, ``logged_in_client``, ``user_with_totp``, ``user_with_passkey``) come from
+``tests/plugins/accounts.py``.
 
 Each test has a database of its own (``tests/plugins/databases.py``), CSRF protection stays
 on, and every answer under ``/api/`` is held to ``openapi.yaml`` (``tests/contract.py``).
@@ -56,6 +57,24 @@ Flask.test_client_class = ContractClient
 def app(database_url):
     # make_app's apps are disposed of with the test's database (database_url).
     return make_app(database_url)
+
+
+@pytest.fixture
+def bare_config():
+    """``bare_config(**settings)``: the context of a bare Flask app (no database) with
+    ``settings``, pushed until the test ends, for code that reads ``current_app.config`` alone."""
+    contexts = []
+
+    def push(**settings):
+        app = Flask(__name__)
+        app.config.update(settings)
+        context = app.app_context()
+        context.push()
+        contexts.append(context)
+
+    yield push
+    for context in reversed(contexts):
+        context.pop()
 
 
 @pytest.fixture

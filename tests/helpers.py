@@ -18,6 +18,8 @@ from app.users.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+# Where the page sends a login back to (forward auth's ``?next=``), escaped.
+RETURN_META = re.compile(r'<meta name="return-to" content="([^"]*)">')
 PASSWORD = "correct horse battery staple"
 # 128 code points in no pattern zxcvbn knows: strong, and unlike any of its own prefixes.
 STRONG_128 = (

@@ -2,29 +2,11 @@
 address on a listed host, so that the login page is no open redirect."""
 
 import pytest
-from flask import Flask
 
 from app.forward_auth import MAX_LEN, return_address
 
 LISTED = "app.example.com,intranet.example.com:8443"
 LONGEST = "https://app.example.com/" + "a" * (MAX_LEN - len("https://app.example.com/"))
-
-
-@pytest.fixture
-def listing():
-    """``listing(hosts)``: a context of a bare app (no database) that lists ``hosts``."""
-    contexts = []
-
-    def listing(hosts):
-        app = Flask(__name__)
-        app.config["FORWARD_AUTH_ALLOWED_HOSTS"] = hosts
-        context = app.app_context()
-        context.push()
-        contexts.append(context)
-
-    yield listing
-    for context in reversed(contexts):
-        context.pop()
 
 
 @pytest.mark.parametrize(
@@ -37,8 +19,8 @@ def listing():
         pytest.param(LONGEST, id="2048-characters"),
     ],
 )
-def test_an_address_on_a_listed_host_is_followed_as_given(listing, address):
-    listing(LISTED)
+def test_an_address_on_a_listed_host_is_followed_as_given(bare_config, address):
+    bare_config(FORWARD_AUTH_ALLOWED_HOSTS=LISTED)
     assert return_address(address) == address
 
 
@@ -77,8 +59,8 @@ def test_an_address_on_a_listed_host_is_followed_as_given(listing, address):
         pytest.param(["https://app.example.com/"], id="not-text"),
     ],
 )
-def test_any_other_address_is_dropped(listing, address):
-    listing(LISTED)
+def test_any_other_address_is_dropped(bare_config, address):
+    bare_config(FORWARD_AUTH_ALLOWED_HOSTS=LISTED)
     assert return_address(address) is None
 
 
@@ -89,14 +71,14 @@ def test_any_other_address_is_dropped(listing, address):
         pytest.param(["app.example.com", "intranet.example.com:8443"], id="json-list"),
     ],
 )
-def test_the_list_is_read_as_text_or_a_list(listing, hosts):
-    listing(hosts)
+def test_the_list_is_read_as_text_or_a_list(bare_config, hosts):
+    bare_config(FORWARD_AUTH_ALLOWED_HOSTS=hosts)
     assert return_address("https://app.example.com/") == "https://app.example.com/"
     assert return_address("https://intranet.example.com:8443/") is not None
     assert return_address("https://evil.example/") is None
 
 
 @pytest.mark.parametrize("hosts", ["", None, " , "])
-def test_no_address_is_followed_without_a_list(listing, hosts):
-    listing(hosts)
+def test_no_address_is_followed_without_a_list(bare_config, hosts):
+    bare_config(FORWARD_AUTH_ALLOWED_HOSTS=hosts)
     assert return_address("https://app.example.com/") is None

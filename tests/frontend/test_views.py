@@ -6,14 +6,13 @@ import re
 import pytest
 
 from app import create_app
-from tests.helpers import CSRF_META, assert_error
+from tests.helpers import CSRF_META, RETURN_META, assert_error
 from tests.plugins.databases import make_app
 
 NOT_FOUND = (
     "The requested URL was not found on the server. If you entered the URL manually please "
     "check your spelling and try again."
 )
-RETURN_META = re.compile(r'<meta name="return-to" content="([^"]*)">')
 PAYLOAD = '"><script>alert(1)</script>'
 
 

@@ -4,7 +4,6 @@ page as deployed, started once for the module."""
 
 import html
 import json
-import re
 from collections import namedtuple
 from urllib.request import HTTPCookieProcessor
 
@@ -15,6 +14,7 @@ from app.config import PLAIN_COOKIE_NAME, ProductionConfig
 from app.extensions import db
 from app.personal_tokens.models import PersonalToken
 from devtools.processes import HOST, app_server, free_port
+from tests.helpers import RETURN_META
 from tests.plugins.accounts import ARGON2_KEYS, add_token, add_user, bearer
 from tests.plugins.databases import dispose_apps, make_app
 from tests.system.client import TIMEOUT, Client
@@ -24,7 +24,6 @@ from tests.system.upstream import EchoUpstream
 # What it tests is nginx's configuration; the endpoint's answers on each database are the API
 # tests'. Its server's database is a copy of its own, so it is marked by hand.
 pytestmark = [pytest.mark.sqlite, pytest.mark.database]
-RETURN_META = re.compile(r'<meta name="return-to" content="([^"]*)">')
 # A query that a raw $request_uri after next= would break: &, an encoded &, +, UTF-8.
 QUERY = "?year=2026&month=5&q=a%26b+c&tag=%C3%A9"
 FORGED = {"X-Auth-User": "admin", "x-auth-role": "admin", "X_Auth_User": "admin", "X-Auth-Id": "1"}

@@ -1,7 +1,6 @@
 """The length rule of a new password, from ``PASSWORD_MIN_LENGTH``, and the setting's check."""
 
 import pytest
-from flask import Flask
 
 from app.common import messages
 from app.config import Config
@@ -13,23 +12,6 @@ FFI = "\ufb03"
 
 def length_message(minimum):
     return messages.PASSWORD_LENGTH.format(min=minimum, max=constants.MAX_PASSWORD_LEN)
-
-
-@pytest.fixture
-def minimum():
-    """``minimum(n)``: a context of a bare app (no database) whose minimum is ``n``."""
-    contexts = []
-
-    def minimum(length):
-        app = Flask(__name__)
-        app.config["PASSWORD_MIN_LENGTH"] = length
-        context = app.app_context()
-        context.push()
-        contexts.append(context)
-
-    yield minimum
-    for context in reversed(contexts):
-        context.pop()
 
 
 def test_the_default_is_nist_s_fifteen():
@@ -53,8 +35,8 @@ def test_the_default_is_nist_s_fifteen():
         (128, "x" * 128, None),
     ],
 )
-def test_the_length_follows_the_setting(minimum, setting, password, problem):
-    minimum(setting)
+def test_the_length_follows_the_setting(bare_config, setting, password, problem):
+    bare_config(PASSWORD_MIN_LENGTH=setting)
     assert new_password_length_problem(password) == problem
 
 
